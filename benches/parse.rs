@@ -1,0 +1,2 @@
+//! Criterion benchmark of the stats parser.
+fn main() {}

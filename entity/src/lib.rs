@@ -1,0 +1,1 @@
+//! sea-orm entities for the slomix database; generated shapes, no logic.

@@ -1,0 +1,4 @@
+//! Terminal commands of the `slomix` binary, one module each.
+pub mod daemon;
+pub mod migrate;
+pub mod parse;

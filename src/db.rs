@@ -1,0 +1,1 @@
+//! Database connection and migrations (sea-orm, SQLite or PostgreSQL).

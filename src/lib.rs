@@ -1,0 +1,10 @@
+//! slomix: ET:Legacy round statistics to Discord. The library half of the `slomix` binary.
+//!
+//! `stats` is the pure parser (no I/O); `settings`, `telemetry` and `db` are the daemon's plumbing;
+//! `cli` holds the terminal commands.
+pub mod cli;
+pub mod db;
+pub mod local_files;
+pub mod settings;
+pub mod stats;
+pub mod telemetry;

@@ -1,0 +1,29 @@
+//! The `slomix` binary: the daemon (no arguments) and its terminal commands.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// ET:Legacy round statistics to Discord.
+#[derive(Debug, Parser)]
+#[command(name = "slomix", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse one stats file and print what it holds.
+    Parse(slomix::cli::parse::ParseArgs),
+    /// Apply pending database migrations.
+    Migrate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Parse(args)) => slomix::cli::parse::run(&args),
+        Some(Command::Migrate) => slomix::cli::migrate::run(),
+        None => slomix::cli::daemon::run(),
+    }
+}

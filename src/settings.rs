@@ -1,0 +1,1 @@
+//! Typed settings: settings/*.toml layered under environment variables.

@@ -1,0 +1,1 @@
+//! tracing subscriber set-up.

@@ -1,0 +1,4 @@
+//! The one integration-test binary: every test that needs the built library or the services.
+mod parser;
+mod store;
+mod support;

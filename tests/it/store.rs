@@ -1,0 +1,1 @@
+//! Storage tests, run on SQLite and on the PostgreSQL the test command starts.
