@@ -62,6 +62,14 @@ pub enum ParseErrorKind {
         /// Numbers the mask requires (5 per set bit).
         expected: usize,
     },
+    /// The weapon block has more numbers than its mask and an extended block can account for.
+    #[error("weapon block has {found} numbers; its mask needs {expected} and no TAB block follows")]
+    TooManyNumbers {
+        /// Numbers present after the mask.
+        found: usize,
+        /// Numbers the mask requires (5 per set bit).
+        expected: usize,
+    },
     /// A line holds something that is not a player line.
     #[error("not a player line: `{value}`")]
     NotAPlayerLine {

@@ -159,7 +159,7 @@ fn player_round2_only(
     round1: &Player,
     warnings: &mut Vec<ParseWarning>,
 ) -> Player {
-    if let Some(field) = cumulative.tab.first_reset(&round1.tab)     {
+    if let Some(field) = cumulative.tab.first_reset(&round1.tab) {
         warnings.push(ParseWarning::new(
             Some(cumulative.line),
             Some(field),
@@ -199,8 +199,10 @@ fn percent(part: f64, whole: f64) -> f64 {
 
 /// Recomputes the writer's ratio fields from the other numbers of the same round.
 fn recompute_derived(tab: &mut TabStats, weapons: &[WeaponStats]) {
-    let kills: u32 = weapons.iter().map(|w| w.kills).sum();
-    let deaths: u32 = weapons.iter().map(|w| w.deaths).sum();
+    let kills: u32 = weapons.iter().map(|w| w.kills).fold(0, u32::saturating_add);
+    let deaths: u32 = weapons.iter().map(|w| w.deaths).fold(0, u32::saturating_add);
+    let shots: u32 = weapons.iter().map(|w| w.shots).fold(0, u32::saturating_add);
+    tab.bullets_fired = i32::try_from(shots).unwrap_or(i32::MAX);
     tab.writer_dpm = 0.0;
     tab.writer_kd_ratio = if deaths == 0 {
         f64::from(kills) + 1.0

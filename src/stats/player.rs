@@ -427,6 +427,12 @@ pub(crate) fn parse_player_line(
             ));
             Vec::new()
         }
+        None if extra.len() > TAB_WIDTH => {
+            return Err(fail(
+                "weapons",
+                ParseErrorKind::TooManyNumbers { found: numbers.len(), expected },
+            ));
+        }
         None => {
             warnings.push(ParseWarning::new(
                 Some(line_no),

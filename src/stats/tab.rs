@@ -157,7 +157,7 @@ tab_fields! {
     17 dynamites_planted: i32, PerRound, "Dynamites planted.";
     18 dynamites_defused: i32, PerRound, "Dynamites defused.";
     19 times_revived: i32, PerRound, "Times revived by a medic.";
-    20 bullets_fired: i32, Cumulative, "Shots over all weapons (inflated in 2024 files: an old writer never reset it).";
+    20 bullets_fired: i32, Derived, "Shots over all weapons; junk in files before 2025-10 (an old writer never reset it), so recomputed from weapon shots for round 2.";
     21 writer_dpm: f64, Derived, "The writer's own DPM: always 0.0 in practice; never used.";
     22 time_played_minutes: f64, Cumulative, "Minutes on a team (Axis or Allies), to 0.1.";
     23 tank_meatshield: f64, PerRound, "Damage soaked per death / 130, when above 3.";

@@ -294,3 +294,186 @@ fn simulated_games_match_the_ground_truth() {
     assert!(rows >= 350, "{rows}");
     assert!(misses.is_empty(), "{} misses:\n{}", misses.len(), misses.join("\n"));
 }
+
+mod properties {
+    //! Property tests: no input panics the parser, and what the writer writes is read back.
+    use proptest::prelude::*;
+    use slomix::stats::{self, Accumulation, TAB_FIELDS, TAB_WIDTH};
+
+    const R1: &str = "2025-10-12-224530-sw_goldrush_te-round-1.txt";
+    const R2: &str = "2025-10-12-225242-sw_goldrush_te-round-2.txt";
+    const HEADER: &str = "^1srv\\sw_goldrush_te\\legacy3\\1\\1\\2\\12:00\\9:30\n";
+
+    /// One generated player: weapons by slot and the TAB block's values as text.
+    #[derive(Debug, Clone)]
+    struct GenPlayer {
+        guid: String,
+        name: Vec<u8>,
+        team: u8,
+        weapons: Vec<(u8, [u32; 5])>,
+        tab: Vec<f64>,
+    }
+
+    fn tab_text(index: usize, value: f64) -> String {
+        if TAB_FIELDS[index].kind == "integer" { format!("{}", value as i64) } else { format!("{value:.1}") }
+    }
+
+    impl GenPlayer {
+        fn line(&self) -> Vec<u8> {
+            let mask: u32 = self.weapons.iter().map(|(slot, _)| 1u32 << slot).sum();
+            let mut line = format!("{}\\", self.guid).into_bytes();
+            line.extend(&self.name);
+            line.extend(format!("\\1\\{}\\{mask}", self.team).bytes());
+            for (_, numbers) in &self.weapons {
+                for n in numbers {
+                    line.extend(format!(" {n}").bytes());
+                }
+            }
+            line.extend(b" \t");
+            let values: Vec<String> =
+                self.tab.iter().enumerate().map(|(i, v)| tab_text(i, *v)).collect();
+            line.extend(values.join("\t").bytes());
+            line.push(b'\n');
+            line
+        }
+    }
+
+    fn player() -> impl Strategy<Value = GenPlayer> {
+        (
+            "[0-9A-F]{8}",
+            proptest::collection::vec(any::<u8>().prop_filter("no separators", |b| {
+                !matches!(*b, b'\\' | b'\n' | b'\r')
+            }), 0..40),
+            1u8..=3,
+            proptest::collection::btree_map(0u8..28, proptest::array::uniform5(0u32..100_000), 1..8),
+            proptest::collection::vec(0u32..20_000, TAB_WIDTH),
+        )
+            .prop_map(|(guid, name, team, weapons, tab)| GenPlayer {
+                guid,
+                name,
+                team,
+                weapons: weapons.into_iter().collect(),
+                tab: tab
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        if TAB_FIELDS[i].kind == "integer" { f64::from(v) } else { f64::from(v) / 10.0 }
+                    })
+                    .collect(),
+            })
+    }
+
+    fn tab_value(tab: &stats::TabStats, name: &str) -> f64 {
+        serde_json::to_value(tab).unwrap()[name].as_f64().unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = stats::parse_file(R1, &body);
+            let _ = stats::parse_file(R2, &body);
+        }
+
+        #[test]
+        fn arbitrary_names_never_panic(name in ".{0,300}") {
+            let _ = stats::StatsFileName::parse(&name);
+            let _ = stats::parse_file(&name, b"a\\b\\c\\1\\1\\2\\10:00\\9:00\nX\\y\\1\\1\\0 \t1\n");
+        }
+
+        #[test]
+        fn mutated_real_files_never_panic(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..12)
+        ) {
+            let mut bytes = std::fs::read(super::shared("real").join(R1)).unwrap();
+            for (at, byte, op) in edits {
+                let i = at.index(bytes.len().max(1));
+                match op {
+                    0 if i < bytes.len() => bytes[i] = byte,
+                    1 => bytes.insert(i.min(bytes.len()), byte),
+                    _ if i < bytes.len() => { bytes.remove(i); }
+                    _ => {}
+                }
+            }
+            if let Ok(parsed) = stats::parse_file(R1, &bytes) {
+                prop_assert!(!parsed.players.is_empty());
+                let round = parsed.into_round1();
+                for p in &round.players {
+                    prop_assert!(p.dpm().is_finite() && p.accuracy() <= 100.0 || p.hits() > p.shots());
+                }
+            }
+        }
+
+        /// What the writer writes is read back exactly, field by field.
+        #[test]
+        fn written_lines_read_back(players in proptest::collection::vec(player(), 1..6)) {
+            let mut file = HEADER.as_bytes().to_vec();
+            for p in &players {
+                file.extend(p.line());
+            }
+            let parsed = stats::parse_file(R1, &file).unwrap();
+            prop_assert_eq!(parsed.players.len(), players.len());
+            for (ours, written) in parsed.players.iter().zip(&players) {
+                prop_assert_eq!(&ours.guid, &written.guid);
+                prop_assert_eq!(&ours.raw_name.0, &written.name);
+                prop_assert_eq!(ours.team, written.team);
+                let slots: Vec<(u8, [u32; 5])> = ours
+                    .weapons
+                    .iter()
+                    .map(|w| (w.weapon.0, [w.hits, w.shots, w.kills, w.deaths, w.headshots]))
+                    .collect();
+                prop_assert_eq!(&slots, &written.weapons);
+                for field in TAB_FIELDS {
+                    prop_assert_eq!(tab_value(&ours.tab, field.name), written.tab[field.index], "{}", field.name);
+                }
+            }
+        }
+
+        /// A round 2 written as round 1 plus round 2 pairs back to round 2's own numbers.
+        #[test]
+        fn round2_differential_recovers_round2(first in player(), second in player()) {
+            let mut cumulative = second.clone();
+            cumulative.guid = first.guid.clone();
+            let mut weapons: std::collections::BTreeMap<u8, [u32; 5]> = first.weapons.iter().copied().collect();
+            for (slot, numbers) in &second.weapons {
+                let entry = weapons.entry(*slot).or_insert([0; 5]);
+                for (total, n) in entry.iter_mut().zip(numbers) {
+                    *total += n;
+                }
+            }
+            cumulative.weapons = weapons.into_iter().collect();
+            for field in TAB_FIELDS {
+                if field.accumulation == Accumulation::Cumulative {
+                    cumulative.tab[field.index] = first.tab[field.index] + second.tab[field.index];
+                }
+            }
+            let mut r1 = HEADER.as_bytes().to_vec();
+            r1.extend(first.line());
+            let mut r2 = "srv\\sw_goldrush_te\\legacy3\\2\\1\\2\\9:30\\8:00\n".as_bytes().to_vec();
+            r2.extend(cumulative.line());
+            let r1 = stats::parse_file(R1, &r1).unwrap();
+            let r2 = stats::parse_file(R2, &r2).unwrap();
+            let round = stats::pair(r2, &r1).unwrap();
+            let ours = &round.players[0];
+            let used: Vec<(u8, [u32; 5])> = second
+                .weapons
+                .iter()
+                .copied()
+                .filter(|(_, n)| n[0] != 0 || n[1] != 0 || n[2] != 0 || n[3] != 0)
+                .collect();
+            let slots: Vec<(u8, [u32; 5])> = ours
+                .weapons
+                .iter()
+                .map(|w| (w.weapon.0, [w.hits, w.shots, w.kills, w.deaths, w.headshots]))
+                .collect();
+            prop_assert_eq!(slots, used);
+            for field in TAB_FIELDS {
+                if field.accumulation != Accumulation::Derived {
+                    let got = tab_value(&ours.tab, field.name);
+                    prop_assert!((got - second.tab[field.index]).abs() < 1e-6, "{}: {} vs {}", field.name, got, second.tab[field.index]);
+                }
+            }
+        }
+    }
+}
