@@ -12,7 +12,9 @@ fn real_files() -> Vec<(String, Vec<u8>)> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+        })
         .collect();
     files.sort();
     files
@@ -25,15 +27,11 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("real_fixtures");
     group.throughput(Throughput::Bytes(bytes));
     group.bench_function("parse_all_bytes", |b| {
-        b.iter(|| {
-            files.iter().filter(|(name, body)| stats::parse_file(name, body).is_ok()).count()
-        })
+        b.iter(|| files.iter().filter(|(name, body)| stats::parse_file(name, body).is_ok()).count())
     });
     group.throughput(Throughput::Elements(files.len() as u64));
     group.bench_function("parse_all_files", |b| {
-        b.iter(|| {
-            files.iter().filter(|(name, body)| stats::parse_file(name, body).is_ok()).count()
-        })
+        b.iter(|| files.iter().filter(|(name, body)| stats::parse_file(name, body).is_ok()).count())
     });
     group.finish();
 

@@ -206,10 +206,14 @@ impl From<&Round> for RoundReport {
 
 /// A name made safe for a terminal: control characters escaped, at most `width` characters.
 fn terminal_name(name: &str, width: usize) -> String {
-    let escaped: String = name.chars().flat_map(|c| {
-        let text: String = if c.is_control() { c.escape_default().collect() } else { c.to_string() };
-        text.chars().collect::<Vec<_>>()
-    }).collect();
+    let escaped: String = name
+        .chars()
+        .flat_map(|c| {
+            let text: String =
+                if c.is_control() { c.escape_default().collect() } else { c.to_string() };
+            text.chars().collect::<Vec<_>>()
+        })
+        .collect();
     escaped.chars().take(width).collect()
 }
 
@@ -236,7 +240,21 @@ pub fn render_table(round: &Round) -> String {
     let _ = writeln!(
         out,
         "{:<20} {:>4} {:>3} {:>3} {:>3} {:>3} {:>3} {:>6} {:>6} {:>5} {:>6} {:>4} {:>3} {:>6} {:>6}",
-        "player", "team", "K", "D", "G", "SK", "TK", "dmg", "recv", "tdmg", "acc%", "HS", "rev", "time", "DPM"
+        "player",
+        "team",
+        "K",
+        "D",
+        "G",
+        "SK",
+        "TK",
+        "dmg",
+        "recv",
+        "tdmg",
+        "acc%",
+        "HS",
+        "rev",
+        "time",
+        "DPM"
     );
     let mut players: Vec<&PlayerReport> = report.players.iter().collect();
     players.sort_by(|a, b| b.kills.cmp(&a.kills).then(b.damage_given.cmp(&a.damage_given)));

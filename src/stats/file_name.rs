@@ -134,7 +134,8 @@ fn parse_stamp(stamp: &str) -> Result<NaiveDateTime, FileNameError> {
     if !(2000..=2099).contains(&year) {
         return Err(FileNameError::Date);
     }
-    let date = NaiveDate::from_ymd_opt(year, number(5..7), number(8..10)).ok_or(FileNameError::Date)?;
+    let date =
+        NaiveDate::from_ymd_opt(year, number(5..7), number(8..10)).ok_or(FileNameError::Date)?;
     let time = NaiveTime::from_hms_opt(number(11..13), number(13..15), number(15..17))
         .ok_or(FileNameError::Time)?;
     Ok(date.and_time(time))

@@ -198,6 +198,9 @@ mod tests {
         assert_eq!(header.measured_playtime_seconds, Some(470.5));
         let error = parse_header("f", b"s\\m\\c\\1", &mut warnings).unwrap_err();
         assert_eq!(error.kind, ParseErrorKind::HeaderFields { found: 4 });
-        assert_eq!(error.to_string(), "f:1: field `header`: header has 4 `\\`-separated fields, expected 8 or 9");
+        assert_eq!(
+            error.to_string(),
+            "f:1: field `header`: header has 4 `\\`-separated fields, expected 8 or 9"
+        );
     }
 }

@@ -113,9 +113,7 @@ pub fn pair_with(
             Some("time_limit"),
             format!(
                 "time to beat {} s differs from the time round 1 set ({} s in {})",
-                header.time_limit_seconds,
-                round1.header.actual_time_seconds,
-                round1.file
+                header.time_limit_seconds, round1.header.actual_time_seconds, round1.file
             ),
         ));
     }
@@ -129,14 +127,19 @@ pub fn pair_with(
         let earlier = match candidates {
             [] => None,
             [only] => Some(*only),
-            several => several.iter().copied().find(|p| p.raw_name == player.raw_name).or_else(|| {
-                warnings.push(ParseWarning::new(
-                    Some(player.line),
-                    Some("guid"),
-                    format!("GUID {} is on several round-1 lines; paired with the first", player.guid),
-                ));
-                several.first().copied()
-            }),
+            several => {
+                several.iter().copied().find(|p| p.raw_name == player.raw_name).or_else(|| {
+                    warnings.push(ParseWarning::new(
+                        Some(player.line),
+                        Some("guid"),
+                        format!(
+                            "GUID {} is on several round-1 lines; paired with the first",
+                            player.guid
+                        ),
+                    ));
+                    several.first().copied()
+                })
+            }
         };
         round2_players.push(match earlier {
             None => player,
@@ -316,6 +319,9 @@ mod tests {
         let other_map = StatsFileName::parse("2025-10-12-221500-radar-round-1.txt").unwrap();
         let later = StatsFileName::parse("2025-10-12-223000-supply-round-1.txt").unwrap();
         assert_eq!(rules.check_companion(&r2, &other_map), Err("it is another map"));
-        assert_eq!(rules.check_companion(&r2, &later), Err("it was written after the round-2 file"));
+        assert_eq!(
+            rules.check_companion(&r2, &later),
+            Err("it was written after the round-2 file")
+        );
     }
 }

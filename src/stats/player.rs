@@ -209,7 +209,11 @@ impl Player {
     /// `kills / deaths`, or kills when there are no deaths.
     pub fn kd_ratio(&self) -> f64 {
         let deaths = self.deaths();
-        if deaths == 0 { f64::from(self.kills()) } else { f64::from(self.kills()) / f64::from(deaths) }
+        if deaths == 0 {
+            f64::from(self.kills())
+        } else {
+            f64::from(self.kills()) / f64::from(deaths)
+        }
     }
     /// `hits / shots * 100` over all weapons, 0 without shots.
     pub fn accuracy(&self) -> f64 {
@@ -283,7 +287,8 @@ pub(crate) fn parse_player_line(
     line: &[u8],
     warnings: &mut Vec<ParseWarning>,
 ) -> Result<Player, ParseError> {
-    let fail = |field: &'static str, kind: ParseErrorKind| ParseError::at(file, line_no, field, kind);
+    let fail =
+        |field: &'static str, kind: ParseErrorKind| ParseError::at(file, line_no, field, kind);
     // Split from the right: the stats section, team and rounds never hold `\`, the name might.
     let mut tail = line.rsplitn(4, |b| *b == b'\\');
     let (Some(stats), Some(team), Some(rounds), Some(head)) =
@@ -295,7 +300,8 @@ pub(crate) fn parse_player_line(
     let Some(split) = head.iter().position(|b| *b == b'\\') else {
         return Err(fail("line", ParseErrorKind::PlayerFields { found: 4 }));
     };
-    let (guid_bytes, raw_name) = (head.get(..split).unwrap_or_default(), head.get(split + 1..).unwrap_or_default());
+    let (guid_bytes, raw_name) =
+        (head.get(..split).unwrap_or_default(), head.get(split + 1..).unwrap_or_default());
     if raw_name.contains(&b'\\') {
         warnings.push(ParseWarning::new(
             Some(line_no),

@@ -69,15 +69,14 @@ impl Outcome {
     /// Decides the outcome from the header: the winner against the defending side first,
     /// the clock only when the winner field does not tell.
     pub fn decide(round: u8, header: &Header) -> Outcome {
-        let attackers_won = if (1..=2).contains(&header.defender_team)
-            && (1..=2).contains(&header.winner_team)
-        {
-            header.winner_team != header.defender_team
-        } else if header.time_limit_seconds > 0 && header.actual_time_seconds > 0 {
-            header.actual_time_seconds < header.time_limit_seconds
-        } else {
-            return Outcome::Unknown;
-        };
+        let attackers_won =
+            if (1..=2).contains(&header.defender_team) && (1..=2).contains(&header.winner_team) {
+                header.winner_team != header.defender_team
+            } else if header.time_limit_seconds > 0 && header.actual_time_seconds > 0 {
+                header.actual_time_seconds < header.time_limit_seconds
+            } else {
+                return Outcome::Unknown;
+            };
         match (attackers_won, round) {
             (false, _) => Outcome::Fullhold,
             (true, 2) => Outcome::TimeBeaten,
@@ -125,20 +124,21 @@ impl Round {
 
     /// The player with the best MVP score, if any scores above 0.
     pub fn mvp(&self) -> Option<&Player> {
-        self.players
-            .iter()
-            .filter(|p| p.mvp_score() > 0.0)
-            .fold(None, |best: Option<&Player>, p| match best {
+        self.players.iter().filter(|p| p.mvp_score() > 0.0).fold(
+            None,
+            |best: Option<&Player>, p| match best {
                 Some(b) if b.mvp_score() >= p.mvp_score() => Some(b),
                 _ => Some(p),
-            })
+            },
+        )
     }
 }
 
 /// Reads one stats file. Pure: bytes and a base name in, values out.
 pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<ParsedFile, ParseError> {
-    let file = StatsFileName::parse(file_name)
-        .map_err(|e| ParseError::new(&excerpt(file_name.as_bytes()), ParseErrorKind::FileName(e)))?;
+    let file = StatsFileName::parse(file_name).map_err(|e| {
+        ParseError::new(&excerpt(file_name.as_bytes()), ParseErrorKind::FileName(e))
+    })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut warnings = Vec::new();
     let mut lines = bytes.split(|b| *b == b'\n').enumerate();
@@ -264,7 +264,8 @@ mod tests {
     #[test]
     fn errors_name_file_line_and_field() {
         let name = "2025-10-12-225242-supply-round-1.txt";
-        let text = b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\nABCDEF12\\x\\1\\2\\3 1 2 3 x 5 1 1 1 1 1\t1\n";
+        let text =
+            b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\nABCDEF12\\x\\1\\2\\3 1 2 3 x 5 1 1 1 1 1\t1\n";
         let error = parse_file(name, text).unwrap_err();
         assert_eq!(error.line, Some(2));
         assert_eq!(error.field, Some("weapon_deaths"));
@@ -275,7 +276,10 @@ mod tests {
         let truncated = b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\nABCDEF12\\x\\1\\2\\3 1 2 3";
         let error = parse_file(name, truncated).unwrap_err();
         assert_eq!(error.field, Some("weapons"));
-        assert!(matches!(error.kind, ParseErrorKind::WeaponCount { mask: 3, found: 3, expected: 10 }));
+        assert!(matches!(
+            error.kind,
+            ParseErrorKind::WeaponCount { mask: 3, found: 3, expected: 10 }
+        ));
         let header_only = b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\n";
         assert_eq!(parse_file(name, header_only).unwrap_err().kind, ParseErrorKind::NoPlayers);
         assert_eq!(parse_file(name, b" \n").unwrap_err().kind, ParseErrorKind::Empty);

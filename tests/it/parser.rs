@@ -90,7 +90,11 @@ fn compare_raw_fields(name: &str, ours: &Player, theirs: &Value, diffs: &mut Vec
             ("deaths", weapon.deaths),
             ("headshots", weapon.headshots),
         ] {
-            check(&format!("{}.{column}", weapon.weapon.name()), f64::from(value), w[column].as_f64());
+            check(
+                &format!("{}.{column}", weapon.weapon.name()),
+                f64::from(value),
+                w[column].as_f64(),
+            );
         }
     }
 }
@@ -125,7 +129,10 @@ fn round1_field_positions_agree_with_the_original_parser() {
         assert_eq!(i64::from(ours.header.defender_team), result["defender_team"].as_i64().unwrap());
         assert_eq!(i64::from(ours.header.winner_team), result["winner_team"].as_i64().unwrap());
     }
-    println!("round-1 players compared with the reference: {players}, differences: {}", diffs.len());
+    println!(
+        "round-1 players compared with the reference: {players}, differences: {}",
+        diffs.len()
+    );
     assert!(players > 900, "{players}");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
@@ -258,8 +265,7 @@ fn simulated_games_match_the_ground_truth() {
             let mut row_misses = Vec::new();
             // A player who left before the end keeps the writer's last 5-second snapshot, so his
             // numbers may fall short of the truth (fixtures README, "known limits"); never over.
-            let left_early =
-                player.time_played_seconds() + 10 < round.header.actual_time_seconds;
+            let left_early = player.time_played_seconds() + 10 < round.header.actual_time_seconds;
             let mut short_only = true;
             for (field, value) in exact.iter().zip(ours) {
                 let want = expected[*field].as_i64().unwrap();
@@ -315,7 +321,11 @@ mod properties {
     }
 
     fn tab_text(index: usize, value: f64) -> String {
-        if TAB_FIELDS[index].kind == "integer" { format!("{}", value as i64) } else { format!("{value:.1}") }
+        if TAB_FIELDS[index].kind == "integer" {
+            format!("{}", value as i64)
+        } else {
+            format!("{value:.1}")
+        }
     }
 
     impl GenPlayer {
@@ -341,11 +351,16 @@ mod properties {
     fn player() -> impl Strategy<Value = GenPlayer> {
         (
             "[0-9A-F]{8}",
-            proptest::collection::vec(any::<u8>().prop_filter("no separators", |b| {
-                !matches!(*b, b'\\' | b'\n' | b'\r')
-            }), 0..40),
+            proptest::collection::vec(
+                any::<u8>().prop_filter("no separators", |b| !matches!(*b, b'\\' | b'\n' | b'\r')),
+                0..40,
+            ),
             1u8..=3,
-            proptest::collection::btree_map(0u8..28, proptest::array::uniform5(0u32..100_000), 1..8),
+            proptest::collection::btree_map(
+                0u8..28,
+                proptest::array::uniform5(0u32..100_000),
+                1..8,
+            ),
             proptest::collection::vec(0u32..20_000, TAB_WIDTH),
         )
             .prop_map(|(guid, name, team, weapons, tab)| GenPlayer {
@@ -357,7 +372,11 @@ mod properties {
                     .into_iter()
                     .enumerate()
                     .map(|(i, v)| {
-                        if TAB_FIELDS[i].kind == "integer" { f64::from(v) } else { f64::from(v) / 10.0 }
+                        if TAB_FIELDS[i].kind == "integer" {
+                            f64::from(v)
+                        } else {
+                            f64::from(v) / 10.0
+                        }
                     })
                     .collect(),
             })
