@@ -7,4 +7,5 @@ pub mod db;
 pub mod local_files;
 pub mod settings;
 pub mod stats;
+pub mod store;
 pub mod telemetry;

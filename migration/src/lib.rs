@@ -1,11 +1,19 @@
 //! The slomix schema migrations, one set for SQLite and PostgreSQL alike.
+//!
+//! Migrations only ever add: no migration drops or rewrites user data on the way up.
 pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_processed_files;
+mod m20261125_000002_stats_schema;
 
 /// Applies every migration in order.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![]
+        vec![
+            Box::new(m20261125_000001_processed_files::Migration),
+            Box::new(m20261125_000002_stats_schema::Migration),
+        ]
     }
 }

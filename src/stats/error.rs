@@ -70,6 +70,9 @@ pub enum ParseErrorKind {
         /// Numbers the mask requires (5 per set bit).
         expected: usize,
     },
+    /// The last line has no line end: the file was cut short or is still being written.
+    #[error("the last line has no line end: the file is cut short or still being written")]
+    Truncated,
     /// A line holds something that is not a player line.
     #[error("not a player line: `{value}`")]
     NotAPlayerLine {

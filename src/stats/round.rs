@@ -165,6 +165,14 @@ pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<ParsedFile, ParseErro
             ),
         ));
     }
+    // The writer ends every line with `\n`; a last line without one is a file cut short or
+    // still being written, and its numbers cannot be trusted.
+    if bytes.last() != Some(&b'\n') {
+        let last_line = bytes.split(|b| *b == b'\n').count();
+        if last_line > 1 {
+            return Err(ParseError::at(file_name, last_line, "line", ParseErrorKind::Truncated));
+        }
+    }
     let mut players: Vec<Player> = Vec::new();
     for (index, line) in lines {
         let line_no = index + 1;
@@ -273,7 +281,7 @@ mod tests {
             error.to_string(),
             "2025-10-12-225242-supply-round-1.txt:2: field `weapon_deaths`: expected unsigned integer, found `x`"
         );
-        let truncated = b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\nABCDEF12\\x\\1\\2\\3 1 2 3";
+        let truncated = b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\nABCDEF12\\x\\1\\2\\3 1 2 3\n";
         let error = parse_file(name, truncated).unwrap_err();
         assert_eq!(error.field, Some("weapons"));
         assert!(matches!(
@@ -283,6 +291,9 @@ mod tests {
         let header_only = b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\n";
         assert_eq!(parse_file(name, header_only).unwrap_err().kind, ParseErrorKind::NoPlayers);
         assert_eq!(parse_file(name, b" \n").unwrap_err().kind, ParseErrorKind::Empty);
+        let cut = b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\nABCDEF12\\x\\1\\2\\1 1 2 3 4 5\t10\t2";
+        let error = parse_file(name, cut).unwrap_err();
+        assert_eq!((error.line, error.kind.clone()), (Some(2), ParseErrorKind::Truncated));
         let bad_name = parse_file("../etc/passwd", text).unwrap_err();
         assert!(matches!(bad_name.kind, ParseErrorKind::FileName(_)));
     }

@@ -1,1 +1,352 @@
-//! Storage tests, run on SQLite and on the PostgreSQL the test command starts.
+//! Storage tests, each run on SQLite and on the PostgreSQL the test command starts.
+use std::{collections::BTreeMap, path::PathBuf};
+
+use chrono::{NaiveDateTime, TimeDelta};
+use entity::{
+    gaming_sessions, player_aliases, player_comprehensive_stats as pcs, processed_files, rounds,
+    weapon_comprehensive_stats as wcs,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
+use slomix::{
+    local_files,
+    stats::{PairingRules, RoundKind},
+    store::{ImportOutcome, Store, StoreError},
+};
+
+use crate::support::{db, shared_fixtures};
+
+fn now() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("2026-11-25 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+fn store(db: &DatabaseConnection) -> Store {
+    Store::new(db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60))
+}
+
+fn real_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared_fixtures("real"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+async fn import_path(store: &Store, path: &PathBuf) -> Result<ImportOutcome, StoreError> {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    store.import_file(name, &std::fs::read(path).unwrap(), now()).await
+}
+
+/// Everything stored that does not depend on import order or timing: row ids and creation
+/// times are left out; rows are keyed by their natural keys.
+async fn dump(db: &DatabaseConnection) -> String {
+    let rounds = rounds::Entity::find().all(db).await.unwrap();
+    let file_of: BTreeMap<i32, (String, i32)> =
+        rounds.iter().map(|r| (r.id, (r.filename.clone(), r.round_number))).collect();
+    let mut lines = Vec::new();
+    for r in &rounds {
+        lines.push(format!(
+            "round {} {} {} {} {:?} {} {} {} {} {:?} {}",
+            r.filename,
+            r.round_number,
+            r.match_id,
+            r.map_name,
+            r.round1_filename,
+            r.round_status,
+            r.round_outcome,
+            r.winner_team,
+            r.actual_time_seconds,
+            r.gaming_session_id,
+            r.player_count
+        ));
+    }
+    for p in pcs::Entity::find().all(db).await.unwrap() {
+        lines.push(format!(
+            "player {:?} {} {:?} {} {} {} {} {} {} {} {}",
+            file_of[&p.round_id],
+            p.player_guid,
+            p.raw_name,
+            p.kills,
+            p.deaths,
+            p.damage_given,
+            p.time_played_seconds,
+            p.xp,
+            p.revives_given,
+            p.gibs,
+            p.dpm
+        ));
+    }
+    for w in wcs::Entity::find().all(db).await.unwrap() {
+        lines.push(format!(
+            "weapon {:?} {} {} {} {} {}",
+            file_of[&w.round_id], w.player_guid, w.weapon_name, w.kills, w.shots, w.hits
+        ));
+    }
+    for s in gaming_sessions::Entity::find().all(db).await.unwrap() {
+        lines.push(format!("session {} {} {} {}", s.id, s.started_at, s.ended_at, s.round_count));
+    }
+    for a in player_aliases::Entity::find().all(db).await.unwrap() {
+        lines.push(format!(
+            "alias {} {:?} {} {} {}",
+            a.guid, a.alias, a.first_seen, a.last_seen, a.times_seen
+        ));
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_create_every_table() {
+    for t in db::all().await {
+        assert_eq!(slomix::db::migrate(&t.db).await.unwrap(), 0, "{}: second run", t.kind);
+        for table in [
+            "processed_files",
+            "rounds",
+            "player_comprehensive_stats",
+            "weapon_comprehensive_stats",
+            "player_aliases",
+            "player_links",
+            "gaming_sessions",
+        ] {
+            t.db.execute_unprepared(&format!("SELECT COUNT(*) FROM {table}"))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {table}: {e}", t.kind));
+        }
+    }
+}
+
+#[tokio::test]
+async fn importing_every_real_file_matches_the_parser_and_is_idempotent() {
+    for t in db::all().await {
+        let store = store(&t.db);
+        let (mut imported, mut rejected) = (0, Vec::new());
+        for path in real_files() {
+            match import_path(&store, &path).await {
+                Ok(ImportOutcome::Imported(_)) => imported += 1,
+                Ok(other) => panic!("{}: {other:?}", path.display()),
+                Err(StoreError::Rejected(e)) => rejected.push(e.file),
+                Err(e) => panic!("{}: {e}", path.display()),
+            }
+        }
+        assert_eq!(imported, 290, "{}", t.kind);
+        assert_eq!(rejected, vec!["2024-09-12-174949-supply-round-2.txt".to_owned()]);
+
+        // Per-GUID totals over rounds 1 and 2 equal what the parser reads, paired the same way.
+        let mut expected: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+        for path in real_files() {
+            let Ok(round) = local_files::read_round(&path, None, &PairingRules::default()) else {
+                continue;
+            };
+            for p in &round.players {
+                let e = expected.entry(p.guid.clone()).or_default();
+                e.0 += i64::from(p.kills());
+                e.1 += i64::from(p.tab.damage_given);
+                e.2 += 1;
+            }
+        }
+        let mut stored: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+        for p in pcs::Entity::find().all(&t.db).await.unwrap() {
+            if p.round_number == 0 {
+                continue;
+            }
+            let e = stored.entry(p.player_guid.clone()).or_default();
+            e.0 += i64::from(p.kills);
+            e.1 += i64::from(p.damage_given);
+            e.2 += 1;
+        }
+        assert_eq!(stored, expected, "{}", t.kind);
+
+        let summaries = rounds::Entity::find().all(&t.db).await.unwrap();
+        let paired = summaries.iter().filter(|r| r.round_number == 2 && r.round1_filename.is_some());
+        let r0 = summaries.iter().filter(|r| r.round_number == 0).count();
+        assert_eq!(paired.count(), r0, "{}: one match summary per paired round 2", t.kind);
+        let sessions = gaming_sessions::Entity::find().count(&t.db).await.unwrap();
+        println!("{}: {imported} files, {r0} match summaries, {sessions} gaming sessions", t.kind);
+        assert!(sessions > 10, "{}: {sessions}", t.kind);
+
+        // A second import changes nothing.
+        let before = dump(&t.db).await;
+        for path in real_files() {
+            match import_path(&store, &path).await {
+                Ok(ImportOutcome::AlreadyImported { original: None }) => {}
+                Err(StoreError::Rejected(_)) => {}
+                other => panic!("{}: {other:?}", path.display()),
+            }
+        }
+        assert_eq!(dump(&t.db).await, before, "{}", t.kind);
+    }
+}
+
+/// Two evenings (including a round 2 just after midnight) in time order, reversed, and
+/// shuffled give the same database, sessions included.
+#[tokio::test]
+async fn any_import_order_gives_the_same_database() {
+    let files: Vec<PathBuf> = real_files()
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name.starts_with("2025-10-19") || name.starts_with("2025-10-20")
+        })
+        .collect();
+    assert!(files.len() > 30);
+    let mut orders = vec![files.clone(), files.iter().rev().cloned().collect::<Vec<_>>()];
+    // A fixed pseudo-random shuffle (xorshift), so a failure is reproducible.
+    let mut shuffled = files.clone();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in (1..shuffled.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        shuffled.swap(i, usize::try_from(x % (i as u64 + 1)).unwrap());
+    }
+    orders.push(shuffled);
+    for kind in ["sqlite", "postgres"] {
+        let mut dumps = Vec::new();
+        for order in &orders {
+            let t = if kind == "sqlite" { Some(db::sqlite().await) } else { db::postgres().await };
+            let Some(t) = t else { break };
+            let store = store(&t.db);
+            for path in order {
+                import_path(&store, path).await.unwrap();
+            }
+            dumps.push(dump(&t.db).await);
+        }
+        for other in dumps.iter().skip(1) {
+            assert_eq!(&dumps[0], other, "{kind}");
+        }
+        if let Some(first) = dumps.first() {
+            assert!(first.contains("2025-10-20-000043-etl_adlernest-round-2.txt"));
+            let midnight = first
+                .lines()
+                .find(|l| l.starts_with("round 2025-10-20-000043-etl_adlernest-round-2.txt 2 "))
+                .unwrap();
+            assert!(midnight.contains("Some(\"2025-10-19-235307-etl_adlernest-round-1.txt\")"), "{midnight}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_orphan_round2_is_rederived_when_its_round1_arrives() {
+    let r1 = shared_fixtures("real/2025-10-12-224530-sw_goldrush_te-round-1.txt");
+    let r2 = shared_fixtures("real/2025-10-12-225242-sw_goldrush_te-round-2.txt");
+    for t in db::all().await {
+        let store = store(&t.db);
+        let ImportOutcome::Imported(first) = import_path(&store, &r2).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(first.kind, RoundKind::Round2Orphan);
+        let orphan = rounds::Entity::find_by_id(first.round_id).one(&t.db).await.unwrap().unwrap();
+        assert_eq!(orphan.round_status, "orphan_r2");
+        let ImportOutcome::Imported(second) = import_path(&store, &r1).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(second.kind, RoundKind::Round1);
+        assert_eq!(second.rederived, vec!["2025-10-12-225242-sw_goldrush_te-round-2.txt"]);
+        let fixed = rounds::Entity::find_by_id(first.round_id).one(&t.db).await.unwrap().unwrap();
+        assert_eq!(fixed.round_status, "completed", "{}: same row id, re-derived", t.kind);
+        assert_eq!(fixed.round1_filename.as_deref(), Some("2025-10-12-224530-sw_goldrush_te-round-1.txt"));
+        let all = rounds::Entity::find().order_by_asc(rounds::Column::RoundNumber).all(&t.db).await.unwrap();
+        assert_eq!(all.iter().map(|r| r.round_number).collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert!(all.iter().all(|r| r.match_id == "2025-10-12-224530-sw_goldrush_te"));
+        assert_eq!(all.iter().filter_map(|r| r.gaming_session_id).collect::<Vec<_>>(), vec![20251012224530; 3]);
+        // Round 2's numbers are now round-2 only: endekk's damage 1989 of 4637 cumulative.
+        let players = pcs::Entity::find().all(&t.db).await.unwrap();
+        let endekk_r2 = players
+            .iter()
+            .find(|p| p.round_id == first.round_id && p.player_guid == "7B84BE88")
+            .unwrap();
+        assert_eq!(endekk_r2.damage_given, 1989, "{}", t.kind);
+        let endekk_r0 = players
+            .iter()
+            .find(|p| p.round_number == 0 && p.player_guid == "7B84BE88")
+            .unwrap();
+        assert_eq!(endekk_r0.damage_given, 4637, "{}: match summary = R1 + R2", t.kind);
+    }
+}
+
+#[tokio::test]
+async fn same_content_under_another_name_is_already_imported() {
+    let path = shared_fixtures("real/2025-10-12-224530-sw_goldrush_te-round-1.txt");
+    let bytes = std::fs::read(&path).unwrap();
+    for t in db::all().await {
+        let store = store(&t.db);
+        store.import_file("2025-10-12-224530-sw_goldrush_te-round-1.txt", &bytes, now()).await.unwrap();
+        let again = store
+            .import_file("2025-10-12-224531-sw_goldrush_te-round-1.txt", &bytes, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            ImportOutcome::AlreadyImported {
+                original: Some("2025-10-12-224530-sw_goldrush_te-round-1.txt".into())
+            }
+        );
+        assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 1, "{}", t.kind);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_import_is_not_marked_done_and_is_retried() {
+    let name = "2025-10-12-224530-sw_goldrush_te-round-1.txt";
+    let good = std::fs::read(shared_fixtures("real").join(name)).unwrap();
+    let half = &good[..good.len() / 2];
+    for t in db::all().await {
+        let store = store(&t.db);
+        let error = store.import_file(name, half, now()).await.unwrap_err();
+        assert!(matches!(error, StoreError::Rejected(_)), "{error}");
+        let row = processed_files::Entity::find().one(&t.db).await.unwrap().unwrap();
+        assert!(!row.success);
+        assert!(row.error_message.unwrap().contains(name));
+        assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 0);
+        let retried = store.import_file(name, &good, now()).await.unwrap();
+        assert!(matches!(retried, ImportOutcome::Imported(_)), "{}: {retried:?}", t.kind);
+        let row = processed_files::Entity::find().one(&t.db).await.unwrap().unwrap();
+        assert!(row.success && row.error_message.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_failure_mid_import_leaves_nothing_behind() {
+    let path = shared_fixtures("real/2025-10-12-224530-sw_goldrush_te-round-1.txt");
+    for t in db::all().await {
+        // Break the last table the import writes to, so the transaction fails half-way.
+        t.db.execute_unprepared("DROP TABLE player_aliases").await.unwrap();
+        let error = import_path(&store(&t.db), &path).await.unwrap_err();
+        assert!(matches!(error, StoreError::Db(_)), "{}: {error}", t.kind);
+        assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 0, "{}", t.kind);
+        assert_eq!(pcs::Entity::find().count(&t.db).await.unwrap(), 0, "{}", t.kind);
+        assert_eq!(processed_files::Entity::find().count(&t.db).await.unwrap(), 0, "{}", t.kind);
+    }
+}
+
+#[tokio::test]
+async fn hostile_names_round_trip_exactly() {
+    let names: Vec<&[u8]> = vec![
+        b"O'Brien \"quoted\"",
+        b"back\\slash",
+        b"100%_under_score",
+        b"'; DROP TABLE rounds; --",
+        "emoji \u{1F3AE}\u{1F525}".as_bytes(),
+        b"bad \xff\xfe utf8",
+        b"**bold** @everyone <@123>",
+    ];
+    let mut file = b"srv\\supply\\legacy3\\1\\1\\2\\10:00\\8:00\n".to_vec();
+    for (i, name) in names.iter().enumerate() {
+        file.extend(format!("ABCDEF{i:02}\\").bytes());
+        file.extend(*name);
+        file.extend(b"\\1\\1\\16 10 20 1 2 3 \t100\t50\n");
+    }
+    for t in db::all().await {
+        store(&t.db).import_file("2025-10-12-200000-supply-round-1.txt", &file, now()).await.unwrap();
+        let mut stored = pcs::Entity::find().order_by_asc(pcs::Column::PlayerGuid).all(&t.db).await.unwrap();
+        stored.sort_by(|a, b| a.player_guid.cmp(&b.player_guid));
+        assert_eq!(stored.len(), names.len());
+        for (row, name) in stored.iter().zip(&names) {
+            let exact = row.raw_name_bytes.clone().unwrap_or_else(|| row.raw_name.clone().into_bytes());
+            assert_eq!(&exact, name, "{}", t.kind);
+        }
+        let aliases = player_aliases::Entity::find().count(&t.db).await.unwrap();
+        assert_eq!(aliases, names.len() as u64);
+    }
+}

@@ -1,0 +1,1 @@
+//! Deduplication layers (filled in below).

@@ -1,0 +1,527 @@
+//! Importing one stats file: one transaction that stores the round, re-derives the round 2s
+//! its arrival affects, fixes gaming sessions and aliases, and records the file.
+use chrono::{NaiveDateTime, TimeDelta};
+use entity::{
+    gaming_sessions, player_aliases, player_comprehensive_stats as pcs, processed_files, rounds,
+    weapon_comprehensive_stats as wcs,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, Query},
+    PaginatorTrait,
+};
+use sha2::{Digest, Sha256};
+
+use super::{StoreError, convert};
+use crate::stats::{self, PairingRules, ParseError, ParseWarning, Round, RoundKind, StatsFileName};
+
+/// What importing a file did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportOutcome {
+    /// The round was stored.
+    Imported(Imported),
+    /// Nothing changed: this name was imported before, or the same bytes under `original`.
+    AlreadyImported {
+        /// The other name the same content was imported under, if it was another name.
+        original: Option<String>,
+    },
+}
+
+/// A stored round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The `rounds.id` of the file's round (1 or 2).
+    pub round_id: i32,
+    /// What the round's numbers cover.
+    pub kind: RoundKind,
+    /// Round-2 files whose pairing this file changed (they were re-derived).
+    pub rederived: Vec<String>,
+    /// Warnings from the parser.
+    pub warnings: Vec<ParseWarning>,
+}
+
+/// The storage side of the pipeline: one database, one game server name, the pairing and
+/// session rules. Cloning is cheap (the connection is a pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    server: String,
+    rules: PairingRules,
+    session_gap: TimeDelta,
+}
+
+/// SHA-256 of the file's bytes, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// A store over `db` for game server `server`.
+    pub fn new(
+        db: DatabaseConnection,
+        server: &str,
+        rules: PairingRules,
+        session_gap: TimeDelta,
+    ) -> Self {
+        Store { db, server: server.to_owned(), rules, session_gap }
+    }
+
+    /// The connection.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Imports one file in one transaction. `now` stamps the rows.
+    ///
+    /// * Same name imported before, or same content under another name: `AlreadyImported`.
+    /// * Unusable file: `Err(StoreError::Rejected)`, recorded as a failed attempt (so it is
+    ///   retried next time, never taken for done).
+    /// * Otherwise the round is stored; a round 2 is paired with a stored round 1 (or kept as
+    ///   an orphan until its round 1 arrives), and round 2s whose pairing this file changes
+    ///   are re-derived, so any import order gives the same database.
+    pub async fn import_file(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        now: NaiveDateTime,
+    ) -> Result<ImportOutcome, StoreError> {
+        let file = StatsFileName::parse(name).map_err(|e| {
+            StoreError::Rejected(ParseError {
+                file: name.chars().take(80).flat_map(char::escape_debug).collect(),
+                line: None,
+                field: None,
+                kind: e.into(),
+            })
+        })?;
+        let hash = sha256_hex(bytes);
+        let txn = self.db.begin().await?;
+        let existing = processed_files::Entity::find()
+            .filter(processed_files::Column::Filename.eq(name))
+            .one(&txn)
+            .await?;
+        if existing.as_ref().is_some_and(|row| row.success) {
+            return Ok(ImportOutcome::AlreadyImported { original: None });
+        }
+        let same_content = processed_files::Entity::find()
+            .filter(processed_files::Column::FileHash.eq(hash.as_str()))
+            .filter(processed_files::Column::Success.eq(true))
+            .filter(processed_files::Column::Filename.ne(name))
+            .one(&txn)
+            .await?;
+        if let Some(original) = same_content {
+            let original_name = original.duplicate_of.unwrap_or(original.filename);
+            record_file(&txn, existing, name, &hash, Ok(None), Some(&original_name), now).await?;
+            txn.commit().await?;
+            return Ok(ImportOutcome::AlreadyImported { original: Some(original_name) });
+        }
+        let parsed = match stats::parse_file(name, bytes) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                record_file(&txn, existing, name, &hash, Err(&error.to_string()), None, now)
+                    .await?;
+                txn.commit().await?;
+                return Err(StoreError::Rejected(error));
+            }
+        };
+        record_file(&txn, existing, name, &hash, Ok(Some(bytes)), None, now).await?;
+        let warnings = parsed.warnings.clone();
+        let (round_id, kind, guids) = self.store_parsed(&txn, parsed, now).await?;
+        let mut rederived = Vec::new();
+        let mut all_guids = guids;
+        for neighbour in self.round2s_after(&txn, &file).await? {
+            if let Some(guids) = self.rederive(&txn, &neighbour, now).await? {
+                rederived.push(neighbour);
+                all_guids.extend(guids);
+            }
+        }
+        self.recompute_sessions(&txn, file.timestamp()).await?;
+        recompute_aliases(&txn, &all_guids).await?;
+        txn.commit().await?;
+        Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings }))
+    }
+
+    /// Stores a parsed file's round (and for a paired round 2 its match summary). Returns the
+    /// round id, its kind and the GUIDs written.
+    async fn store_parsed(
+        &self,
+        txn: &DatabaseTransaction,
+        parsed: stats::ParsedFile,
+        now: NaiveDateTime,
+    ) -> Result<(i32, RoundKind, Vec<String>), StoreError> {
+        if parsed.file.round() == 1 {
+            let round = parsed.into_round1();
+            let guids = convert::storage_guids(&round.players);
+            let id = self.upsert_round(txn, &round, now).await?;
+            return Ok((id, round.kind, guids));
+        }
+        let (round, summary) = self.derive_round2(txn, parsed).await?;
+        let mut guids = convert::storage_guids(&round.players);
+        let id = self.upsert_round(txn, &round, now).await?;
+        match summary {
+            Some(summary) => {
+                guids.extend(convert::storage_guids(&summary.players));
+                self.upsert_round(txn, &summary, now).await?;
+            }
+            None => self.delete_round(txn, &round.file, 0).await?,
+        }
+        Ok((id, round.kind, guids))
+    }
+
+    /// A round-2 file's round: paired with the stored round 1 the pairing rules pick among
+    /// the stored rounds of its map, or an orphan. Also the match summary when paired.
+    async fn derive_round2(
+        &self,
+        txn: &DatabaseTransaction,
+        parsed: stats::ParsedFile,
+    ) -> Result<(Round, Option<Round>), StoreError> {
+        let t = parsed.file.timestamp();
+        let nearby: Vec<String> = rounds::Entity::find()
+            .select_only()
+            .column(rounds::Column::Filename)
+            .filter(rounds::Column::MapName.eq(parsed.file.map()))
+            .filter(rounds::Column::RoundNumber.is_in([1, 2]))
+            .filter(rounds::Column::RoundAt.between(t - self.rules.window, t))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let known: Vec<StatsFileName> =
+            nearby.iter().filter_map(|n| StatsFileName::parse(n).ok()).collect();
+        let Some(companion) = self.rules.find_round1(&parsed.file, &known) else {
+            return Ok((parsed.into_orphan(), None));
+        };
+        let Some(first) = load_parsed(txn, companion.as_str()).await? else {
+            return Ok((parsed.into_orphan(), None));
+        };
+        let round2 = stats::pair_with(parsed, &first, &self.rules)?;
+        let summary = stats::match_summary(&first.into_round1(), &round2);
+        Ok((round2, Some(summary)))
+    }
+
+    /// Stored round-2 files of the same map written after `file` and within the pairing
+    /// window: the ones whose companion may change when `file` arrives.
+    async fn round2s_after(
+        &self,
+        txn: &DatabaseTransaction,
+        file: &StatsFileName,
+    ) -> Result<Vec<String>, StoreError> {
+        let t = file.timestamp();
+        let names: Vec<String> = rounds::Entity::find()
+            .select_only()
+            .column(rounds::Column::Filename)
+            .filter(rounds::Column::MapName.eq(file.map()))
+            .filter(rounds::Column::RoundNumber.eq(2))
+            .filter(rounds::Column::RoundAt.between(t, t + self.rules.window))
+            .filter(rounds::Column::Filename.ne(file.as_str()))
+            .order_by_asc(rounds::Column::RoundAt)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        Ok(names)
+    }
+
+    /// Re-derives a stored round 2 if its companion changed; returns the GUIDs rewritten.
+    async fn rederive(
+        &self,
+        txn: &DatabaseTransaction,
+        name: &str,
+        now: NaiveDateTime,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let Some(parsed) = load_parsed(txn, name).await? else { return Ok(None) };
+        let stored = rounds::Entity::find()
+            .filter(rounds::Column::Filename.eq(name))
+            .filter(rounds::Column::RoundNumber.eq(2))
+            .one(txn)
+            .await?;
+        let (round, summary) = self.derive_round2(txn, parsed).await?;
+        if stored.as_ref().map(|r| r.round1_filename.as_deref()) == Some(round.round1_file()) {
+            return Ok(None);
+        }
+        let mut guids = convert::storage_guids(&round.players);
+        self.upsert_round(txn, &round, now).await?;
+        match summary {
+            Some(summary) => {
+                guids.extend(convert::storage_guids(&summary.players));
+                self.upsert_round(txn, &summary, now).await?;
+            }
+            None => self.delete_round(txn, &round.file, 0).await?,
+        }
+        Ok(Some(guids))
+    }
+
+    /// Inserts or replaces a round's row (keeping its id) and its player and weapon rows.
+    async fn upsert_round(
+        &self,
+        txn: &DatabaseTransaction,
+        round: &Round,
+        now: NaiveDateTime,
+    ) -> Result<i32, StoreError> {
+        let mut row = convert::round_row(round, &self.server, now);
+        let existing = self.find_round(txn, &round.file, round.round_number()).await?;
+        let round_id = match existing {
+            Some(existing) => {
+                let id = existing.id;
+                pcs::Entity::delete_many().filter(pcs::Column::RoundId.eq(id)).exec(txn).await?;
+                wcs::Entity::delete_many().filter(wcs::Column::RoundId.eq(id)).exec(txn).await?;
+                row.id = Set(id);
+                row.created_at = Set(existing.created_at);
+                row.gaming_session_id = Set(existing.gaming_session_id);
+                row.update(txn).await?;
+                id
+            }
+            None => rounds::Entity::insert(row).exec(txn).await?.last_insert_id,
+        };
+        let guids = convert::storage_guids(&round.players);
+        let players: Vec<pcs::ActiveModel> = round
+            .players
+            .iter()
+            .zip(&guids)
+            .map(|(p, guid)| convert::player_row(round, round_id, guid, p, now))
+            .collect();
+        let weapons: Vec<wcs::ActiveModel> = round
+            .players
+            .iter()
+            .zip(&guids)
+            .flat_map(|(p, guid)| convert::weapon_rows(round, round_id, guid, p, now))
+            .collect();
+        for chunk in players.chunks(200) {
+            pcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        }
+        for chunk in weapons.chunks(1000) {
+            wcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        }
+        Ok(round_id)
+    }
+
+    async fn find_round(
+        &self,
+        txn: &DatabaseTransaction,
+        file: &StatsFileName,
+        round_number: u8,
+    ) -> Result<Option<rounds::Model>, StoreError> {
+        Ok(rounds::Entity::find()
+            .filter(rounds::Column::Server.eq(self.server.as_str()))
+            .filter(rounds::Column::MapName.eq(file.map()))
+            .filter(rounds::Column::RoundDate.eq(file.date_str()))
+            .filter(rounds::Column::RoundTime.eq(file.time_str()))
+            .filter(rounds::Column::RoundNumber.eq(i32::from(round_number)))
+            .one(txn)
+            .await?)
+    }
+
+    async fn delete_round(
+        &self,
+        txn: &DatabaseTransaction,
+        file: &StatsFileName,
+        round_number: u8,
+    ) -> Result<(), StoreError> {
+        if let Some(existing) = self.find_round(txn, file, round_number).await? {
+            pcs::Entity::delete_many().filter(pcs::Column::RoundId.eq(existing.id)).exec(txn).await?;
+            wcs::Entity::delete_many().filter(wcs::Column::RoundId.eq(existing.id)).exec(txn).await?;
+            rounds::Entity::delete_by_id(existing.id).exec(txn).await?;
+        }
+        Ok(())
+    }
+
+    /// Re-assigns the gaming session of every round connected to time `t` (consecutive
+    /// rounds at most the session gap apart). A session's id is its first round's file time
+    /// as `YYYYMMDDHHMMSS`, so ids follow from the data whatever the import order.
+    async fn recompute_sessions(
+        &self,
+        txn: &DatabaseTransaction,
+        t: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let start = self.component_edge(txn, t, false).await?;
+        let end = self.component_edge(txn, t, true).await?;
+        let key = session_key(start);
+        let round_count = rounds::Entity::find()
+            .filter(rounds::Column::RoundNumber.is_in([1, 2]))
+            .filter(rounds::Column::RoundAt.between(start, end))
+            .count(txn)
+            .await?;
+        let old_ids: Vec<Option<i64>> = rounds::Entity::find()
+            .select_only()
+            .column(rounds::Column::GamingSessionId)
+            .distinct()
+            .filter(rounds::Column::RoundAt.between(start, end))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let session = gaming_sessions::ActiveModel {
+            id: Set(key),
+            started_at: Set(start),
+            ended_at: Set(end),
+            round_count: Set(i32::try_from(round_count).unwrap_or(i32::MAX)),
+        };
+        match gaming_sessions::Entity::find_by_id(key).one(txn).await? {
+            Some(_) => {
+                session.update(txn).await?;
+            }
+            None => {
+                gaming_sessions::Entity::insert(session).exec_without_returning(txn).await?;
+            }
+        }
+        rounds::Entity::update_many()
+            .col_expr(rounds::Column::GamingSessionId, Expr::value(key))
+            .filter(rounds::Column::RoundAt.between(start, end))
+            .exec(txn)
+            .await?;
+        let stale: Vec<i64> = old_ids.into_iter().flatten().filter(|id| *id != key).collect();
+        if !stale.is_empty() {
+            gaming_sessions::Entity::delete_many()
+                .filter(gaming_sessions::Column::Id.is_in(stale))
+                .exec(txn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The first (or, `forward`, last) round time of the chain of rounds around `t` with no
+    /// gap larger than the session gap.
+    async fn component_edge(
+        &self,
+        txn: &DatabaseTransaction,
+        t: NaiveDateTime,
+        forward: bool,
+    ) -> Result<NaiveDateTime, StoreError> {
+        let mut edge = t;
+        loop {
+            let mut query = rounds::Entity::find()
+                .select_only()
+                .column(rounds::Column::RoundAt)
+                .filter(rounds::Column::RoundNumber.is_in([1, 2]))
+                .limit(256);
+            query = if forward {
+                query.filter(rounds::Column::RoundAt.gt(edge)).order_by_asc(rounds::Column::RoundAt)
+            } else {
+                query
+                    .filter(rounds::Column::RoundAt.lt(edge))
+                    .order_by_desc(rounds::Column::RoundAt)
+            };
+            let times: Vec<NaiveDateTime> = query.into_tuple().all(txn).await?;
+            let batch = times.len();
+            for next in times {
+                let gap = if forward { next - edge } else { edge - next };
+                if gap > self.session_gap {
+                    return Ok(edge);
+                }
+                edge = next;
+            }
+            if batch < 256 {
+                return Ok(edge);
+            }
+        }
+    }
+}
+
+/// `YYYYMMDDHHMMSS` of a time, as a number.
+pub fn session_key(t: NaiveDateTime) -> i64 {
+    t.format("%Y%m%d%H%M%S").to_string().parse().unwrap_or_default()
+}
+
+/// Re-reads a stored file's content and parses it.
+async fn load_parsed(
+    txn: &DatabaseTransaction,
+    name: &str,
+) -> Result<Option<stats::ParsedFile>, StoreError> {
+    let row = processed_files::Entity::find()
+        .filter(processed_files::Column::Filename.eq(name))
+        .filter(processed_files::Column::Success.eq(true))
+        .one(txn)
+        .await?;
+    let Some(content) = row.and_then(|r| r.content) else { return Ok(None) };
+    Ok(stats::parse_file(name, &content).ok())
+}
+
+/// Writes the `processed_files` row of an attempt: `Ok(Some(bytes))` a success with the
+/// content kept (rounds are re-derived from it), `Ok(None)` a success without content (a
+/// duplicate), `Err(message)` a failure.
+async fn record_file(
+    txn: &DatabaseTransaction,
+    existing: Option<processed_files::Model>,
+    name: &str,
+    hash: &str,
+    result: Result<Option<&[u8]>, &str>,
+    duplicate_of: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let (success, error_message, content) = match result {
+        Ok(content) => (true, None, content.map(<[u8]>::to_vec)),
+        Err(message) => (false, Some(message.to_owned()), None),
+    };
+    match existing {
+        Some(row) => {
+            let mut row = row.into_active_model();
+            row.file_hash = Set(Some(hash.to_owned()));
+            row.success = Set(success);
+            row.error_message = Set(error_message);
+            row.processed_at = Set(now);
+            row.content = Set(content);
+            row.duplicate_of = Set(duplicate_of.map(str::to_owned));
+            row.update(txn).await?;
+        }
+        None => {
+            let row = processed_files::ActiveModel {
+                filename: Set(name.to_owned()),
+                file_hash: Set(Some(hash.to_owned())),
+                success: Set(success),
+                error_message: Set(error_message),
+                processed_at: Set(now),
+                content: Set(content),
+                duplicate_of: Set(duplicate_of.map(str::to_owned)),
+                ..Default::default()
+            };
+            processed_files::Entity::insert(row).exec_without_returning(txn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the alias rows of `guids` from their player rows (rounds 1 and 2): every clean
+/// name with first and last time seen and the number of rounds. Derived, so order-independent.
+async fn recompute_aliases(txn: &DatabaseTransaction, guids: &[String]) -> Result<(), StoreError> {
+    let mut guids: Vec<String> = guids.to_vec();
+    guids.sort();
+    guids.dedup();
+    for chunk in guids.chunks(500) {
+        let query = Query::select()
+            .column((pcs::Entity, pcs::Column::PlayerGuid))
+            .column((pcs::Entity, pcs::Column::CleanName))
+            .expr_as(Func::min(Expr::col((rounds::Entity, rounds::Column::RoundAt))), "first_seen")
+            .expr_as(Func::max(Expr::col((rounds::Entity, rounds::Column::RoundAt))), "last_seen")
+            .expr_as(Func::count(Expr::col((pcs::Entity, pcs::Column::Id))), "times_seen")
+            .from(pcs::Entity)
+            .inner_join(
+                rounds::Entity,
+                Expr::col((rounds::Entity, rounds::Column::Id))
+                    .equals((pcs::Entity, pcs::Column::RoundId)),
+            )
+            .and_where(Expr::col((pcs::Entity, pcs::Column::PlayerGuid)).is_in(chunk.iter().cloned()))
+            .and_where(Expr::col((pcs::Entity, pcs::Column::RoundNumber)).is_in([1, 2]))
+            .group_by_col((pcs::Entity, pcs::Column::PlayerGuid))
+            .group_by_col((pcs::Entity, pcs::Column::CleanName))
+            .to_owned();
+        let rows = txn.query_all(&query).await?;
+        player_aliases::Entity::delete_many()
+            .filter(player_aliases::Column::Guid.is_in(chunk.iter().cloned()))
+            .exec(txn)
+            .await?;
+        let mut aliases = Vec::with_capacity(rows.len());
+        for row in rows {
+            let times_seen: i64 = row.try_get("", "times_seen")?;
+            aliases.push(player_aliases::ActiveModel {
+                guid: Set(row.try_get("", "player_guid")?),
+                alias: Set(row.try_get("", "clean_name")?),
+                first_seen: Set(row.try_get("", "first_seen")?),
+                last_seen: Set(row.try_get("", "last_seen")?),
+                times_seen: Set(i32::try_from(times_seen).unwrap_or(i32::MAX)),
+                ..Default::default()
+            });
+        }
+        for batch in aliases.chunks(500) {
+            player_aliases::Entity::insert_many(batch.to_vec()).exec_without_returning(txn).await?;
+        }
+    }
+    Ok(())
+}

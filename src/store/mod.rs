@@ -1,0 +1,24 @@
+//! Storage: the stats schema's rows from parser values, and the exactly-once import.
+//!
+//! Only this module (and, in the daemon, the DbWriter actor calling it) writes the database.
+//! Import is one transaction per file; everything it derives (pairing, match summaries,
+//! gaming sessions, aliases) is recomputed from stored data, so the database does not depend
+//! on the order files arrive in.
+pub mod convert;
+pub mod dedup;
+pub mod import;
+
+pub use import::{ImportOutcome, Imported, Store, session_key, sha256_hex};
+
+use crate::stats::ParseError;
+
+/// Why storing a file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file is unusable; the attempt was recorded as failed and will be retried.
+    #[error(transparent)]
+    Rejected(#[from] ParseError),
+    /// The database failed; the transaction was rolled back and nothing was stored.
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
