@@ -50,10 +50,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or_default();
         if let Some(parent) = Path::new(file).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| DbError::Folder {
-                path: parent.display().to_string(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|source| DbError::Folder { path: parent.display().to_string(), source })?;
         }
     }
     let mut options = ConnectOptions::new(url.to_owned());
@@ -81,7 +79,10 @@ mod tests {
     #[test]
     fn redacts_passwords() {
         assert_eq!(redact_url("postgres://u:s3cret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact_url("sqlite://data/slomix.db?mode=rwc"), "sqlite://data/slomix.db?mode=rwc");
+        assert_eq!(
+            redact_url("sqlite://data/slomix.db?mode=rwc"),
+            "sqlite://data/slomix.db?mode=rwc"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -15,6 +15,8 @@ struct Cli {
 enum Command {
     /// Parse one stats file and print what it holds.
     Parse(slomix::cli::parse::ParseArgs),
+    /// Import stats files and folders into the database.
+    Import(slomix::cli::import::ImportArgs),
     /// Apply pending database migrations.
     Migrate,
 }
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Parse(args)) => slomix::cli::parse::run(&args),
+        Some(Command::Import(args)) => slomix::cli::import::run(&args),
         Some(Command::Migrate) => slomix::cli::migrate::run(),
         None => slomix::cli::daemon::run(),
     }

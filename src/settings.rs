@@ -1,1 +1,463 @@
-//! Typed settings: settings/*.toml layered under environment variables.
+//! Typed settings: `settings/*.toml` layered under environment variables, with the original
+//! bot's variable names kept as aliases.
+use std::{collections::HashMap, fmt, path::Path};
+
+use serde::Deserialize;
+
+/// A secret string (token, password, URL with a password): `Debug` and `Display` never show it.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// Whether it is empty (unset).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "[redacted]" })
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// All settings. One section per part of the daemon.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs, reason = "each key is documented in settings/default.toml")]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub discord: DiscordSettings,
+    pub ssh: SshSettings,
+    pub stats: StatsSettings,
+    pub poll: PollSettings,
+    pub voice: VoiceSettings,
+    pub sessions: SessionSettings,
+    pub parser: ParserSettings,
+    pub health: HealthSettings,
+    pub log: LogSettings,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+}
+
+/// `[discord]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct DiscordSettings {
+    pub token: Secret,
+    pub api_url: String,
+    pub production_channel_id: u64,
+    pub control_channel_id: u64,
+    pub webhook_whitelist: Vec<u64>,
+    pub webhook_username: String,
+    pub general_channel_id: u64,
+    pub admin_channel_ids: Vec<u64>,
+    pub gaming_voice_channels: Vec<u64>,
+    pub command_channels: Vec<u64>,
+}
+
+/// `[ssh]`: the game server reached over SFTP.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct SshSettings {
+    pub enabled: bool,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub key_path: String,
+    pub remote_path: String,
+    pub known_hosts: String,
+    pub strict_host_key: bool,
+}
+
+/// `[stats]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct StatsSettings {
+    pub local_dir: String,
+    pub server_name: String,
+}
+
+/// `[poll]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct PollSettings {
+    pub enabled: bool,
+    pub timezone: String,
+    pub dead_hours_start: u32,
+    pub dead_hours_end: u32,
+    pub active_interval_secs: u64,
+    pub idle_interval_secs: u64,
+    pub grace_minutes: u64,
+    pub startup_lookback_hours: u64,
+}
+
+/// `[voice]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct VoiceSettings {
+    pub automation_enabled: bool,
+    pub start_threshold: u32,
+    pub end_threshold: u32,
+    pub end_delay_secs: u64,
+}
+
+/// `[sessions]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct SessionSettings {
+    pub gap_minutes: u32,
+}
+
+/// `[parser]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct ParserSettings {
+    pub round_match_window_minutes: u32,
+}
+
+/// `[health]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct HealthSettings {
+    pub log_interval_secs: u64,
+    pub status_addr: String,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct LogSettings {
+    pub filter: String,
+}
+
+/// Why settings could not be loaded. The message names the key (and the variable).
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A file, variable or value was wrong.
+    #[error("settings: {0}")]
+    Config(#[from] config::ConfigError),
+    /// A variable of the original bot had a value that does not fit its key.
+    #[error("settings: {variable}={value:?} is not valid for `{key}`: {reason}")]
+    Alias {
+        /// The environment variable.
+        variable: &'static str,
+        /// The key it sets.
+        key: &'static str,
+        /// The offending value (never a secret: secrets are strings and always fit).
+        value: String,
+        /// Why it does not fit.
+        reason: String,
+    },
+}
+
+/// `settings/default.toml` as compiled in.
+const EMBEDDED_DEFAULTS: &str = include_str!("../settings/default.toml");
+
+/// What an original variable holds.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Int,
+    Bool,
+    IdList,
+}
+
+/// The original bot's variable names (mission document §9) and the keys they set.
+const ALIASES: &[(&str, &str, Kind)] = &[
+    ("DISCORD_BOT_TOKEN", "discord.token", Kind::Text),
+    ("DISCORD_API_URL", "discord.api_url", Kind::Text),
+    ("PRODUCTION_CHANNEL_ID", "discord.production_channel_id", Kind::Int),
+    ("WEBHOOK_TRIGGER_CHANNEL_ID", "discord.control_channel_id", Kind::Int),
+    ("WEBHOOK_TRIGGER_WHITELIST", "discord.webhook_whitelist", Kind::IdList),
+    ("WEBHOOK_TRIGGER_USERNAME", "discord.webhook_username", Kind::Text),
+    ("GENERAL_CHANNEL_ID", "discord.general_channel_id", Kind::Int),
+    ("ADMIN_CHANNEL_ID", "discord.admin_channel_ids", Kind::IdList),
+    ("GAMING_VOICE_CHANNELS", "discord.gaming_voice_channels", Kind::IdList),
+    ("BOT_COMMAND_CHANNELS", "discord.command_channels", Kind::IdList),
+    ("SSH_ENABLED", "ssh.enabled", Kind::Bool),
+    ("SSH_HOST", "ssh.host", Kind::Text),
+    ("SSH_PORT", "ssh.port", Kind::Int),
+    ("SSH_USER", "ssh.user", Kind::Text),
+    ("SSH_KEY_PATH", "ssh.key_path", Kind::Text),
+    ("REMOTE_STATS_PATH", "ssh.remote_path", Kind::Text),
+    ("SSH_STRICT_HOST_KEY", "ssh.strict_host_key", Kind::Bool),
+    ("STATS_DIRECTORY", "stats.local_dir", Kind::Text),
+    ("AUTOMATION_ENABLED", "voice.automation_enabled", Kind::Bool),
+    ("SESSION_GAP_MINUTES", "sessions.gap_minutes", Kind::Int),
+    ("SESSION_START_THRESHOLD", "voice.start_threshold", Kind::Int),
+    ("SESSION_END_THRESHOLD", "voice.end_threshold", Kind::Int),
+    ("SESSION_END_DELAY", "voice.end_delay_secs", Kind::Int),
+    ("ROUND_MATCH_WINDOW_MINUTES", "parser.round_match_window_minutes", Kind::Int),
+    ("MONITORING_GRACE_PERIOD_MINUTES", "poll.grace_minutes", Kind::Int),
+    ("STARTUP_LOOKBACK_HOURS", "poll.startup_lookback_hours", Kind::Int),
+    ("LOG_LEVEL", "log.filter", Kind::Text),
+];
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// Percent-encodes a URL user-info part.
+fn encode(part: &str) -> String {
+    part.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+impl Settings {
+    /// Loads settings from the folder `dir` (holding `default.toml`) and the environment
+    /// `env` (given explicitly so tests never touch the process environment).
+    pub fn load(dir: &Path, env: &HashMap<String, String>) -> Result<Settings, SettingsError> {
+        let mode = env.get("RUN_MODE").map_or("development", String::as_str);
+        let defaults = dir.join("default.toml");
+        let mut builder = config::Config::builder();
+        // Without a settings folder (a binary run elsewhere) the compiled-in defaults apply.
+        builder = if defaults.exists() {
+            builder.add_source(config::File::from(defaults))
+        } else {
+            builder.add_source(config::File::from_str(EMBEDDED_DEFAULTS, config::FileFormat::Toml))
+        };
+        builder = builder
+            .add_source(config::File::from(dir.join(format!("{mode}.toml"))).required(false))
+            .add_source(config::File::from(dir.join("local.toml")).required(false))
+            .add_source(
+                config::Environment::with_prefix("SLOMIX")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("discord.webhook_whitelist")
+                    .with_list_parse_key("discord.admin_channel_ids")
+                    .with_list_parse_key("discord.gaming_voice_channels")
+                    .with_list_parse_key("discord.command_channels")
+                    .source(Some(env.clone().into_iter().collect())),
+            );
+        for (variable, key, kind) in ALIASES {
+            let Some(value) = env.get(*variable) else { continue };
+            let bad = |reason: &str| SettingsError::Alias {
+                variable,
+                key,
+                value: value.clone(),
+                reason: reason.to_owned(),
+            };
+            builder = match kind {
+                Kind::Text => builder.set_override(*key, value.as_str())?,
+                Kind::Int => builder.set_override(
+                    *key,
+                    value.trim().parse::<i64>().map_err(|_| bad("expected a whole number"))?,
+                )?,
+                Kind::Bool => builder.set_override(
+                    *key,
+                    parse_bool(value).ok_or_else(|| bad("expected true or false"))?,
+                )?,
+                Kind::IdList => {
+                    let ids = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| {
+                            s.parse::<i64>().map_err(|_| bad("expected ids separated by commas"))
+                        })
+                        .collect::<Result<Vec<i64>, _>>()?;
+                    builder.set_override(*key, ids)?
+                }
+            };
+        }
+        if let Some(url) = postgres_url_from_parts(env) {
+            builder = builder.set_override("database.url", url)?;
+        }
+        if let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty()) {
+            builder = builder.set_override("database.url", url.as_str())?;
+        }
+        Ok(builder.build()?.try_deserialize()?)
+    }
+
+    /// Loads from `settings/` in the working directory and the process environment.
+    pub fn from_process_env() -> Result<Settings, SettingsError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let dir = env.get("SLOMIX_SETTINGS_DIR").map_or("settings", String::as_str).to_owned();
+        Settings::load(Path::new(&dir), &env)
+    }
+}
+
+/// `postgres://user:pass@host:port/db` from the original `POSTGRES_*` variables, when
+/// `DATABASE_TYPE` says PostgreSQL or a `POSTGRES_HOST` is given.
+fn postgres_url_from_parts(env: &HashMap<String, String>) -> Option<String> {
+    let wants =
+        env.get("DATABASE_TYPE").is_some_and(|t| t.to_ascii_lowercase().starts_with("postgres"))
+            || env.contains_key("POSTGRES_HOST");
+    if !wants {
+        return None;
+    }
+    let get =
+        |key: &str, default: &str| env.get(key).cloned().unwrap_or_else(|| default.to_owned());
+    let user = get("POSTGRES_USER", "etlegacy");
+    let password = get("POSTGRES_PASSWORD", "");
+    let userinfo = if password.is_empty() {
+        encode(&user)
+    } else {
+        format!("{}:{}", encode(&user), encode(&password))
+    };
+    Some(format!(
+        "postgres://{userinfo}@{}:{}/{}",
+        get("POSTGRES_HOST", "localhost"),
+        get("POSTGRES_PORT", "5432"),
+        get("POSTGRES_DATABASE", "etlegacy_stats")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("settings")
+    }
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let env = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::load(&dir(), &env)
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.database.url.expose(), "sqlite://data/slomix.db?mode=rwc");
+        assert!(s.discord.token.is_empty());
+        assert_eq!(s.stats.local_dir, "local_stats");
+        assert_eq!((s.poll.dead_hours_start, s.poll.dead_hours_end), (2, 11));
+        assert_eq!(s.voice.start_threshold, 6);
+        assert_eq!(s.sessions.gap_minutes, 60);
+        assert_eq!(s.parser.round_match_window_minutes, 60);
+        assert!(s.ssh.strict_host_key);
+        assert_eq!(s.log.filter, "info,slomix=debug", "development.toml applies by default");
+        let production = load(&[("RUN_MODE", "production")]).unwrap();
+        assert_eq!(production.log.filter, "info");
+    }
+
+    #[test]
+    fn compiled_in_defaults_apply_without_a_settings_folder() {
+        let s = Settings::load(Path::new("/nonexistent"), &HashMap::new()).unwrap();
+        assert_eq!(s.stats.local_dir, "local_stats");
+        assert_eq!(s.log.filter, "info");
+    }
+
+    #[test]
+    fn prefixed_variables_override_files() {
+        let s = load(&[("SLOMIX__SESSIONS__GAP_MINUTES", "90"), ("SLOMIX__POLL__TIMEZONE", "UTC")])
+            .unwrap();
+        assert_eq!(s.sessions.gap_minutes, 90);
+        assert_eq!(s.poll.timezone, "UTC");
+    }
+
+    #[test]
+    fn original_variable_names_still_work() {
+        let s = load(&[
+            ("DISCORD_BOT_TOKEN", "tok"),
+            ("PRODUCTION_CHANNEL_ID", "111"),
+            ("WEBHOOK_TRIGGER_CHANNEL_ID", "222"),
+            ("WEBHOOK_TRIGGER_WHITELIST", "333, 444"),
+            ("GAMING_VOICE_CHANNELS", "555"),
+            ("ADMIN_CHANNEL_ID", "666,777"),
+            ("SSH_ENABLED", "true"),
+            ("SSH_HOST", "vps"),
+            ("SSH_PORT", "2222"),
+            ("SSH_USER", "et"),
+            ("SSH_KEY_PATH", "/k"),
+            ("REMOTE_STATS_PATH", "/r"),
+            ("SSH_STRICT_HOST_KEY", "false"),
+            ("AUTOMATION_ENABLED", "1"),
+            ("SESSION_GAP_MINUTES", "45"),
+            ("SESSION_START_THRESHOLD", "4"),
+            ("SESSION_END_THRESHOLD", "1"),
+            ("SESSION_END_DELAY", "120"),
+        ])
+        .unwrap();
+        assert_eq!(s.discord.token.expose(), "tok");
+        assert_eq!(s.discord.production_channel_id, 111);
+        assert_eq!(s.discord.control_channel_id, 222);
+        assert_eq!(s.discord.webhook_whitelist, vec![333, 444]);
+        assert_eq!(s.discord.gaming_voice_channels, vec![555]);
+        assert_eq!(s.discord.admin_channel_ids, vec![666, 777]);
+        assert!(s.ssh.enabled && !s.ssh.strict_host_key);
+        assert_eq!((s.ssh.host.as_str(), s.ssh.port, s.ssh.user.as_str()), ("vps", 2222, "et"));
+        assert_eq!((s.ssh.key_path.as_str(), s.ssh.remote_path.as_str()), ("/k", "/r"));
+        assert!(s.voice.automation_enabled);
+        assert_eq!(s.sessions.gap_minutes, 45);
+        assert_eq!(
+            (s.voice.start_threshold, s.voice.end_threshold, s.voice.end_delay_secs),
+            (4, 1, 120)
+        );
+    }
+
+    #[test]
+    fn database_url_wins_over_postgres_parts() {
+        let parts = [
+            ("DATABASE_TYPE", "postgresql"),
+            ("POSTGRES_HOST", "db"),
+            ("POSTGRES_USER", "bot"),
+            ("POSTGRES_PASSWORD", "p@ss:w/rd"),
+            ("POSTGRES_DATABASE", "stats"),
+        ];
+        let s = load(&parts).unwrap();
+        assert_eq!(s.database.url.expose(), "postgres://bot:p%40ss%3Aw%2Frd@db:5432/stats");
+        let mut with_url = parts.to_vec();
+        with_url.push(("DATABASE_URL", "sqlite://other.db"));
+        assert_eq!(load(&with_url).unwrap().database.url.expose(), "sqlite://other.db");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let error = load(&[("SESSION_GAP_MINUTES", "abc")]).unwrap_err().to_string();
+        assert!(
+            error.contains("SESSION_GAP_MINUTES") && error.contains("sessions.gap_minutes"),
+            "{error}"
+        );
+        let error = load(&[("SLOMIX__POLL__DEAD_HOURS_START", "late")]).unwrap_err().to_string();
+        assert!(error.contains("dead_hours_start"), "{error}");
+        let error = load(&[("SSH_ENABLED", "maybe")]).unwrap_err().to_string();
+        assert!(error.contains("ssh.enabled"), "{error}");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let s = load(&[
+            ("DISCORD_BOT_TOKEN", "tok-SECRET"),
+            ("POSTGRES_PASSWORD", "pw-SECRET"),
+            ("POSTGRES_HOST", "h"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("[redacted]"));
+    }
+}

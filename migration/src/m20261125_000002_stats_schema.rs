@@ -361,7 +361,10 @@ impl MigrationTrait for Migration {
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_pcs_round")
-                            .from(PlayerComprehensiveStats::Table, PlayerComprehensiveStats::RoundId)
+                            .from(
+                                PlayerComprehensiveStats::Table,
+                                PlayerComprehensiveStats::RoundId,
+                            )
                             .to(Rounds::Table, Rounds::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
@@ -443,7 +446,10 @@ impl MigrationTrait for Migration {
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_wcs_round")
-                            .from(WeaponComprehensiveStats::Table, WeaponComprehensiveStats::RoundId)
+                            .from(
+                                WeaponComprehensiveStats::Table,
+                                WeaponComprehensiveStats::RoundId,
+                            )
                             .to(Rounds::Table, Rounds::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
@@ -582,11 +588,19 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Only ever run by hand on a development database: it drops the stats tables.
         manager.drop_table(Table::drop().table(PlayerLinks::Table).if_exists().to_owned()).await?;
-        manager.drop_table(Table::drop().table(PlayerAliases::Table).if_exists().to_owned()).await?;
-        manager.drop_table(Table::drop().table(WeaponComprehensiveStats::Table).if_exists().to_owned()).await?;
-        manager.drop_table(Table::drop().table(PlayerComprehensiveStats::Table).if_exists().to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(PlayerAliases::Table).if_exists().to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(WeaponComprehensiveStats::Table).if_exists().to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(PlayerComprehensiveStats::Table).if_exists().to_owned())
+            .await?;
         manager.drop_table(Table::drop().table(Rounds::Table).if_exists().to_owned()).await?;
-        manager.drop_table(Table::drop().table(GamingSessions::Table).if_exists().to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(GamingSessions::Table).if_exists().to_owned())
+            .await?;
         Ok(())
     }
 }

@@ -21,7 +21,8 @@ fn round2(value: f64) -> f64 {
 /// The `match_id` shared by a map's rounds: the round-1 file's date, time and map, or the
 /// file's own for a round without a round 1.
 pub fn match_id(round: &Round) -> String {
-    let own = || format!("{}-{}-{}", round.file.date_str(), round.file.time_str(), round.file.map());
+    let own =
+        || format!("{}-{}-{}", round.file.date_str(), round.file.time_str(), round.file.map());
     match round.round1_file().and_then(|name| crate::stats::StatsFileName::parse(name).ok()) {
         Some(first) => format!("{}-{}-{}", first.date_str(), first.time_str(), first.map()),
         None => own(),
@@ -104,8 +105,9 @@ pub fn player_row(
         clean_name: Set(p.name.clone()),
         raw_name: Set(raw),
         // The exact bytes, kept only when the text form cannot hold them (invalid UTF-8 or NUL).
-        raw_name_bytes: Set((!p.raw_name.is_utf8() || p.raw_name.0.contains(&0))
-            .then(|| p.raw_name.0.clone())),
+        raw_name_bytes: Set(
+            (!p.raw_name.is_utf8() || p.raw_name.0.contains(&0)).then(|| p.raw_name.0.clone())
+        ),
         team: Set(i32::from(p.team)),
         kills: Set(clamp_i32(p.kills())),
         deaths: Set(clamp_i32(p.deaths())),

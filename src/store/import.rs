@@ -6,11 +6,11 @@ use entity::{
     weapon_comprehensive_stats as wcs,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, Query},
-    PaginatorTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -317,8 +317,14 @@ impl Store {
         round_number: u8,
     ) -> Result<(), StoreError> {
         if let Some(existing) = self.find_round(txn, file, round_number).await? {
-            pcs::Entity::delete_many().filter(pcs::Column::RoundId.eq(existing.id)).exec(txn).await?;
-            wcs::Entity::delete_many().filter(wcs::Column::RoundId.eq(existing.id)).exec(txn).await?;
+            pcs::Entity::delete_many()
+                .filter(pcs::Column::RoundId.eq(existing.id))
+                .exec(txn)
+                .await?;
+            wcs::Entity::delete_many()
+                .filter(wcs::Column::RoundId.eq(existing.id))
+                .exec(txn)
+                .await?;
             rounds::Entity::delete_by_id(existing.id).exec(txn).await?;
         }
         Ok(())
@@ -497,7 +503,9 @@ async fn recompute_aliases(txn: &DatabaseTransaction, guids: &[String]) -> Resul
                 Expr::col((rounds::Entity, rounds::Column::Id))
                     .equals((pcs::Entity, pcs::Column::RoundId)),
             )
-            .and_where(Expr::col((pcs::Entity, pcs::Column::PlayerGuid)).is_in(chunk.iter().cloned()))
+            .and_where(
+                Expr::col((pcs::Entity, pcs::Column::PlayerGuid)).is_in(chunk.iter().cloned()),
+            )
             .and_where(Expr::col((pcs::Entity, pcs::Column::RoundNumber)).is_in([1, 2]))
             .group_by_col((pcs::Entity, pcs::Column::PlayerGuid))
             .group_by_col((pcs::Entity, pcs::Column::CleanName))

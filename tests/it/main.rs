@@ -1,4 +1,5 @@
 //! The one integration-test binary: every test that needs the built library or the services.
+mod cli;
 mod golden;
 mod parser;
 mod store;

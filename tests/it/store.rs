@@ -158,7 +158,8 @@ async fn importing_every_real_file_matches_the_parser_and_is_idempotent() {
         assert_eq!(stored, expected, "{}", t.kind);
 
         let summaries = rounds::Entity::find().all(&t.db).await.unwrap();
-        let paired = summaries.iter().filter(|r| r.round_number == 2 && r.round1_filename.is_some());
+        let paired =
+            summaries.iter().filter(|r| r.round_number == 2 && r.round1_filename.is_some());
         let r0 = summaries.iter().filter(|r| r.round_number == 0).count();
         assert_eq!(paired.count(), r0, "{}: one match summary per paired round 2", t.kind);
         let sessions = gaming_sessions::Entity::find().count(&t.db).await.unwrap();
@@ -221,7 +222,10 @@ async fn any_import_order_gives_the_same_database() {
                 .lines()
                 .find(|l| l.starts_with("round 2025-10-20-000043-etl_adlernest-round-2.txt 2 "))
                 .unwrap();
-            assert!(midnight.contains("Some(\"2025-10-19-235307-etl_adlernest-round-1.txt\")"), "{midnight}");
+            assert!(
+                midnight.contains("Some(\"2025-10-19-235307-etl_adlernest-round-1.txt\")"),
+                "{midnight}"
+            );
         }
     }
 }
@@ -245,11 +249,21 @@ async fn an_orphan_round2_is_rederived_when_its_round1_arrives() {
         assert_eq!(second.rederived, vec!["2025-10-12-225242-sw_goldrush_te-round-2.txt"]);
         let fixed = rounds::Entity::find_by_id(first.round_id).one(&t.db).await.unwrap().unwrap();
         assert_eq!(fixed.round_status, "completed", "{}: same row id, re-derived", t.kind);
-        assert_eq!(fixed.round1_filename.as_deref(), Some("2025-10-12-224530-sw_goldrush_te-round-1.txt"));
-        let all = rounds::Entity::find().order_by_asc(rounds::Column::RoundNumber).all(&t.db).await.unwrap();
+        assert_eq!(
+            fixed.round1_filename.as_deref(),
+            Some("2025-10-12-224530-sw_goldrush_te-round-1.txt")
+        );
+        let all = rounds::Entity::find()
+            .order_by_asc(rounds::Column::RoundNumber)
+            .all(&t.db)
+            .await
+            .unwrap();
         assert_eq!(all.iter().map(|r| r.round_number).collect::<Vec<_>>(), vec![0, 1, 2]);
         assert!(all.iter().all(|r| r.match_id == "2025-10-12-224530-sw_goldrush_te"));
-        assert_eq!(all.iter().filter_map(|r| r.gaming_session_id).collect::<Vec<_>>(), vec![20251012224530; 3]);
+        assert_eq!(
+            all.iter().filter_map(|r| r.gaming_session_id).collect::<Vec<_>>(),
+            vec![20251012224530; 3]
+        );
         // Round 2's numbers are now round-2 only: endekk's damage 1989 of 4637 cumulative.
         let players = pcs::Entity::find().all(&t.db).await.unwrap();
         let endekk_r2 = players
@@ -257,10 +271,8 @@ async fn an_orphan_round2_is_rederived_when_its_round1_arrives() {
             .find(|p| p.round_id == first.round_id && p.player_guid == "7B84BE88")
             .unwrap();
         assert_eq!(endekk_r2.damage_given, 1989, "{}", t.kind);
-        let endekk_r0 = players
-            .iter()
-            .find(|p| p.round_number == 0 && p.player_guid == "7B84BE88")
-            .unwrap();
+        let endekk_r0 =
+            players.iter().find(|p| p.round_number == 0 && p.player_guid == "7B84BE88").unwrap();
         assert_eq!(endekk_r0.damage_given, 4637, "{}: match summary = R1 + R2", t.kind);
     }
 }
@@ -271,7 +283,10 @@ async fn same_content_under_another_name_is_already_imported() {
     let bytes = std::fs::read(&path).unwrap();
     for t in db::all().await {
         let store = store(&t.db);
-        store.import_file("2025-10-12-224530-sw_goldrush_te-round-1.txt", &bytes, now()).await.unwrap();
+        store
+            .import_file("2025-10-12-224530-sw_goldrush_te-round-1.txt", &bytes, now())
+            .await
+            .unwrap();
         let again = store
             .import_file("2025-10-12-224531-sw_goldrush_te-round-1.txt", &bytes, now())
             .await
@@ -338,12 +353,17 @@ async fn hostile_names_round_trip_exactly() {
         file.extend(b"\\1\\1\\16 10 20 1 2 3 \t100\t50\n");
     }
     for t in db::all().await {
-        store(&t.db).import_file("2025-10-12-200000-supply-round-1.txt", &file, now()).await.unwrap();
-        let mut stored = pcs::Entity::find().order_by_asc(pcs::Column::PlayerGuid).all(&t.db).await.unwrap();
+        store(&t.db)
+            .import_file("2025-10-12-200000-supply-round-1.txt", &file, now())
+            .await
+            .unwrap();
+        let mut stored =
+            pcs::Entity::find().order_by_asc(pcs::Column::PlayerGuid).all(&t.db).await.unwrap();
         stored.sort_by(|a, b| a.player_guid.cmp(&b.player_guid));
         assert_eq!(stored.len(), names.len());
         for (row, name) in stored.iter().zip(&names) {
-            let exact = row.raw_name_bytes.clone().unwrap_or_else(|| row.raw_name.clone().into_bytes());
+            let exact =
+                row.raw_name_bytes.clone().unwrap_or_else(|| row.raw_name.clone().into_bytes());
             assert_eq!(&exact, name, "{}", t.kind);
         }
         let aliases = player_aliases::Entity::find().count(&t.db).await.unwrap();

@@ -1,0 +1,213 @@
+//! `slomix import PATH...`: imports stats files and folders (recursively), in any order.
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Instant,
+};
+
+use chrono::TimeDelta;
+use entity::rounds;
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::{
+    db,
+    settings::Settings,
+    stats::{PairingRules, RoundKind, StatsFileName},
+    store::{ImportOutcome, Store, StoreError, convert::STATUS_ORPHAN},
+    telemetry,
+};
+
+/// Arguments of `slomix import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Stats files or folders (searched recursively for `.txt` files).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Game server name to store the rounds under (default: the `stats.server_name` setting).
+    #[arg(long)]
+    pub server: Option<String>,
+}
+
+/// Counts of one import run.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Round-1 files stored.
+    pub round1: usize,
+    /// Round-2 files stored paired with their round 1.
+    pub round2: usize,
+    /// Round-2 files stored without a round 1 (so far).
+    pub orphans: usize,
+    /// Files already in the database (same name or same content).
+    pub already: usize,
+    /// Files refused, with the reason.
+    pub rejected: Vec<(String, String)>,
+    /// Whether Ctrl-C stopped the run early.
+    pub interrupted: bool,
+}
+
+fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>, rejected: &mut Vec<(String, String)>) {
+    for path in paths {
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut children: Vec<PathBuf> =
+                        entries.filter_map(Result::ok).map(|e| e.path()).collect();
+                    children.retain(|p| p.is_dir() || p.extension().is_some_and(|e| e == "txt"));
+                    collect(&children, out, rejected);
+                }
+                Err(error) => rejected.push((path.display().to_string(), error.to_string())),
+            }
+        } else {
+            out.push(path.clone());
+        }
+    }
+}
+
+fn sort_key(path: &Path) -> (u8, Option<StatsFileName>, PathBuf) {
+    let name = path.file_name().and_then(|n| n.to_str()).and_then(|n| StatsFileName::parse(n).ok());
+    (u8::from(name.is_none()), name, path.to_path_buf())
+}
+
+/// Runs `slomix import`: exit 0 when every file was imported or already there, 1 when any was
+/// rejected (after importing all the others), 130 when interrupted.
+pub fn run(args: &ImportArgs) -> ExitCode {
+    let settings = match Settings::from_process_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init("warn");
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("error: cannot start the runtime: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+    match runtime.block_on(import(args, &settings)) {
+        Ok(summary) => {
+            if summary.interrupted {
+                ExitCode::from(130)
+            } else if summary.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn import(
+    args: &ImportArgs,
+    settings: &Settings,
+) -> Result<Summary, Box<dyn std::error::Error>> {
+    let url = settings.database.url.expose();
+    let connection = db::connect(url).await?;
+    db::migrate(&connection).await?;
+    let server = args.server.clone().unwrap_or_else(|| settings.stats.server_name.clone());
+    let store = Store::new(
+        connection.clone(),
+        &server,
+        PairingRules::with_window_minutes(i64::from(settings.parser.round_match_window_minutes)),
+        TimeDelta::minutes(i64::from(settings.sessions.gap_minutes)),
+    );
+    let mut summary = Summary::default();
+    let mut files = Vec::new();
+    collect(&args.paths, &mut files, &mut summary.rejected);
+    files.sort_by_cached_key(|p| sort_key(p));
+    files.dedup();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop_flag.store(true, Ordering::SeqCst);
+        }
+    });
+
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} files {per_sec} eta {eta} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        eprintln!("importing {} file(s) into {}", files.len(), db::redact_url(url));
+        None
+    };
+    let started = Instant::now();
+    for (index, path) in files.iter().enumerate() {
+        // Each file is one transaction: stopping between files leaves the database consistent.
+        if stop.load(Ordering::SeqCst) {
+            summary.interrupted = true;
+            break;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let outcome = match std::fs::read(path) {
+            Ok(bytes) => store.import_file(&name, &bytes, chrono::Local::now().naive_local()).await,
+            Err(error) => {
+                summary.rejected.push((path.display().to_string(), error.to_string()));
+                continue;
+            }
+        };
+        match outcome {
+            Ok(ImportOutcome::Imported(imported)) => match imported.kind {
+                RoundKind::Round1 => summary.round1 += 1,
+                RoundKind::Round2 { .. } => summary.round2 += 1,
+                _ => summary.orphans += 1,
+            },
+            Ok(ImportOutcome::AlreadyImported { .. }) => summary.already += 1,
+            Err(StoreError::Rejected(error)) => {
+                summary.rejected.push((path.display().to_string(), error.to_string()))
+            }
+            Err(error) => return Err(Box::new(error)),
+        }
+        match &bar {
+            Some(bar) => bar.inc(1),
+            None if (index + 1) % 500 == 0 => {
+                eprintln!("{} / {} files", index + 1, files.len());
+            }
+            None => {}
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let waiting = rounds::Entity::find()
+        .filter(rounds::Column::RoundStatus.eq(STATUS_ORPHAN))
+        .filter(rounds::Column::Server.eq(server.as_str()))
+        .count(&connection)
+        .await?;
+    let imported = summary.round1 + summary.round2 + summary.orphans;
+    println!(
+        "imported: {imported} (round 1: {}, round 2 paired: {}, round 2 without round 1: {}) in {elapsed:.1} s",
+        summary.round1, summary.round2, summary.orphans
+    );
+    println!("already there: {}", summary.already);
+    println!("orphans waiting for a round 1: {waiting}");
+    println!("rejected: {}", summary.rejected.len());
+    for (file, reason) in &summary.rejected {
+        println!("  {file}: {reason}");
+    }
+    if summary.interrupted {
+        println!(
+            "interrupted: {} file(s) not attempted",
+            files.len().saturating_sub(imported + summary.already + summary.rejected.len())
+        );
+    }
+    Ok(summary)
+}

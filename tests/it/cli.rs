@@ -1,0 +1,135 @@
+//! The terminal commands, run as the built binary: `slomix parse` and `slomix import`.
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{db, shared_fixtures};
+
+fn slomix() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slomix"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    command
+}
+
+#[test]
+fn parse_json_has_the_contract_fields() {
+    let r2 = shared_fixtures("real/2025-10-20-000043-etl_adlernest-round-2.txt");
+    let output = slomix().args(["parse", "--json"]).arg(&r2).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for key in [
+        "file",
+        "server",
+        "map",
+        "config",
+        "round",
+        "defender_team",
+        "winner_team",
+        "time_limit_seconds",
+        "actual_time_seconds",
+        "outcome",
+        "round1_file",
+        "warnings",
+        "players",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(json["round"], 2);
+    assert_eq!(json["outcome"], "time_beaten", "won 4 s before the time to beat");
+    assert_eq!(json["round1_file"], "2025-10-19-235307-etl_adlernest-round-1.txt");
+    let player = &json["players"][0];
+    for key in [
+        "guid",
+        "name",
+        "raw_name",
+        "team",
+        "kills",
+        "deaths",
+        "headshots",
+        "gibs",
+        "self_kills",
+        "team_kills",
+        "damage_given",
+        "damage_received",
+        "team_damage_given",
+        "team_damage_received",
+        "revives_given",
+        "times_revived",
+        "hits",
+        "shots",
+        "time_played_seconds",
+        "time_dead_seconds",
+        "dpm",
+        "weapons",
+    ] {
+        assert!(player.get(key).is_some(), "missing players[].{key}");
+    }
+    let weapon = &player["weapons"][0];
+    for key in ["weapon", "hits", "shots", "kills", "deaths", "headshots"] {
+        assert!(weapon.get(key).is_some(), "missing weapons[].{key}");
+    }
+    // An explicit --round1 that is not a companion is refused with a clear error.
+    let wrong = shared_fixtures("real/2025-10-12-224530-sw_goldrush_te-round-1.txt");
+    let output = slomix().args(["parse"]).arg(&r2).arg("--round1").arg(&wrong).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("it is another map"));
+}
+
+#[test]
+fn parse_reports_a_broken_file_with_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("2025-10-12-224530-supply-round-1.txt");
+    std::fs::write(
+        &path,
+        b"s\\supply\\c\\1\\1\\2\\10:00\\8:00\nABCDEF12\\x\\1\\z\\1 1 1 1 1 1\t1\n",
+    )
+    .unwrap();
+    let output = slomix().arg("parse").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "error: 2025-10-12-224530-supply-round-1.txt:2: field `team`: expected team number, found `z`"
+    );
+}
+
+#[tokio::test]
+async fn import_summarises_and_exits_non_zero_only_for_rejections() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "2025-10-12-224530-sw_goldrush_te-round-1.txt",
+        "2025-10-12-225242-sw_goldrush_te-round-2.txt",
+        "2024-09-12-174949-supply-round-2.txt",
+    ] {
+        std::fs::copy(shared_fixtures("real").join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("notes.md"), "not a stats file").unwrap();
+    for t in db::all().await {
+        let run =
+            || slomix().arg("import").arg(dir.path()).env("DATABASE_URL", &t.url).output().unwrap();
+        let first = run();
+        let stdout = String::from_utf8_lossy(&first.stdout);
+        assert_eq!(first.status.code(), Some(1), "{}: {stdout}", t.kind);
+        assert!(
+            stdout.contains(
+                "imported: 2 (round 1: 1, round 2 paired: 1, round 2 without round 1: 0)"
+            ),
+            "{stdout}"
+        );
+        assert!(stdout.contains("rejected: 1"), "{stdout}");
+        assert!(
+            stdout.contains("2024-09-12-174949-supply-round-2.txt: no player lines"),
+            "{stdout}"
+        );
+        std::fs::remove_file(dir.path().join("2024-09-12-174949-supply-round-2.txt")).unwrap();
+        let second = run();
+        let stdout = String::from_utf8_lossy(&second.stdout);
+        assert_eq!(second.status.code(), Some(0), "{}: {stdout}", t.kind);
+        assert!(stdout.contains("already there: 2"), "{stdout}");
+        std::fs::copy(
+            shared_fixtures("real/2024-09-12-174949-supply-round-2.txt"),
+            dir.path().join("2024-09-12-174949-supply-round-2.txt"),
+        )
+        .unwrap();
+    }
+}
