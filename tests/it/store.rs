@@ -164,7 +164,26 @@ async fn importing_every_real_file_matches_the_parser_and_is_idempotent() {
         assert_eq!(paired.count(), r0, "{}: one match summary per paired round 2", t.kind);
         let sessions = gaming_sessions::Entity::find().count(&t.db).await.unwrap();
         println!("{}: {imported} files, {r0} match summaries, {sessions} gaming sessions", t.kind);
-        assert!(sessions > 10, "{}: {sessions}", t.kind);
+        // Independently: sort the stored rounds' file times and cut at gaps over 60 minutes.
+        let mut times: Vec<NaiveDateTime> =
+            summaries.iter().filter(|r| r.round_number != 0).map(|r| r.round_at).collect();
+        times.sort();
+        let expected_sessions =
+            1 + times.windows(2).filter(|w| w[1] - w[0] > TimeDelta::minutes(60)).count();
+        assert_eq!(sessions, expected_sessions as u64, "{}", t.kind);
+        let first_of_each: Vec<i64> = std::iter::once(times[0])
+            .chain(times.windows(2).filter(|w| w[1] - w[0] > TimeDelta::minutes(60)).map(|w| w[1]))
+            .map(slomix::store::session_key)
+            .collect();
+        let mut ids: Vec<i64> = gaming_sessions::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, first_of_each, "{}: session ids are their first round's time", t.kind);
 
         // A second import changes nothing.
         let before = dump(&t.db).await;
@@ -368,5 +387,101 @@ async fn hostile_names_round_trip_exactly() {
         }
         let aliases = player_aliases::Entity::find().count(&t.db).await.unwrap();
         assert_eq!(aliases, names.len() as u64);
+    }
+}
+
+#[tokio::test]
+async fn dedup_layers_against_the_database() {
+    use sea_orm::ActiveModelTrait;
+    use slomix::store::dedup::{Decision, Dedup, SkipReason, Trigger};
+    let r1 = shared_fixtures("real/2025-10-12-224530-sw_goldrush_te-round-1.txt");
+    let r1_name =
+        slomix::stats::StatsFileName::parse("2025-10-12-224530-sw_goldrush_te-round-1.txt")
+            .unwrap();
+    let other = slomix::stats::StatsFileName::parse("2025-10-12-225242-sw_goldrush_te-round-2.txt")
+        .unwrap();
+    for t in db::all().await {
+        let local = tempfile::tempdir().unwrap();
+        let mut dedup = Dedup::new(now(), TimeDelta::hours(24 * 365 * 5), local.path());
+        assert_eq!(
+            dedup.decide(&t.db, "default", &r1_name, Trigger::Poll).await.unwrap(),
+            Decision::Fetch
+        );
+        // A downloaded copy that never imported is imported, not taken for done.
+        std::fs::write(local.path().join(other.as_str()), b"partial").unwrap();
+        assert_eq!(
+            dedup.decide(&t.db, "default", &other, Trigger::Poll).await.unwrap(),
+            Decision::ImportLocal(local.path().join(other.as_str()))
+        );
+        import_path(&store(&t.db), &r1).await.unwrap();
+        assert_eq!(
+            dedup.decide(&t.db, "default", &r1_name, Trigger::Poll).await.unwrap(),
+            Decision::Skip(SkipReason::Processed),
+            "{}",
+            t.kind
+        );
+        assert_eq!(
+            dedup.decide(&t.db, "default", &r1_name, Trigger::Poll).await.unwrap(),
+            Decision::Skip(SkipReason::InMemory)
+        );
+        // Layer 5 catches a stored round whose processed_files row is gone; it matches the
+        // file's own round, not just the date.
+        dedup.forget();
+        let row = processed_files::Entity::find().one(&t.db).await.unwrap().unwrap();
+        sea_orm::ModelTrait::delete(row, &t.db).await.unwrap();
+        assert_eq!(
+            dedup.decide(&t.db, "default", &r1_name, Trigger::Poll).await.unwrap(),
+            Decision::Skip(SkipReason::RoundStored),
+            "{}",
+            t.kind
+        );
+        let mut other_server = Dedup::new(now(), TimeDelta::hours(24 * 365 * 5), local.path());
+        assert_eq!(
+            other_server.decide(&t.db, "other-server", &r1_name, Trigger::Poll).await.unwrap(),
+            Decision::Fetch
+        );
+        // A failed attempt is retried.
+        let failed = processed_files::ActiveModel {
+            filename: sea_orm::Set(other.as_str().to_owned()),
+            success: sea_orm::Set(false),
+            processed_at: sea_orm::Set(now()),
+            ..Default::default()
+        };
+        failed.insert(&t.db).await.unwrap();
+        assert!(matches!(
+            dedup.decide(&t.db, "default", &other, Trigger::Poll).await.unwrap(),
+            Decision::ImportLocal(_)
+        ));
+    }
+}
+
+/// A round inserted into the past that bridges two sessions merges them under the earlier
+/// one's id; the rounds on either side are fixed in the same transaction.
+#[tokio::test]
+async fn a_back_filled_round_bridges_two_sessions() {
+    let file = |server: &str| {
+        format!("{server}\\supply\\legacy3\\1\\1\\2\\10:00\\8:00\nABCDEF01\\p\\1\\1\\16 10 20 1 2 3 \t100\t50\n")
+            .into_bytes()
+    };
+    for t in db::all().await {
+        let store = store(&t.db);
+        store.import_file("2025-10-12-200000-supply-round-1.txt", &file("a"), now()).await.unwrap();
+        store.import_file("2025-10-12-213000-supply-round-1.txt", &file("b"), now()).await.unwrap();
+        let ids = |rows: Vec<rounds::Model>| {
+            let mut ids: Vec<Option<i64>> = rows.into_iter().map(|r| r.gaming_session_id).collect();
+            ids.sort();
+            ids
+        };
+        let before = ids(rounds::Entity::find().all(&t.db).await.unwrap());
+        assert_eq!(before, vec![Some(20251012200000), Some(20251012213000)], "{}", t.kind);
+        store.import_file("2025-10-12-204500-supply-round-1.txt", &file("c"), now()).await.unwrap();
+        let after = ids(rounds::Entity::find().all(&t.db).await.unwrap());
+        assert_eq!(after, vec![Some(20251012200000); 3], "{}", t.kind);
+        let sessions = gaming_sessions::Entity::find().all(&t.db).await.unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(
+            (sessions[0].round_count, sessions[0].ended_at.to_string().as_str()),
+            (3, "2025-10-12 21:30:00")
+        );
     }
 }
