@@ -2,6 +2,7 @@
 //!
 //! `stats` is the pure parser (no I/O); `settings`, `telemetry` and `db` are the daemon's plumbing;
 //! `cli` holds the terminal commands.
+pub mod actors;
 pub mod cli;
 pub mod db;
 pub mod local_files;

@@ -1,0 +1,61 @@
+//! Messages that cross between actors (each actor's own commands live in its module).
+use std::path::PathBuf;
+
+use actix::prelude::*;
+
+use crate::store::dedup::Trigger;
+
+/// Command to FileFetcher: list the source and fetch every file the dedup layers let through.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct SyncFiles {
+    /// Polling (age gate applies) or an explicit full sync.
+    pub trigger: Trigger,
+}
+
+/// Command to FileFetcher: fetch one named file now (the webhook path).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct FetchFile {
+    /// The file's base name (validated again by the fetcher).
+    pub name: String,
+    /// How it was announced.
+    pub trigger: Trigger,
+}
+
+/// Event from FileFetcher: a file is in the local folder, complete.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct FileFetched {
+    /// Base name.
+    pub name: String,
+    /// Where it is.
+    pub path: PathBuf,
+    /// How it was announced.
+    pub trigger: Trigger,
+}
+
+/// Command to DbWriter: import this file's bytes.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct StoreFile {
+    /// Base name.
+    pub name: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// Event from DbWriter: a round was stored (and should be posted once).
+#[derive(Debug, Clone, PartialEq, Eq, Message)]
+#[rtype(result = "()")]
+pub struct RoundStored {
+    /// `rounds.id`.
+    pub round_id: i32,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// Event from DbWriter to PollScheduler: a file arrived (starts the grace period).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct FileStored;

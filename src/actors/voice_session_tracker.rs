@@ -1,0 +1,324 @@
+//! VoiceSessionTracker: gaming sessions from who is in the gaming voice channels.
+//!
+//! The logic is [`VoiceSessions`], a plain state machine over explicit times; the actor feeds
+//! it full snapshots (never join/leave deltas: Discord handlers may run out of order), arms
+//! and cancels the end timer it asks for, and tells PollScheduler (and the publisher) when a
+//! session starts and ends.
+use std::{collections::BTreeSet, time::Duration};
+
+use actix::prelude::*;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{
+    clock::Clock,
+    health::{GetHealth, Health},
+};
+
+/// Thresholds of the session state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoiceRules {
+    /// Members present that start a session.
+    pub start_threshold: usize,
+    /// Below this many members the end timer runs.
+    pub end_threshold: usize,
+    /// How long the count must stay below `end_threshold` before the session ends.
+    pub end_delay: TimeDelta,
+}
+
+/// What the state machine asks its shell to do or announce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoiceEffect {
+    /// A session started (or was recovered at start-up, `recovered`).
+    Started(VoiceSessionStarted),
+    /// The end timer should fire at this time (replacing any earlier one).
+    ArmEndTimer(DateTime<Utc>),
+    /// The end timer should be cancelled: people came back.
+    CancelEndTimer,
+    /// The session ended.
+    Ended(VoiceSessionEnded),
+}
+
+/// Event: a gaming session started.
+#[derive(Debug, Clone, PartialEq, Eq, Message)]
+#[rtype(result = "()")]
+pub struct VoiceSessionStarted {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Members present.
+    pub members: usize,
+    /// True when picked up from the voice state at start-up (no announcement wanted).
+    pub recovered: bool,
+}
+
+/// Event: a gaming session ended.
+#[derive(Debug, Clone, PartialEq, Eq, Message)]
+#[rtype(result = "()")]
+pub struct VoiceSessionEnded {
+    /// When it started.
+    pub started: DateTime<Utc>,
+    /// When it ended.
+    pub ended: DateTime<Utc>,
+    /// Everyone seen during the session.
+    pub participants: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Idle,
+    Active { since: DateTime<Utc>, participants: BTreeSet<u64>, end_at: Option<DateTime<Utc>> },
+}
+
+/// The session state machine of the mission document: start at `start_threshold` members,
+/// end after `end_delay` below `end_threshold`, cancel the timer when people return.
+#[derive(Debug, Clone)]
+pub struct VoiceSessions {
+    rules: VoiceRules,
+    state: State,
+}
+
+impl VoiceSessions {
+    /// Idle, with these rules.
+    pub fn new(rules: VoiceRules) -> Self {
+        VoiceSessions { rules, state: State::Idle }
+    }
+
+    /// Whether a session is on.
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, State::Active { .. })
+    }
+
+    /// Applies a full snapshot of the members in the gaming voice channels at `now`.
+    /// `startup` marks the first snapshot after the daemon started (recovery).
+    pub fn snapshot(
+        &mut self,
+        members: &BTreeSet<u64>,
+        now: DateTime<Utc>,
+        startup: bool,
+    ) -> Vec<VoiceEffect> {
+        let count = members.len();
+        match &mut self.state {
+            State::Idle if count >= self.rules.start_threshold => {
+                self.state =
+                    State::Active { since: now, participants: members.clone(), end_at: None };
+                vec![VoiceEffect::Started(VoiceSessionStarted {
+                    at: now,
+                    members: count,
+                    recovered: startup,
+                })]
+            }
+            State::Idle => Vec::new(),
+            State::Active { participants, end_at, .. } => {
+                participants.extend(members.iter().copied());
+                if count < self.rules.end_threshold {
+                    // Every update while below the threshold restarts the wait (as the original).
+                    let at = now + self.rules.end_delay;
+                    *end_at = Some(at);
+                    vec![VoiceEffect::ArmEndTimer(at)]
+                } else if end_at.take().is_some() {
+                    vec![VoiceEffect::CancelEndTimer]
+                } else {
+                    Vec::new()
+                }
+            }
+        }
+    }
+
+    /// The end timer fired at `now`: ends the session if its deadline has passed.
+    pub fn timer_fired(&mut self, now: DateTime<Utc>) -> Option<VoiceEffect> {
+        let State::Active { since, participants, end_at: Some(end_at) } = &self.state else {
+            return None;
+        };
+        if now < *end_at {
+            return None;
+        }
+        let ended = VoiceSessionEnded { started: *since, ended: now, participants: participants.len() };
+        self.state = State::Idle;
+        Some(VoiceEffect::Ended(ended))
+    }
+}
+
+/// Command: the current members of the gaming voice channels (a full snapshot).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct UpdateVoiceMembers {
+    /// Discord user ids present (bots excluded by the sender).
+    pub members: BTreeSet<u64>,
+    /// True for the snapshot taken at start-up.
+    pub startup: bool,
+}
+
+/// The actor shell.
+pub struct VoiceSessionTracker {
+    sessions: VoiceSessions,
+    rules: VoiceRules,
+    listeners_started: Vec<Recipient<VoiceSessionStarted>>,
+    listeners_ended: Vec<Recipient<VoiceSessionEnded>>,
+    timer: Option<SpawnHandle>,
+    health: Health,
+    clock: Clock,
+}
+
+impl VoiceSessionTracker {
+    /// A tracker that tells `started`/`ended` recipients about sessions.
+    pub fn new(
+        rules: VoiceRules,
+        started: Vec<Recipient<VoiceSessionStarted>>,
+        ended: Vec<Recipient<VoiceSessionEnded>>,
+    ) -> Self {
+        VoiceSessionTracker {
+            sessions: VoiceSessions::new(rules),
+            rules,
+            listeners_started: started,
+            listeners_ended: ended,
+            timer: None,
+            health: Health::new("voice_session_tracker"),
+            clock: Clock::start(),
+        }
+    }
+
+    fn apply(&mut self, effects: Vec<VoiceEffect>, ctx: &mut Context<Self>) {
+        for effect in effects {
+            match effect {
+                VoiceEffect::Started(started) => {
+                    tracing::info!(actor = "voice_session_tracker", members = started.members, recovered = started.recovered, "gaming session started");
+                    for listener in &self.listeners_started {
+                        listener.do_send(started.clone());
+                    }
+                }
+                VoiceEffect::ArmEndTimer(at) => {
+                    if let Some(handle) = self.timer.take() {
+                        ctx.cancel_future(handle);
+                    }
+                    let wait = (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO);
+                    self.timer = Some(ctx.run_later(wait, |act, ctx| {
+                        act.timer = None;
+                        let effect = act.sessions.timer_fired(act.clock.now());
+                        act.apply(effect.into_iter().collect(), ctx);
+                    }));
+                }
+                VoiceEffect::CancelEndTimer => {
+                    if let Some(handle) = self.timer.take() {
+                        ctx.cancel_future(handle);
+                    }
+                }
+                VoiceEffect::Ended(ended) => {
+                    tracing::info!(actor = "voice_session_tracker", participants = ended.participants, "gaming session ended");
+                    for listener in &self.listeners_ended {
+                        listener.do_send(ended.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Actor for VoiceSessionTracker {
+    type Context = Context<Self>;
+
+    fn started(&mut self, _ctx: &mut Self::Context) {
+        self.clock = Clock::start();
+        self.health.healthy();
+    }
+}
+
+impl Supervised for VoiceSessionTracker {
+    fn restarting(&mut self, _ctx: &mut Self::Context) {
+        // Start clean; the next voice snapshot (full state) restores the session.
+        self.sessions = VoiceSessions::new(self.rules);
+        self.timer = None;
+    }
+}
+
+impl Handler<UpdateVoiceMembers> for VoiceSessionTracker {
+    type Result = ();
+
+    fn handle(&mut self, msg: UpdateVoiceMembers, ctx: &mut Self::Context) {
+        let effects = self.sessions.snapshot(&msg.members, self.clock.now(), msg.startup);
+        self.apply(effects, ctx);
+    }
+}
+
+impl Handler<GetHealth> for VoiceSessionTracker {
+    type Result = MessageResult<GetHealth>;
+
+    fn handle(&mut self, _msg: GetHealth, _ctx: &mut Self::Context) -> Self::Result {
+        let detail = if self.sessions.is_active() { "session active" } else { "no session" };
+        MessageResult(self.health.status(detail))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> VoiceRules {
+        VoiceRules { start_threshold: 6, end_threshold: 2, end_delay: TimeDelta::seconds(300) }
+    }
+
+    fn members(n: u64) -> BTreeSet<u64> {
+        (1..=n).collect()
+    }
+
+    fn t(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_760_000_000 + seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn starts_at_six_and_ends_five_minutes_below_two() {
+        let mut s = VoiceSessions::new(rules());
+        assert!(s.snapshot(&members(5), t(0), false).is_empty());
+        let started = s.snapshot(&members(6), t(10), false);
+        assert!(matches!(&started[..], [VoiceEffect::Started(VoiceSessionStarted { members: 6, recovered: false, .. })]));
+        assert_eq!(s.snapshot(&members(1), t(100), false), vec![VoiceEffect::ArmEndTimer(t(400))]);
+        assert_eq!(s.timer_fired(t(399)), None, "not before the deadline");
+        let Some(VoiceEffect::Ended(ended)) = s.timer_fired(t(400)) else { panic!() };
+        assert_eq!((ended.started, ended.ended, ended.participants), (t(10), t(400), 6));
+        assert!(!s.is_active());
+    }
+
+    #[test]
+    fn returning_players_cancel_the_timer() {
+        let mut s = VoiceSessions::new(rules());
+        s.snapshot(&members(8), t(0), false);
+        s.snapshot(&members(1), t(60), false);
+        assert_eq!(s.snapshot(&members(3), t(120), false), vec![VoiceEffect::CancelEndTimer]);
+        assert_eq!(s.timer_fired(t(360)), None, "a cancelled timer ends nothing");
+        assert!(s.is_active());
+        // Each update below the threshold restarts the wait.
+        s.snapshot(&members(1), t(200), false);
+        assert_eq!(s.snapshot(&BTreeSet::new(), t(250), false), vec![VoiceEffect::ArmEndTimer(t(550))]);
+        assert_eq!(s.timer_fired(t(500)), None);
+        assert!(matches!(s.timer_fired(t(550)), Some(VoiceEffect::Ended(_))));
+    }
+
+    #[test]
+    fn recovers_at_startup() {
+        let mut s = VoiceSessions::new(rules());
+        let effects = s.snapshot(&members(7), t(0), true);
+        assert!(matches!(&effects[..], [VoiceEffect::Started(VoiceSessionStarted { recovered: true, .. })]));
+    }
+
+    #[actix::test]
+    async fn the_actor_fires_the_end_timer_on_paused_time() {
+        tokio::time::pause();
+        let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (ended_tx, mut ended_rx) = tokio::sync::mpsc::unbounded_channel();
+        let started = crate::actors::probe::Probe::start(started_tx);
+        let ended = crate::actors::probe::Probe::start(ended_tx);
+        let tracker = VoiceSessionTracker::new(
+            rules(),
+            vec![started.recipient()],
+            vec![ended.recipient()],
+        )
+        .start();
+        tracker.send(UpdateVoiceMembers { members: members(6), startup: false }).await.unwrap();
+        let s: VoiceSessionStarted = started_rx.recv().await.unwrap();
+        assert_eq!(s.members, 6);
+        tracker.send(UpdateVoiceMembers { members: members(1), startup: false }).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(299)).await;
+        assert!(ended_rx.try_recv().is_err(), "not ended before 300 s");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let e: VoiceSessionEnded = ended_rx.recv().await.unwrap();
+        assert_eq!(e.participants, 6);
+    }
+}
