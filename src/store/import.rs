@@ -6,11 +6,9 @@ use entity::{
     weapon_comprehensive_stats as wcs,
 };
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func, Query},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
@@ -127,46 +125,44 @@ impl Store {
         };
         record_file(&txn, existing, name, &hash, Ok(Some(bytes)), None, now).await?;
         let warnings = parsed.warnings.clone();
-        let (round_id, kind, guids) = self.store_parsed(&txn, parsed, now).await?;
+        let (round_id, kind) = self.store_parsed(&txn, parsed, now).await?;
         let mut rederived = Vec::new();
-        let mut all_guids = guids;
         for neighbour in self.round2s_after(&txn, &file).await? {
-            if let Some(guids) = self.rederive(&txn, &neighbour, now).await? {
+            if self.rederive(&txn, &neighbour, now).await? {
                 rederived.push(neighbour);
-                all_guids.extend(guids);
             }
         }
         self.recompute_sessions(&txn, file.timestamp()).await?;
-        recompute_aliases(&txn, &all_guids).await?;
         txn.commit().await?;
         Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings }))
     }
 
-    /// Stores a parsed file's round (and for a paired round 2 its match summary). Returns the
-    /// round id, its kind and the GUIDs written.
+    /// Stores a parsed file's round (and for a paired round 2 its match summary) and counts
+    /// its players' names. Returns the round id and its kind.
     async fn store_parsed(
         &self,
         txn: &DatabaseTransaction,
         parsed: stats::ParsedFile,
         now: NaiveDateTime,
-    ) -> Result<(i32, RoundKind, Vec<String>), StoreError> {
-        if parsed.file.round() == 1 {
-            let round = parsed.into_round1();
-            let guids = convert::storage_guids(&round.players);
-            let id = self.upsert_round(txn, &round, now).await?;
-            return Ok((id, round.kind, guids));
-        }
-        let (round, summary) = self.derive_round2(txn, parsed).await?;
-        let mut guids = convert::storage_guids(&round.players);
-        let id = self.upsert_round(txn, &round, now).await?;
-        match summary {
-            Some(summary) => {
-                guids.extend(convert::storage_guids(&summary.players));
-                self.upsert_round(txn, &summary, now).await?;
+    ) -> Result<(i32, RoundKind), StoreError> {
+        let is_new = self.find_round(txn, &parsed.file, parsed.file.round()).await?.is_none();
+        let round = if parsed.file.round() == 1 {
+            parsed.into_round1()
+        } else {
+            let (round, summary) = self.derive_round2(txn, parsed).await?;
+            match summary {
+                Some(summary) => {
+                    self.upsert_round(txn, &summary, now).await?;
+                }
+                None => self.delete_round(txn, &round.file, 0).await?,
             }
-            None => self.delete_round(txn, &round.file, 0).await?,
+            round
+        };
+        let id = self.upsert_round(txn, &round, now).await?;
+        if is_new {
+            add_aliases(txn, &round).await?;
         }
-        Ok((id, round.kind, guids))
+        Ok((id, round.kind))
     }
 
     /// A round-2 file's round: paired with the stored round 1 the pairing rules pick among
@@ -221,14 +217,14 @@ impl Store {
         Ok(names)
     }
 
-    /// Re-derives a stored round 2 if its companion changed; returns the GUIDs rewritten.
+    /// Re-derives a stored round 2 if its companion changed; true when it did.
     async fn rederive(
         &self,
         txn: &DatabaseTransaction,
         name: &str,
         now: NaiveDateTime,
-    ) -> Result<Option<Vec<String>>, StoreError> {
-        let Some(parsed) = load_parsed(txn, name).await? else { return Ok(None) };
+    ) -> Result<bool, StoreError> {
+        let Some(parsed) = load_parsed(txn, name).await? else { return Ok(false) };
         let stored = rounds::Entity::find()
             .filter(rounds::Column::Filename.eq(name))
             .filter(rounds::Column::RoundNumber.eq(2))
@@ -236,18 +232,16 @@ impl Store {
             .await?;
         let (round, summary) = self.derive_round2(txn, parsed).await?;
         if stored.as_ref().map(|r| r.round1_filename.as_deref()) == Some(round.round1_file()) {
-            return Ok(None);
+            return Ok(false);
         }
-        let mut guids = convert::storage_guids(&round.players);
         self.upsert_round(txn, &round, now).await?;
         match summary {
             Some(summary) => {
-                guids.extend(convert::storage_guids(&summary.players));
                 self.upsert_round(txn, &summary, now).await?;
             }
             None => self.delete_round(txn, &round.file, 0).await?,
         }
-        Ok(Some(guids))
+        Ok(true)
     }
 
     /// Inserts or replaces a round's row (keeping its id) and its player and weapon rows.
@@ -484,52 +478,55 @@ async fn record_file(
     Ok(())
 }
 
-/// Rebuilds the alias rows of `guids` from their player rows (rounds 1 and 2): every clean
-/// name with first and last time seen and the number of rounds. Derived, so order-independent.
-async fn recompute_aliases(txn: &DatabaseTransaction, guids: &[String]) -> Result<(), StoreError> {
-    let mut guids: Vec<String> = guids.to_vec();
-    guids.sort();
-    guids.dedup();
-    for chunk in guids.chunks(500) {
-        let query = Query::select()
-            .column((pcs::Entity, pcs::Column::PlayerGuid))
-            .column((pcs::Entity, pcs::Column::CleanName))
-            .expr_as(Func::min(Expr::col((rounds::Entity, rounds::Column::RoundAt))), "first_seen")
-            .expr_as(Func::max(Expr::col((rounds::Entity, rounds::Column::RoundAt))), "last_seen")
-            .expr_as(Func::count(Expr::col((pcs::Entity, pcs::Column::Id))), "times_seen")
-            .from(pcs::Entity)
-            .inner_join(
-                rounds::Entity,
-                Expr::col((rounds::Entity, rounds::Column::Id))
-                    .equals((pcs::Entity, pcs::Column::RoundId)),
-            )
-            .and_where(
-                Expr::col((pcs::Entity, pcs::Column::PlayerGuid)).is_in(chunk.iter().cloned()),
-            )
-            .and_where(Expr::col((pcs::Entity, pcs::Column::RoundNumber)).is_in([1, 2]))
-            .group_by_col((pcs::Entity, pcs::Column::PlayerGuid))
-            .group_by_col((pcs::Entity, pcs::Column::CleanName))
-            .to_owned();
-        let rows = txn.query_all(&query).await?;
-        player_aliases::Entity::delete_many()
-            .filter(player_aliases::Column::Guid.is_in(chunk.iter().cloned()))
-            .exec(txn)
-            .await?;
-        let mut aliases = Vec::with_capacity(rows.len());
-        for row in rows {
-            let times_seen: i64 = row.try_get("", "times_seen")?;
-            aliases.push(player_aliases::ActiveModel {
-                guid: Set(row.try_get("", "player_guid")?),
-                alias: Set(row.try_get("", "clean_name")?),
-                first_seen: Set(row.try_get("", "first_seen")?),
-                last_seen: Set(row.try_get("", "last_seen")?),
-                times_seen: Set(i32::try_from(times_seen).unwrap_or(i32::MAX)),
-                ..Default::default()
-            });
+/// Counts one more round for each player's (GUID, name): first/last seen widen to the round's
+/// time. Min, max and count commute, so the result does not depend on import order; it runs
+/// once per newly stored round-1 or round-2 file (never for re-derivations or summaries).
+async fn add_aliases(txn: &DatabaseTransaction, round: &Round) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    let at = round.file.timestamp();
+    let guids = convert::storage_guids(&round.players);
+    let mut rows: Vec<player_aliases::ActiveModel> = Vec::with_capacity(guids.len());
+    let mut seen = std::collections::HashSet::new();
+    for (player, guid) in round.players.iter().zip(guids) {
+        if !seen.insert((guid.clone(), player.name.clone())) {
+            continue;
         }
-        for batch in aliases.chunks(500) {
-            player_aliases::Entity::insert_many(batch.to_vec()).exec_without_returning(txn).await?;
-        }
+        rows.push(player_aliases::ActiveModel {
+            guid: Set(guid),
+            alias: Set(player.name.clone()),
+            first_seen: Set(at),
+            last_seen: Set(at),
+            times_seen: Set(1),
+            ..Default::default()
+        });
     }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let on_conflict =
+        OnConflict::columns([player_aliases::Column::Guid, player_aliases::Column::Alias])
+            .value(
+                player_aliases::Column::TimesSeen,
+                Expr::cust("player_aliases.times_seen + excluded.times_seen"),
+            )
+            .value(
+                player_aliases::Column::FirstSeen,
+                Expr::cust(
+                    "CASE WHEN excluded.first_seen < player_aliases.first_seen \
+                 THEN excluded.first_seen ELSE player_aliases.first_seen END",
+                ),
+            )
+            .value(
+                player_aliases::Column::LastSeen,
+                Expr::cust(
+                    "CASE WHEN excluded.last_seen > player_aliases.last_seen \
+                 THEN excluded.last_seen ELSE player_aliases.last_seen END",
+                ),
+            )
+            .to_owned();
+    player_aliases::Entity::insert_many(rows)
+        .on_conflict(on_conflict)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
