@@ -6,6 +6,7 @@ pub mod actors;
 pub mod cli;
 pub mod db;
 pub mod local_files;
+pub mod render;
 pub mod settings;
 pub mod stats;
 pub mod store;

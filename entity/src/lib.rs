@@ -8,5 +8,6 @@ pub mod player_aliases;
 pub mod player_comprehensive_stats;
 pub mod player_links;
 pub mod processed_files;
+pub mod round_posts;
 pub mod rounds;
 pub mod weapon_comprehensive_stats;

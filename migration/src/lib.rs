@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_processed_files;
 mod m20261125_000002_stats_schema;
+mod m20261125_000003_round_posts;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_processed_files::Migration),
             Box::new(m20261125_000002_stats_schema::Migration),
+            Box::new(m20261125_000003_round_posts::Migration),
         ]
     }
 }

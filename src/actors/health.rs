@@ -94,7 +94,11 @@ impl Health {
 
     /// The status to answer `GetHealth` with.
     pub fn status(&self, detail: impl Into<String>) -> ComponentStatus {
-        ComponentStatus { component: self.component, state: self.state.clone(), detail: detail.into() }
+        ComponentStatus {
+            component: self.component,
+            state: self.state.clone(),
+            detail: detail.into(),
+        }
     }
 }
 

@@ -8,9 +8,13 @@
 //! ```
 //! Each actor is a thin shell over a plain struct whose logic takes explicit inputs and times;
 //! actors know their downstream only as `Recipient<M>`.
+pub mod backoff;
 pub mod clock;
+pub mod db_writer;
 pub mod health;
 pub mod messages;
 pub mod poll_scheduler;
 pub mod probe;
+pub mod round_publisher;
+pub mod stats_parser;
 pub mod voice_session_tracker;

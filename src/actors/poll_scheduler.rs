@@ -88,7 +88,8 @@ impl PollRules {
         let (start, end) = self.dead_hours?;
         let local = at.with_timezone(&self.timezone);
         let hour = local.hour();
-        let inside = if start <= end { start <= hour && hour < end } else { hour >= start || hour < end };
+        let inside =
+            if start <= end { start <= hour && hour < end } else { hour >= start || hour < end };
         if !inside {
             return None;
         }
@@ -99,11 +100,9 @@ impl PollRules {
         let end_time = NaiveTime::from_hms_opt(end, 0, 0)?;
         let naive = day.and_time(end_time);
         // In a DST gap the hour does not exist locally: take the first instant after it.
-        let resolved = self
-            .timezone
-            .from_local_datetime(&naive)
-            .earliest()
-            .or_else(|| self.timezone.from_local_datetime(&(naive + TimeDelta::hours(1))).earliest())?;
+        let resolved = self.timezone.from_local_datetime(&naive).earliest().or_else(|| {
+            self.timezone.from_local_datetime(&(naive + TimeDelta::hours(1))).earliest()
+        })?;
         Some(resolved.with_timezone(&Utc))
     }
 }
@@ -261,16 +260,28 @@ mod tests {
     fn dead_hours_are_local_time_across_dst() {
         let r = rules();
         // Summer (UTC+2): 02:00-11:00 Paris is 00:00-09:00 UTC.
-        assert_eq!(r.mode(utc("2025-07-01T00:30:00Z"), false, None), PollMode::Dead { until: utc("2025-07-01T09:00:00Z") });
+        assert_eq!(
+            r.mode(utc("2025-07-01T00:30:00Z"), false, None),
+            PollMode::Dead { until: utc("2025-07-01T09:00:00Z") }
+        );
         assert_eq!(r.mode(utc("2025-07-01T09:00:00Z"), false, None), PollMode::Idle);
         // Winter (UTC+1): 01:00-10:00 UTC.
         assert_eq!(r.mode(utc("2025-12-01T00:30:00Z"), false, None), PollMode::Idle);
-        assert_eq!(r.mode(utc("2025-12-01T01:30:00Z"), false, None), PollMode::Dead { until: utc("2025-12-01T10:00:00Z") });
+        assert_eq!(
+            r.mode(utc("2025-12-01T01:30:00Z"), false, None),
+            PollMode::Dead { until: utc("2025-12-01T10:00:00Z") }
+        );
         // The night clocks go forward (30 March 2025, 02:00 -> 03:00 Paris): dead from 01:00 UTC.
-        assert_eq!(r.mode(utc("2025-03-30T01:00:00Z"), false, None), PollMode::Dead { until: utc("2025-03-30T09:00:00Z") });
+        assert_eq!(
+            r.mode(utc("2025-03-30T01:00:00Z"), false, None),
+            PollMode::Dead { until: utc("2025-03-30T09:00:00Z") }
+        );
         assert_eq!(r.mode(utc("2025-03-30T00:59:59Z"), false, None), PollMode::Idle);
         // The night clocks go back (26 October 2025, 03:00 -> 02:00 Paris): dead until 10:00 UTC.
-        assert_eq!(r.mode(utc("2025-10-26T00:00:00Z"), false, None), PollMode::Dead { until: utc("2025-10-26T10:00:00Z") });
+        assert_eq!(
+            r.mode(utc("2025-10-26T00:00:00Z"), false, None),
+            PollMode::Dead { until: utc("2025-10-26T10:00:00Z") }
+        );
     }
 
     #[test]
@@ -278,14 +289,20 @@ mod tests {
         let r = rules();
         let evening = utc("2025-07-01T19:00:00Z");
         assert_eq!(r.mode(evening, true, None), PollMode::Active);
-        assert_eq!(r.mode(evening, false, Some(evening - TimeDelta::minutes(29))), PollMode::Active);
+        assert_eq!(
+            r.mode(evening, false, Some(evening - TimeDelta::minutes(29))),
+            PollMode::Active
+        );
         assert_eq!(r.mode(evening, false, Some(evening - TimeDelta::minutes(30))), PollMode::Idle);
         let last = evening - TimeDelta::seconds(30);
         assert_eq!(r.next_poll(evening, true, None, Some(last)), evening + TimeDelta::seconds(30));
         assert_eq!(r.next_poll(evening, false, None, Some(last)), last + TimeDelta::seconds(600));
         assert_eq!(r.next_poll(evening, false, None, None), evening, "first poll at once");
         // The session ended: polling goes on, idle.
-        assert_eq!(r.next_poll(evening, false, None, Some(evening)), evening + TimeDelta::seconds(600));
+        assert_eq!(
+            r.next_poll(evening, false, None, Some(evening)),
+            evening + TimeDelta::seconds(600)
+        );
         // A poll that would land in the dead hours waits for their end.
         let late = utc("2025-07-01T23:55:00Z");
         assert_eq!(r.next_poll(late, false, None, Some(late)), utc("2025-07-02T09:00:00Z"));

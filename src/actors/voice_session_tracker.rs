@@ -131,7 +131,8 @@ impl VoiceSessions {
         if now < *end_at {
             return None;
         }
-        let ended = VoiceSessionEnded { started: *since, ended: now, participants: participants.len() };
+        let ended =
+            VoiceSessionEnded { started: *since, ended: now, participants: participants.len() };
         self.state = State::Idle;
         Some(VoiceEffect::Ended(ended))
     }
@@ -180,7 +181,12 @@ impl VoiceSessionTracker {
         for effect in effects {
             match effect {
                 VoiceEffect::Started(started) => {
-                    tracing::info!(actor = "voice_session_tracker", members = started.members, recovered = started.recovered, "gaming session started");
+                    tracing::info!(
+                        actor = "voice_session_tracker",
+                        members = started.members,
+                        recovered = started.recovered,
+                        "gaming session started"
+                    );
                     for listener in &self.listeners_started {
                         listener.do_send(started.clone());
                     }
@@ -202,7 +208,11 @@ impl VoiceSessionTracker {
                     }
                 }
                 VoiceEffect::Ended(ended) => {
-                    tracing::info!(actor = "voice_session_tracker", participants = ended.participants, "gaming session ended");
+                    tracing::info!(
+                        actor = "voice_session_tracker",
+                        participants = ended.participants,
+                        "gaming session ended"
+                    );
                     for listener in &self.listeners_ended {
                         listener.do_send(ended.clone());
                     }
@@ -268,7 +278,10 @@ mod tests {
         let mut s = VoiceSessions::new(rules());
         assert!(s.snapshot(&members(5), t(0), false).is_empty());
         let started = s.snapshot(&members(6), t(10), false);
-        assert!(matches!(&started[..], [VoiceEffect::Started(VoiceSessionStarted { members: 6, recovered: false, .. })]));
+        assert!(matches!(
+            &started[..],
+            [VoiceEffect::Started(VoiceSessionStarted { members: 6, recovered: false, .. })]
+        ));
         assert_eq!(s.snapshot(&members(1), t(100), false), vec![VoiceEffect::ArmEndTimer(t(400))]);
         assert_eq!(s.timer_fired(t(399)), None, "not before the deadline");
         let Some(VoiceEffect::Ended(ended)) = s.timer_fired(t(400)) else { panic!() };
@@ -286,7 +299,10 @@ mod tests {
         assert!(s.is_active());
         // Each update below the threshold restarts the wait.
         s.snapshot(&members(1), t(200), false);
-        assert_eq!(s.snapshot(&BTreeSet::new(), t(250), false), vec![VoiceEffect::ArmEndTimer(t(550))]);
+        assert_eq!(
+            s.snapshot(&BTreeSet::new(), t(250), false),
+            vec![VoiceEffect::ArmEndTimer(t(550))]
+        );
         assert_eq!(s.timer_fired(t(500)), None);
         assert!(matches!(s.timer_fired(t(550)), Some(VoiceEffect::Ended(_))));
     }
@@ -295,7 +311,10 @@ mod tests {
     fn recovers_at_startup() {
         let mut s = VoiceSessions::new(rules());
         let effects = s.snapshot(&members(7), t(0), true);
-        assert!(matches!(&effects[..], [VoiceEffect::Started(VoiceSessionStarted { recovered: true, .. })]));
+        assert!(matches!(
+            &effects[..],
+            [VoiceEffect::Started(VoiceSessionStarted { recovered: true, .. })]
+        ));
     }
 
     #[actix::test]
@@ -305,12 +324,9 @@ mod tests {
         let (ended_tx, mut ended_rx) = tokio::sync::mpsc::unbounded_channel();
         let started = crate::actors::probe::Probe::start(started_tx);
         let ended = crate::actors::probe::Probe::start(ended_tx);
-        let tracker = VoiceSessionTracker::new(
-            rules(),
-            vec![started.recipient()],
-            vec![ended.recipient()],
-        )
-        .start();
+        let tracker =
+            VoiceSessionTracker::new(rules(), vec![started.recipient()], vec![ended.recipient()])
+                .start();
         tracker.send(UpdateVoiceMembers { members: members(6), startup: false }).await.unwrap();
         let s: VoiceSessionStarted = started_rx.recv().await.unwrap();
         assert_eq!(s.members, 6);

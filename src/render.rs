@@ -1,0 +1,358 @@
+//! Round posts built from stored rows (never from the parser), as a sink-neutral model that
+//! respects Discord's limits, plus its plain-text form for the console sink.
+use entity::{player_comprehensive_stats as pcs, rounds};
+
+/// Discord's limits for one embed.
+pub mod limits {
+    /// Title characters.
+    pub const TITLE: usize = 256;
+    /// Description characters.
+    pub const DESCRIPTION: usize = 4096;
+    /// Fields per embed.
+    pub const FIELDS: usize = 25;
+    /// Field name characters.
+    pub const FIELD_NAME: usize = 256;
+    /// Field value characters.
+    pub const FIELD_VALUE: usize = 1024;
+    /// Footer characters.
+    pub const FOOTER: usize = 2048;
+    /// All text of one embed.
+    pub const EMBED_TOTAL: usize = 6000;
+}
+
+/// One field of a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Field name.
+    pub name: String,
+    /// Field value.
+    pub value: String,
+}
+
+/// One message: an embed-shaped post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// Title.
+    pub title: String,
+    /// Embed colour (blue for round 1, red for round 2, gold for a match summary).
+    pub colour: u32,
+    /// Description lines.
+    pub description: String,
+    /// Fields.
+    pub fields: Vec<Field>,
+    /// Footer.
+    pub footer: String,
+}
+
+impl Post {
+    /// Characters Discord counts towards the 6000 limit.
+    pub fn total_chars(&self) -> usize {
+        self.title.chars().count()
+            + self.description.chars().count()
+            + self.footer.chars().count()
+            + self.fields.iter().map(|f| f.name.chars().count() + f.value.chars().count()).sum::<usize>()
+    }
+
+    /// Whether every Discord limit holds.
+    pub fn fits_discord(&self) -> bool {
+        self.title.chars().count() <= limits::TITLE
+            && self.description.chars().count() <= limits::DESCRIPTION
+            && self.footer.chars().count() <= limits::FOOTER
+            && self.fields.len() <= limits::FIELDS
+            && self.fields.iter().all(|f| {
+                f.name.chars().count() <= limits::FIELD_NAME
+                    && f.value.chars().count() <= limits::FIELD_VALUE
+            })
+            && self.total_chars() <= limits::EMBED_TOTAL
+    }
+
+    /// The console form.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("== {} ==\n", self.title);
+        if !self.description.is_empty() {
+            out.push_str(&self.description);
+            out.push('\n');
+        }
+        for field in &self.fields {
+            if field.name != "\u{200b}" {
+                out.push_str(&format!("-- {} --\n", field.name));
+            }
+            out.push_str(&field.value);
+            out.push('\n');
+        }
+        out.push_str(&format!("({})\n", self.footer));
+        out
+    }
+}
+
+/// How player names are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// As stored (console): control characters escaped only.
+    Plain,
+    /// Markdown and mentions neutralised (Discord).
+    Discord,
+}
+
+/// A name made safe: control characters escaped; for Discord, markdown characters escaped
+/// and `@` broken with a zero-width space so `@everyone` and mentions do nothing.
+pub fn safe_name(name: &str, names: Names, max_chars: usize) -> String {
+    let mut out = String::new();
+    for ch in name.chars().take(max_chars) {
+        match (ch, names) {
+            (c, _) if c.is_control() => out.extend(c.escape_default()),
+            ('*' | '_' | '~' | '`' | '|' | '>' | '\\' | '[' | ']' | '(' | ')' | '#' | '-', Names::Discord) => {
+                out.push('\\');
+                out.push(ch);
+            }
+            ('@', Names::Discord) => out.push_str("@\u{200b}"),
+            (c, _) => out.push(c),
+        }
+    }
+    if out.is_empty() { "(no name)".to_owned() } else { out }
+}
+
+fn rank(index: usize) -> String {
+    match index {
+        0 => "🥇".to_owned(),
+        1 => "🥈".to_owned(),
+        2 => "🥉".to_owned(),
+        n => (n + 1)
+            .to_string()
+            .chars()
+            .map(|d| format!("{d}\u{fe0f}\u{20e3}"))
+            .collect(),
+    }
+}
+
+fn short(value: i32) -> String {
+    if value >= 1000 { format!("{:.1}K", f64::from(value) / 1000.0) } else { value.to_string() }
+}
+
+fn clock(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as i64;
+    format!("{}:{:02}", total / 60, total % 60)
+}
+
+fn team_name(team: i32) -> &'static str {
+    match team {
+        1 => "Axis",
+        2 => "Allies",
+        _ => "nobody",
+    }
+}
+
+fn player_block(index: usize, p: &pcs::Model, names: Names) -> String {
+    let name = safe_name(&p.player_name, names, 16);
+    let name = if names == Names::Discord { format!("**{name}**") } else { name };
+    let multis: Vec<String> = [
+        (p.double_kills, 2),
+        (p.triple_kills, 3),
+        (p.quad_kills, 4),
+        (p.multi_kills, 5),
+        (p.mega_kills, 6),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, x)| format!("{n}x{x}"))
+    .collect();
+    let multis = if multis.is_empty() { String::new() } else { format!(" 🔥{}", multis.join(" ")) };
+    format!(
+        "{} {name}\n↳ {}K/{}D/{}G ({:.2}) DPM:{:.0} {}⬆/{}⬇ ACC:{:.1}% HS:{} Rev:{}↑/{}↓\n↳ TmDmg:{} ⏱{} 💀{} ⏳{}{multis}",
+        rank(index),
+        p.kills,
+        p.deaths,
+        p.gibs,
+        p.kd_ratio,
+        p.dpm,
+        short(p.damage_given),
+        short(p.damage_received),
+        p.accuracy,
+        p.headshots,
+        p.revives_given,
+        p.times_revived,
+        p.team_damage_given,
+        clock(f64::from(p.time_played_seconds)),
+        clock(p.time_dead_minutes * 60.0),
+        clock(f64::from(p.denied_playtime)),
+    )
+}
+
+/// The posts for one stored round: players ranked by kills, three lines each, in fields that
+/// stay under 1024 characters, split over several messages when one would pass a limit.
+pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) -> Vec<Post> {
+    let mut ranked: Vec<&pcs::Model> = players.iter().collect();
+    ranked.sort_by(|a, b| b.kills.cmp(&a.kills).then(b.damage_given.cmp(&a.damage_given)));
+    let (title, colour) = match round.round_number {
+        0 => (format!("🏆 Match Complete - {}", round.map_name), 0xF1C4_0F),
+        1 => (format!("🎮 Round 1 Complete - {}", round.map_name), 0x3498_DB),
+        _ => (format!("🎮 Round 2 Complete - {}", round.map_name), 0xE74C_3C),
+    };
+    let title: String = title.chars().take(limits::TITLE).collect();
+    let outcome = match round.round_outcome.as_str() {
+        "fullhold" => "Fullhold",
+        "time_set" => "Time set",
+        "time_beaten" => "Time beaten",
+        _ => "Unknown",
+    };
+    let mut description = format!("⏱️ **Time:** {} / {}\n", round.actual_time, round.time_limit);
+    if round.winner_team == 0 && round.round_number == 0 {
+        description.push_str("🏆 **Result:** draw");
+    } else if round.winner_team == 0 {
+        description.push_str(&format!("🏆 **Outcome:** {outcome}"));
+    } else {
+        description.push_str(&format!("🏆 **Winner:** {} ({outcome})", team_name(round.winner_team)));
+    }
+    if round.round_status == "orphan_r2" {
+        description.push_str("\n⚠️ Round 1 not found yet: numbers cover both rounds.");
+    }
+    // Player fields, each under the value limit.
+    let mut fields: Vec<Field> = Vec::new();
+    let mut current = String::new();
+    for (index, player) in ranked.iter().enumerate() {
+        let block = player_block(index, player, names);
+        let added = if current.is_empty() { block.chars().count() } else { block.chars().count() + 2 };
+        if !current.is_empty() && current.chars().count() + added > limits::FIELD_VALUE {
+            fields.push(Field { name: "\u{200b}".to_owned(), value: std::mem::take(&mut current) });
+        }
+        if !current.is_empty() {
+            current.push_str("\n\n");
+        }
+        current.push_str(&block);
+    }
+    if !current.is_empty() {
+        fields.push(Field { name: "\u{200b}".to_owned(), value: current });
+    }
+    let kills: i32 = ranked.iter().map(|p| p.kills).sum();
+    let deaths: i32 = ranked.iter().map(|p| p.deaths).sum();
+    let damage: i32 = ranked.iter().map(|p| p.damage_given).sum();
+    let team_damage: i32 = ranked.iter().map(|p| p.team_damage_given).sum();
+    let headshots: i32 = ranked.iter().map(|p| p.headshots).sum();
+    let hits: i32 = ranked.iter().map(|p| p.hits).sum();
+    let shots: i32 = ranked.iter().map(|p| p.shots).sum();
+    let seconds: i32 = ranked.iter().map(|p| p.time_played_seconds).sum();
+    let accuracy = if shots > 0 { f64::from(hits) * 100.0 / f64::from(shots) } else { 0.0 };
+    let dpm = if seconds > 0 { f64::from(damage) * 60.0 / f64::from(seconds) } else { 0.0 };
+    let summary = Field {
+        name: "📊 Round Summary".to_owned(),
+        value: format!(
+            "**Totals:** Kills:`{kills}` Deaths:`{deaths}` HS:`{headshots}` Damage:`{damage}` TeamDmg:`{team_damage}`\n**Averages:** Accuracy:`{accuracy:.1}%` DPM:`{dpm:.0}`"
+        ),
+    };
+    let footer = format!("Round ID: {} | {}", round.id, round.filename);
+    // Pack fields into posts under the field-count and total limits.
+    let mut posts = Vec::new();
+    let mut post = Post { title: title.clone(), colour, description, fields: Vec::new(), footer: footer.clone() };
+    for field in fields.into_iter().chain(std::iter::once(summary)) {
+        let mut candidate = post.clone();
+        candidate.fields.push(field.clone());
+        if !post.fields.is_empty() && !candidate.fits_discord() {
+            posts.push(post);
+            post = Post {
+                title: format!("{title} (continued)").chars().take(limits::TITLE).collect(),
+                colour,
+                description: String::new(),
+                fields: vec![field],
+                footer: footer.clone(),
+            };
+        } else {
+            post = candidate;
+        }
+    }
+    posts.push(post);
+    posts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDateTime;
+
+    fn round(number: i32) -> rounds::Model {
+        rounds::Model {
+            id: 7,
+            server: "default".into(),
+            match_id: "m".into(),
+            round_number: number,
+            round_date: "2025-10-12".into(),
+            round_time: "225242".into(),
+            round_at: NaiveDateTime::default(),
+            map_name: "sw_goldrush_te".into(),
+            config: "legacy3".into(),
+            server_name: "srv".into(),
+            time_limit: "12:00".into(),
+            actual_time: "9:30".into(),
+            time_limit_seconds: 720,
+            actual_time_seconds: 570,
+            defender_team: 1,
+            winner_team: 2,
+            is_tied: false,
+            round_outcome: "time_set".into(),
+            round_status: "completed".into(),
+            gaming_session_id: None,
+            filename: "2025-10-12-225242-sw_goldrush_te-round-1.txt".into(),
+            round1_filename: None,
+            player_count: 0,
+            created_at: NaiveDateTime::default(),
+        }
+    }
+
+    fn player(i: i32, name: &str) -> pcs::Model {
+        let mut p: pcs::Model = serde_json_free_default();
+        p.player_guid = format!("{i:08X}");
+        p.player_name = name.to_owned();
+        p.kills = 50 - i;
+        p.damage_given = 1000 + i;
+        p.double_kills = 1;
+        p
+    }
+
+    // A zeroed row (entity models have no Default).
+    fn serde_json_free_default() -> pcs::Model {
+        pcs::Model {
+            id: 0, round_id: 7, round_date: String::new(), map_name: String::new(), round_number: 1,
+            player_guid: String::new(), player_name: String::new(), clean_name: String::new(),
+            raw_name: String::new(), raw_name_bytes: None, team: 1, kills: 0, deaths: 0,
+            damage_given: 0, damage_received: 0, team_damage_given: 0, team_damage_received: 0,
+            gibs: 0, self_kills: 0, team_kills: 0, team_gibs: 0, headshot_kills: 0, headshots: 0,
+            hits: 0, shots: 0, time_played_seconds: 570, time_played_minutes: 9.5,
+            time_dead_minutes: 1.0, time_dead_ratio: 10.0, time_played_percent: 90.0, xp: 0,
+            kd_ratio: 0.0, dpm: 0.0, efficiency: 0.0, accuracy: 0.0, bullets_fired: 0,
+            kill_assists: 0, objectives_completed: 0, objectives_destroyed: 0, objectives_stolen: 0,
+            objectives_returned: 0, dynamites_planted: 0, dynamites_defused: 0, times_revived: 0,
+            revives_given: 0, most_useful_kills: 0, useless_kills: 0, kill_steals: 0,
+            denied_playtime: 0, constructions: 0, tank_meatshield: 0.0, double_kills: 0,
+            triple_kills: 0, quad_kills: 0, multi_kills: 0, mega_kills: 0, killing_spree_best: 0,
+            death_spree_worst: 0, full_selfkills: 0, session_rounds: 0,
+            created_at: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn a_big_round_is_split_within_discord_limits() {
+        let players: Vec<pcs::Model> =
+            (0..64).map(|i| player(i, &format!("@everyone**{i}{}", "W".repeat(40)))).collect();
+        let posts = round_posts(&round(1), &players, Names::Discord);
+        assert!(posts.len() > 1, "64 players need more than one message");
+        for post in &posts {
+            assert!(post.fits_discord(), "{} chars, {} fields", post.total_chars(), post.fields.len());
+        }
+        let all: String = posts.iter().flat_map(|p| p.fields.iter().map(|f| f.value.clone())).collect();
+        assert_eq!(all.matches("↳ TmDmg").count(), 64, "every player appears once");
+        assert!(!all.contains("@everyone"), "mentions are broken");
+        assert!(all.contains("@\u{200b}everyone"));
+        assert!(posts[0].fields[0].value.starts_with("🥇"), "ranked by kills");
+        assert_eq!(posts[0].colour, 0x3498DB);
+    }
+
+    #[test]
+    fn console_text_keeps_names_plain() {
+        let posts = round_posts(&round(2), &[player(1, "**bold**")], Names::Plain);
+        let text = posts[0].to_text();
+        assert!(text.contains("🎮 Round 2 Complete - sw_goldrush_te"));
+        assert!(text.contains("🥇 **bold**\n"));
+        assert!(text.contains("Winner:** Allies (Time set)"));
+        assert!(text.contains("1x2"));
+        assert!(text.contains("Round ID: 7 | 2025-10-12-225242-sw_goldrush_te-round-1.txt"));
+    }
+}
