@@ -4,10 +4,12 @@
 //! `cli` holds the terminal commands.
 pub mod actors;
 pub mod cli;
+pub mod daemon;
 pub mod db;
 pub mod local_files;
 pub mod render;
 pub mod settings;
+pub mod sftp;
 pub mod stats;
 pub mod store;
 pub mod telemetry;

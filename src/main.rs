@@ -19,6 +19,8 @@ enum Command {
     Import(slomix::cli::import::ImportArgs),
     /// Apply pending database migrations.
     Migrate,
+    /// Print each actor's health from the running daemon.
+    Status,
 }
 
 fn main() -> ExitCode {
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         Some(Command::Parse(args)) => slomix::cli::parse::run(&args),
         Some(Command::Import(args)) => slomix::cli::import::run(&args),
         Some(Command::Migrate) => slomix::cli::migrate::run(),
+        Some(Command::Status) => slomix::cli::daemon::status(),
         None => slomix::cli::daemon::run(),
     }
 }

@@ -50,7 +50,11 @@ impl Post {
         self.title.chars().count()
             + self.description.chars().count()
             + self.footer.chars().count()
-            + self.fields.iter().map(|f| f.name.chars().count() + f.value.chars().count()).sum::<usize>()
+            + self
+                .fields
+                .iter()
+                .map(|f| f.name.chars().count() + f.value.chars().count())
+                .sum::<usize>()
     }
 
     /// Whether every Discord limit holds.
@@ -101,7 +105,10 @@ pub fn safe_name(name: &str, names: Names, max_chars: usize) -> String {
     for ch in name.chars().take(max_chars) {
         match (ch, names) {
             (c, _) if c.is_control() => out.extend(c.escape_default()),
-            ('*' | '_' | '~' | '`' | '|' | '>' | '\\' | '[' | ']' | '(' | ')' | '#' | '-', Names::Discord) => {
+            (
+                '*' | '_' | '~' | '`' | '|' | '>' | '\\' | '[' | ']' | '(' | ')' | '#' | '-',
+                Names::Discord,
+            ) => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -117,11 +124,7 @@ fn rank(index: usize) -> String {
         0 => "🥇".to_owned(),
         1 => "🥈".to_owned(),
         2 => "🥉".to_owned(),
-        n => (n + 1)
-            .to_string()
-            .chars()
-            .map(|d| format!("{d}\u{fe0f}\u{20e3}"))
-            .collect(),
+        n => (n + 1).to_string().chars().map(|d| format!("{d}\u{fe0f}\u{20e3}")).collect(),
     }
 }
 
@@ -156,7 +159,8 @@ fn player_block(index: usize, p: &pcs::Model, names: Names) -> String {
     .filter(|(n, _)| *n > 0)
     .map(|(n, x)| format!("{n}x{x}"))
     .collect();
-    let multis = if multis.is_empty() { String::new() } else { format!(" 🔥{}", multis.join(" ")) };
+    let multis =
+        if multis.is_empty() { String::new() } else { format!(" 🔥{}", multis.join(" ")) };
     format!(
         "{} {name}\n↳ {}K/{}D/{}G ({:.2}) DPM:{:.0} {}⬆/{}⬇ ACC:{:.1}% HS:{} Rev:{}↑/{}↓\n↳ TmDmg:{} ⏱{} 💀{} ⏳{}{multis}",
         rank(index),
@@ -184,9 +188,9 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
     let mut ranked: Vec<&pcs::Model> = players.iter().collect();
     ranked.sort_by(|a, b| b.kills.cmp(&a.kills).then(b.damage_given.cmp(&a.damage_given)));
     let (title, colour) = match round.round_number {
-        0 => (format!("🏆 Match Complete - {}", round.map_name), 0xF1C4_0F),
-        1 => (format!("🎮 Round 1 Complete - {}", round.map_name), 0x3498_DB),
-        _ => (format!("🎮 Round 2 Complete - {}", round.map_name), 0xE74C_3C),
+        0 => (format!("🏆 Match Complete - {}", round.map_name), 0x00F1_C40F),
+        1 => (format!("🎮 Round 1 Complete - {}", round.map_name), 0x0034_98DB),
+        _ => (format!("🎮 Round 2 Complete - {}", round.map_name), 0x00E7_4C3C),
     };
     let title: String = title.chars().take(limits::TITLE).collect();
     let outcome = match round.round_outcome.as_str() {
@@ -201,7 +205,8 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
     } else if round.winner_team == 0 {
         description.push_str(&format!("🏆 **Outcome:** {outcome}"));
     } else {
-        description.push_str(&format!("🏆 **Winner:** {} ({outcome})", team_name(round.winner_team)));
+        description
+            .push_str(&format!("🏆 **Winner:** {} ({outcome})", team_name(round.winner_team)));
     }
     if round.round_status == "orphan_r2" {
         description.push_str("\n⚠️ Round 1 not found yet: numbers cover both rounds.");
@@ -211,7 +216,8 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
     let mut current = String::new();
     for (index, player) in ranked.iter().enumerate() {
         let block = player_block(index, player, names);
-        let added = if current.is_empty() { block.chars().count() } else { block.chars().count() + 2 };
+        let added =
+            if current.is_empty() { block.chars().count() } else { block.chars().count() + 2 };
         if !current.is_empty() && current.chars().count() + added > limits::FIELD_VALUE {
             fields.push(Field { name: "\u{200b}".to_owned(), value: std::mem::take(&mut current) });
         }
@@ -242,7 +248,13 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
     let footer = format!("Round ID: {} | {}", round.id, round.filename);
     // Pack fields into posts under the field-count and total limits.
     let mut posts = Vec::new();
-    let mut post = Post { title: title.clone(), colour, description, fields: Vec::new(), footer: footer.clone() };
+    let mut post = Post {
+        title: title.clone(),
+        colour,
+        description,
+        fields: Vec::new(),
+        footer: footer.clone(),
+    };
     for field in fields.into_iter().chain(std::iter::once(summary)) {
         let mut candidate = post.clone();
         candidate.fields.push(field.clone());
@@ -310,20 +322,66 @@ mod tests {
     // A zeroed row (entity models have no Default).
     fn serde_json_free_default() -> pcs::Model {
         pcs::Model {
-            id: 0, round_id: 7, round_date: String::new(), map_name: String::new(), round_number: 1,
-            player_guid: String::new(), player_name: String::new(), clean_name: String::new(),
-            raw_name: String::new(), raw_name_bytes: None, team: 1, kills: 0, deaths: 0,
-            damage_given: 0, damage_received: 0, team_damage_given: 0, team_damage_received: 0,
-            gibs: 0, self_kills: 0, team_kills: 0, team_gibs: 0, headshot_kills: 0, headshots: 0,
-            hits: 0, shots: 0, time_played_seconds: 570, time_played_minutes: 9.5,
-            time_dead_minutes: 1.0, time_dead_ratio: 10.0, time_played_percent: 90.0, xp: 0,
-            kd_ratio: 0.0, dpm: 0.0, efficiency: 0.0, accuracy: 0.0, bullets_fired: 0,
-            kill_assists: 0, objectives_completed: 0, objectives_destroyed: 0, objectives_stolen: 0,
-            objectives_returned: 0, dynamites_planted: 0, dynamites_defused: 0, times_revived: 0,
-            revives_given: 0, most_useful_kills: 0, useless_kills: 0, kill_steals: 0,
-            denied_playtime: 0, constructions: 0, tank_meatshield: 0.0, double_kills: 0,
-            triple_kills: 0, quad_kills: 0, multi_kills: 0, mega_kills: 0, killing_spree_best: 0,
-            death_spree_worst: 0, full_selfkills: 0, session_rounds: 0,
+            id: 0,
+            round_id: 7,
+            round_date: String::new(),
+            map_name: String::new(),
+            round_number: 1,
+            player_guid: String::new(),
+            player_name: String::new(),
+            clean_name: String::new(),
+            raw_name: String::new(),
+            raw_name_bytes: None,
+            team: 1,
+            kills: 0,
+            deaths: 0,
+            damage_given: 0,
+            damage_received: 0,
+            team_damage_given: 0,
+            team_damage_received: 0,
+            gibs: 0,
+            self_kills: 0,
+            team_kills: 0,
+            team_gibs: 0,
+            headshot_kills: 0,
+            headshots: 0,
+            hits: 0,
+            shots: 0,
+            time_played_seconds: 570,
+            time_played_minutes: 9.5,
+            time_dead_minutes: 1.0,
+            time_dead_ratio: 10.0,
+            time_played_percent: 90.0,
+            xp: 0,
+            kd_ratio: 0.0,
+            dpm: 0.0,
+            efficiency: 0.0,
+            accuracy: 0.0,
+            bullets_fired: 0,
+            kill_assists: 0,
+            objectives_completed: 0,
+            objectives_destroyed: 0,
+            objectives_stolen: 0,
+            objectives_returned: 0,
+            dynamites_planted: 0,
+            dynamites_defused: 0,
+            times_revived: 0,
+            revives_given: 0,
+            most_useful_kills: 0,
+            useless_kills: 0,
+            kill_steals: 0,
+            denied_playtime: 0,
+            constructions: 0,
+            tank_meatshield: 0.0,
+            double_kills: 0,
+            triple_kills: 0,
+            quad_kills: 0,
+            multi_kills: 0,
+            mega_kills: 0,
+            killing_spree_best: 0,
+            death_spree_worst: 0,
+            full_selfkills: 0,
+            session_rounds: 0,
             created_at: NaiveDateTime::default(),
         }
     }
@@ -335,9 +393,15 @@ mod tests {
         let posts = round_posts(&round(1), &players, Names::Discord);
         assert!(posts.len() > 1, "64 players need more than one message");
         for post in &posts {
-            assert!(post.fits_discord(), "{} chars, {} fields", post.total_chars(), post.fields.len());
+            assert!(
+                post.fits_discord(),
+                "{} chars, {} fields",
+                post.total_chars(),
+                post.fields.len()
+            );
         }
-        let all: String = posts.iter().flat_map(|p| p.fields.iter().map(|f| f.value.clone())).collect();
+        let all: String =
+            posts.iter().flat_map(|p| p.fields.iter().map(|f| f.value.clone())).collect();
         assert_eq!(all.matches("↳ TmDmg").count(), 64, "every player appears once");
         assert!(!all.contains("@everyone"), "mentions are broken");
         assert!(all.contains("@\u{200b}everyone"));

@@ -420,6 +420,85 @@ mod tests {
     }
 
     #[test]
+    fn files_layer_default_run_mode_local_then_environment() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::copy(dir().join("default.toml"), folder.path().join("default.toml")).unwrap();
+        let write =
+            |name: &str, text: &str| std::fs::write(folder.path().join(name), text).unwrap();
+        write("development.toml", "[sessions]\ngap_minutes = 70\n[log]\nfilter = \"dev\"\n");
+        write("staging.toml", "[sessions]\ngap_minutes = 75\n");
+        let load_in = |pairs: &[(&str, &str)]| {
+            let env = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            Settings::load(folder.path(), &env).unwrap()
+        };
+        assert_eq!(load_in(&[]).sessions.gap_minutes, 70, "RUN_MODE defaults to development");
+        let staging = load_in(&[("RUN_MODE", "staging")]);
+        assert_eq!((staging.sessions.gap_minutes, staging.log.filter.as_str()), (75, "info"));
+        assert_eq!(load_in(&[("RUN_MODE", "absent")]).sessions.gap_minutes, 60, "optional file");
+        write("local.toml", "[sessions]\ngap_minutes = 80\n");
+        let local = load_in(&[]);
+        assert_eq!((local.sessions.gap_minutes, local.log.filter.as_str()), (80, "dev"));
+        let prefixed = [("SLOMIX__SESSIONS__GAP_MINUTES", "90")];
+        assert_eq!(load_in(&prefixed).sessions.gap_minutes, 90);
+        let both = [("SLOMIX__SESSIONS__GAP_MINUTES", "90"), ("SESSION_GAP_MINUTES", "100")];
+        assert_eq!(load_in(&both).sessions.gap_minutes, 100, "original names come last");
+    }
+
+    #[test]
+    fn every_original_variable_sets_its_key() {
+        type Read = fn(&Settings) -> String;
+        let cases: &[(&str, &str, Read)] = &[
+            ("DISCORD_BOT_TOKEN", "tok", |s| s.discord.token.expose().to_owned()),
+            ("DISCORD_API_URL", "http://127.0.0.1:8089", |s| s.discord.api_url.clone()),
+            ("PRODUCTION_CHANNEL_ID", "11", |s| s.discord.production_channel_id.to_string()),
+            ("WEBHOOK_TRIGGER_CHANNEL_ID", "12", |s| s.discord.control_channel_id.to_string()),
+            ("WEBHOOK_TRIGGER_WHITELIST", "13,14", |s| {
+                format!("{:?}", s.discord.webhook_whitelist)
+            }),
+            ("WEBHOOK_TRIGGER_USERNAME", "hook", |s| s.discord.webhook_username.clone()),
+            ("GENERAL_CHANNEL_ID", "15", |s| s.discord.general_channel_id.to_string()),
+            ("ADMIN_CHANNEL_ID", "16", |s| format!("{:?}", s.discord.admin_channel_ids)),
+            ("GAMING_VOICE_CHANNELS", "17,18", |s| {
+                format!("{:?}", s.discord.gaming_voice_channels)
+            }),
+            ("BOT_COMMAND_CHANNELS", "19", |s| format!("{:?}", s.discord.command_channels)),
+            ("SSH_ENABLED", "yes", |s| s.ssh.enabled.to_string()),
+            ("SSH_HOST", "vps", |s| s.ssh.host.clone()),
+            ("SSH_PORT", "2022", |s| s.ssh.port.to_string()),
+            ("SSH_USER", "et", |s| s.ssh.user.clone()),
+            ("SSH_KEY_PATH", "/key", |s| s.ssh.key_path.clone()),
+            ("REMOTE_STATS_PATH", "/remote", |s| s.ssh.remote_path.clone()),
+            ("SSH_STRICT_HOST_KEY", "off", |s| s.ssh.strict_host_key.to_string()),
+            ("STATS_DIRECTORY", "/stats", |s| s.stats.local_dir.clone()),
+            ("AUTOMATION_ENABLED", "true", |s| s.voice.automation_enabled.to_string()),
+            ("SESSION_GAP_MINUTES", "21", |s| s.sessions.gap_minutes.to_string()),
+            ("SESSION_START_THRESHOLD", "22", |s| s.voice.start_threshold.to_string()),
+            ("SESSION_END_THRESHOLD", "23", |s| s.voice.end_threshold.to_string()),
+            ("SESSION_END_DELAY", "24", |s| s.voice.end_delay_secs.to_string()),
+            ("ROUND_MATCH_WINDOW_MINUTES", "25", |s| {
+                s.parser.round_match_window_minutes.to_string()
+            }),
+            ("MONITORING_GRACE_PERIOD_MINUTES", "26", |s| s.poll.grace_minutes.to_string()),
+            ("STARTUP_LOOKBACK_HOURS", "27", |s| s.poll.startup_lookback_hours.to_string()),
+            ("LOG_LEVEL", "warn", |s| s.log.filter.clone()),
+        ];
+        for (variable, _, _) in ALIASES {
+            assert!(cases.iter().any(|(v, _, _)| v == variable), "{variable} has no case here");
+        }
+        for (variable, value, read) in cases {
+            let expected = match *value {
+                "13,14" => "[13, 14]".to_owned(),
+                "17,18" => "[17, 18]".to_owned(),
+                "16" | "19" => format!("[{value}]"),
+                "yes" => "true".to_owned(),
+                "off" => "false".to_owned(),
+                other => other.to_owned(),
+            };
+            assert_eq!(read(&load(&[(variable, value)]).unwrap()), expected, "{variable}");
+        }
+    }
+
+    #[test]
     fn database_url_wins_over_postgres_parts() {
         let parts = [
             ("DATABASE_TYPE", "postgresql"),

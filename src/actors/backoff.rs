@@ -19,7 +19,8 @@ impl Backoff {
 
     /// The delay before the next attempt; each call doubles the next one.
     pub fn next_delay(&mut self) -> Duration {
-        let exp = self.base.saturating_mul(1u32.checked_shl(self.attempt.min(20)).unwrap_or(u32::MAX));
+        let exp =
+            self.base.saturating_mul(1u32.checked_shl(self.attempt.min(20)).unwrap_or(u32::MAX));
         let capped = exp.min(self.max);
         self.attempt = self.attempt.saturating_add(1);
         self.state ^= self.state << 13;

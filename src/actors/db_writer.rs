@@ -33,7 +33,11 @@ pub struct DbWriter {
 impl DbWriter {
     /// A writer over `store` that tells `stored` about every stored round and `arrived` about
     /// every new file.
-    pub fn new(store: Store, stored: Recipient<RoundStored>, arrived: Vec<Recipient<FileStored>>) -> Self {
+    pub fn new(
+        store: Store,
+        stored: Recipient<RoundStored>,
+        arrived: Vec<Recipient<FileStored>>,
+    ) -> Self {
         DbWriter {
             store,
             stored,
@@ -131,6 +135,35 @@ impl Handler<StoreFile> for DbWriter {
         }
         self.queue.push_back(msg);
         self.drain(ctx);
+    }
+}
+
+/// Command: stop, so the Supervisor restarts the actor with clean state (what an
+/// unrecoverable error does; also used by the supervision test).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct Restart;
+
+impl Handler<Restart> for DbWriter {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Restart, ctx: &mut Self::Context) {
+        tracing::warn!(actor = "db_writer", "stopping for a supervised restart");
+        ctx.stop();
+    }
+}
+
+/// Command: also tell this recipient about every new file (wired after start-up, since the
+/// scheduler that listens is built after the writer).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct AddFileListener(pub Recipient<FileStored>);
+
+impl Handler<AddFileListener> for DbWriter {
+    type Result = ();
+
+    fn handle(&mut self, msg: AddFileListener, _ctx: &mut Self::Context) {
+        self.arrived.push(msg.0);
     }
 }
 

@@ -11,7 +11,9 @@
 pub mod backoff;
 pub mod clock;
 pub mod db_writer;
+pub mod file_fetcher;
 pub mod health;
+pub mod health_monitor;
 pub mod messages;
 pub mod poll_scheduler;
 pub mod probe;

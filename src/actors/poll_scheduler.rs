@@ -120,6 +120,11 @@ pub struct FetchNow {
     pub name: String,
 }
 
+/// Command: stop polling and accept no more work (daemon shutdown).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct Shutdown;
+
 /// The actor shell.
 pub struct PollScheduler {
     rules: PollRules,
@@ -129,6 +134,7 @@ pub struct PollScheduler {
     last_file: Option<DateTime<Utc>>,
     last_poll: Option<DateTime<Utc>>,
     next: Option<(DateTime<Utc>, SpawnHandle)>,
+    stopped: bool,
     clock: Clock,
     health: Health,
 }
@@ -144,12 +150,16 @@ impl PollScheduler {
             last_file: None,
             last_poll: None,
             next: None,
+            stopped: false,
             clock: Clock::start(),
             health: Health::new("poll_scheduler"),
         }
     }
 
     fn plan(&mut self, ctx: &mut Context<Self>) {
+        if self.stopped {
+            return;
+        }
         let now = self.clock.now();
         let due = self.rules.next_poll(now, self.voice_active, self.last_file, self.last_poll);
         if let Some((_, handle)) = self.next.take() {
@@ -184,9 +194,23 @@ impl Supervised for PollScheduler {
     }
 }
 
+impl Handler<Shutdown> for PollScheduler {
+    type Result = ();
+    fn handle(&mut self, _msg: Shutdown, ctx: &mut Self::Context) {
+        self.stopped = true;
+        if let Some((_, handle)) = self.next.take() {
+            ctx.cancel_future(handle);
+        }
+        tracing::info!(actor = "poll_scheduler", "polling stopped");
+    }
+}
+
 impl Handler<PollNow> for PollScheduler {
     type Result = ();
     fn handle(&mut self, _msg: PollNow, ctx: &mut Self::Context) {
+        if self.stopped {
+            return;
+        }
         self.last_poll = Some(self.clock.now());
         self.sync.do_send(SyncFiles { trigger: Trigger::Explicit });
         self.plan(ctx);
@@ -196,6 +220,9 @@ impl Handler<PollNow> for PollScheduler {
 impl Handler<FetchNow> for PollScheduler {
     type Result = ();
     fn handle(&mut self, msg: FetchNow, _ctx: &mut Self::Context) {
+        if self.stopped {
+            return;
+        }
         self.fetch.do_send(FetchFile { name: msg.name, trigger: Trigger::Explicit });
     }
 }

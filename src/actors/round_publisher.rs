@@ -32,7 +32,10 @@ pub trait Announcer: Send + Sync {
     /// How names are written for this sink.
     fn names(&self) -> Names;
     /// Posts the messages of one round, in order.
-    fn post<'a>(&'a self, posts: &'a [Post]) -> Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>>;
+    fn post<'a>(
+        &'a self,
+        posts: &'a [Post],
+    ) -> Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>>;
 }
 
 /// The embedded default: round posts printed on standard output.
@@ -46,12 +49,16 @@ impl Announcer for ConsoleAnnouncer {
     fn names(&self) -> Names {
         Names::Plain
     }
-    fn post<'a>(&'a self, posts: &'a [Post]) -> Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>> {
+    fn post<'a>(
+        &'a self,
+        posts: &'a [Post],
+    ) -> Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>> {
         Box::pin(async move {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             for post in posts {
-                writeln!(out, "{}", post.to_text()).map_err(|e| PublishError::Sink(e.to_string()))?;
+                writeln!(out, "{}", post.to_text())
+                    .map_err(|e| PublishError::Sink(e.to_string()))?;
             }
             out.flush().map_err(|e| PublishError::Sink(e.to_string()))
         })
@@ -98,7 +105,13 @@ pub struct RoundPublisher {
 impl RoundPublisher {
     /// A publisher reading from `db` and posting to `announcer`.
     pub fn new(db: DatabaseConnection, announcer: Arc<dyn Announcer>) -> Self {
-        RoundPublisher { db, announcer, health: Health::new("round_publisher"), clock: Clock::start(), posted: 0 }
+        RoundPublisher {
+            db,
+            announcer,
+            health: Health::new("round_publisher"),
+            clock: Clock::start(),
+            posted: 0,
+        }
     }
 }
 
@@ -148,6 +161,10 @@ impl Handler<GetHealth> for RoundPublisher {
     type Result = MessageResult<GetHealth>;
 
     fn handle(&mut self, _msg: GetHealth, _ctx: &mut Self::Context) -> Self::Result {
-        MessageResult(self.health.status(format!("{} posted to {}", self.posted, self.announcer.name())))
+        MessageResult(self.health.status(format!(
+            "{} posted to {}",
+            self.posted,
+            self.announcer.name()
+        )))
     }
 }

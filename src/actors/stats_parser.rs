@@ -22,7 +22,13 @@ pub struct StatsParser {
 impl StatsParser {
     /// A parser that sends every file on to `store`.
     pub fn new(store: Recipient<StoreFile>) -> Self {
-        StatsParser { store, health: Health::new("stats_parser"), clock: Clock::start(), parsed: 0, rejected: 0 }
+        StatsParser {
+            store,
+            health: Health::new("stats_parser"),
+            clock: Clock::start(),
+            parsed: 0,
+            rejected: 0,
+        }
     }
 }
 
@@ -46,7 +52,8 @@ impl Handler<FileFetched> for StatsParser {
             };
             let name = msg.name.clone();
             let checked = tokio::task::spawn_blocking(move || {
-                let verdict = stats::parse_file(&name, &bytes).map(|p| (p.players.len(), p.warnings.len()));
+                let verdict =
+                    stats::parse_file(&name, &bytes).map(|p| (p.players.len(), p.warnings.len()));
                 (bytes, verdict)
             })
             .await;
@@ -81,6 +88,8 @@ impl Handler<GetHealth> for StatsParser {
     type Result = MessageResult<GetHealth>;
 
     fn handle(&mut self, _msg: GetHealth, _ctx: &mut Self::Context) -> Self::Result {
-        MessageResult(self.health.status(format!("{} parsed, {} unusable", self.parsed, self.rejected)))
+        MessageResult(
+            self.health.status(format!("{} parsed, {} unusable", self.parsed, self.rejected)),
+        )
     }
 }

@@ -1,6 +1,8 @@
 //! The one integration-test binary: every test that needs the built library or the services.
 mod cli;
+mod daemon;
 mod golden;
 mod parser;
+mod sftp;
 mod store;
 mod support;

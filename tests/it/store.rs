@@ -117,6 +117,24 @@ async fn migrations_apply_once_and_create_every_table() {
 }
 
 #[tokio::test]
+async fn a_file_name_is_recorded_at_most_once() {
+    for t in db::all().await {
+        let row = |hash: &str| processed_files::ActiveModel {
+            filename: sea_orm::Set("2025-09-24-233255-te_escape2-round-1.txt".to_owned()),
+            file_hash: sea_orm::Set(Some(hash.to_owned())),
+            success: sea_orm::Set(true),
+            error_message: sea_orm::Set(None),
+            processed_at: sea_orm::Set(now()),
+            ..Default::default()
+        };
+        processed_files::Entity::insert(row("aa")).exec(&t.db).await.unwrap();
+        let second = processed_files::Entity::insert(row("bb")).exec(&t.db).await;
+        assert!(second.is_err(), "{}: a second row with the same name was accepted", t.kind);
+        assert_eq!(processed_files::Entity::find().count(&t.db).await.unwrap(), 1, "{}", t.kind);
+    }
+}
+
+#[tokio::test]
 async fn importing_every_real_file_matches_the_parser_and_is_idempotent() {
     for t in db::all().await {
         let store = store(&t.db);
