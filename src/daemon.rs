@@ -109,9 +109,14 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
             local_dir: local_dir.clone(),
             dedup: Dedup::new(
                 started_local,
-                TimeDelta::hours(
-                    i64::try_from(settings.poll.startup_lookback_hours).unwrap_or(168),
-                ),
+                // A local folder is the operator's own: whatever is dropped in it is imported.
+                if local_source {
+                    TimeDelta::days(365 * 100)
+                } else {
+                    TimeDelta::hours(
+                        i64::try_from(settings.poll.startup_lookback_hours).unwrap_or(168),
+                    )
+                },
                 &local_dir,
             ),
             db: db.clone(),
