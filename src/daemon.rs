@@ -10,13 +10,14 @@ use crate::{
     actors::{
         db_writer::{AddFileListener, DbWriter},
         file_fetcher::{FetcherConfig, FileFetcher},
+        health::GetHealth,
         health_monitor::HealthMonitor,
         poll_scheduler::{PollRules, PollScheduler},
         round_publisher::{Announcer, RoundPublisher},
         stats_parser::StatsParser,
         voice_session_tracker::{VoiceRules, VoiceSessionTracker},
     },
-    settings::Settings,
+    settings::{GameServer, Settings, SourceKind},
     sftp::RemoteFiles,
     stats::PairingRules,
     store::{Store, dedup::Dedup},
@@ -35,9 +36,21 @@ pub enum StartupError {
     },
 }
 
+/// One watched game server's actors.
+pub struct ServerActors {
+    /// The server's name.
+    pub name: String,
+    /// Its poll control (PollNow, FetchNow).
+    pub scheduler: Addr<PollScheduler>,
+    /// Its fetcher.
+    pub fetcher: Addr<FileFetcher>,
+    /// Webhook ids whose triggers are for this server.
+    pub webhook_ids: Vec<u64>,
+}
+
 /// The running actors.
 pub struct App {
-    /// Poll control (PollNow, FetchNow).
+    /// The first game server's poll control (the only one in most setups).
     pub scheduler: Addr<PollScheduler>,
     /// Voice snapshots go here.
     pub voice: Addr<VoiceSessionTracker>,
@@ -45,28 +58,54 @@ pub struct App {
     pub health: Addr<HealthMonitor>,
     /// The writer (tests stop it to prove supervision).
     pub db_writer: Addr<DbWriter>,
-    /// The fetcher.
+    /// The first game server's fetcher.
     pub fetcher: Addr<FileFetcher>,
+    /// Every game server, in settings order.
+    pub servers: Vec<ServerActors>,
 }
 
-/// What the graph needs from outside: settings, a migrated database, the file source and the
+impl App {
+    /// The scheduler a trigger from `webhook_id` goes to: the server listing that webhook,
+    /// else the first server.
+    pub fn scheduler_for_webhook(&self, webhook_id: u64) -> &Addr<PollScheduler> {
+        self.servers
+            .iter()
+            .find(|s| s.webhook_ids.contains(&webhook_id))
+            .map_or(&self.scheduler, |s| &s.scheduler)
+    }
+
+    /// Stops polling on every server (shutdown).
+    pub async fn stop_polling(&self) {
+        for server in &self.servers {
+            let _ = server.scheduler.send(crate::actors::poll_scheduler::Shutdown).await;
+        }
+    }
+}
+
+/// One game server's file source.
+pub struct Source {
+    /// The server as resolved from settings.
+    pub server: GameServer,
+    /// Its files.
+    pub remote: Arc<dyn RemoteFiles>,
+}
+
+/// What the graph needs from outside: settings, a migrated database, the file sources and the
 /// announcer.
 pub struct Parts {
     /// Settings.
     pub settings: Settings,
     /// Migrated database.
     pub db: DatabaseConnection,
-    /// Where stats files come from.
-    pub remote: Arc<dyn RemoteFiles>,
-    /// Whether the source is a local folder (no dead hours, fast polling).
-    pub local_source: bool,
+    /// Where stats files come from, one per game server (at least one).
+    pub sources: Vec<Source>,
     /// Where posts go.
     pub announcer: Arc<dyn Announcer>,
 }
 
 /// Starts every actor on the current System.
 pub fn start(parts: Parts) -> Result<App, StartupError> {
-    let Parts { settings, db, remote, local_source, announcer } = parts;
+    let Parts { settings, db, sources, announcer } = parts;
     let timezone: chrono_tz::Tz =
         settings.poll.timezone.parse().map_err(|_| StartupError::Setting {
             key: "poll.timezone",
@@ -78,6 +117,9 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
             key: "poll.dead_hours_start",
             reason: "hours are 0 to 23".into(),
         });
+    }
+    if sources.is_empty() {
+        return Err(StartupError::Setting { key: "servers", reason: "no game server".into() });
     }
     let rules =
         PairingRules::with_window_minutes(i64::from(settings.parser.round_match_window_minutes));
@@ -101,84 +143,102 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         move |_| StatsParser::new(store)
     });
     let started_local = chrono::Utc::now().with_timezone(&timezone).naive_local();
-    let local_dir = PathBuf::from(&settings.stats.local_dir);
-    let fetcher = Supervisor::start({
-        let config = FetcherConfig {
-            server: settings.stats.server_name.clone(),
-            remote,
-            local_dir: local_dir.clone(),
-            dedup: Dedup::new(
-                started_local,
-                // A local folder is the operator's own: whatever is dropped in it is imported.
-                if local_source {
-                    TimeDelta::days(365 * 100)
-                } else {
-                    TimeDelta::hours(
-                        i64::try_from(settings.poll.startup_lookback_hours).unwrap_or(168),
-                    )
-                },
-                &local_dir,
-            ),
-            db: db.clone(),
-        };
-        let parser = parser.clone().recipient();
-        move |_| FileFetcher::new(config, parser)
-    });
-    let poll_rules = if local_source {
-        // A local folder costs nothing to look at: no dead hours, a look every second.
-        PollRules {
-            timezone,
-            dead_hours: None,
-            active: TimeDelta::seconds(1),
-            idle: TimeDelta::seconds(1),
-            grace: TimeDelta::minutes(1),
-        }
-    } else {
-        PollRules {
-            timezone,
-            dead_hours: Some((settings.poll.dead_hours_start, settings.poll.dead_hours_end)),
-            active: TimeDelta::seconds(
-                i64::try_from(settings.poll.active_interval_secs).unwrap_or(60),
-            ),
-            idle: TimeDelta::seconds(
-                i64::try_from(settings.poll.idle_interval_secs).unwrap_or(600),
-            ),
-            grace: TimeDelta::minutes(i64::try_from(settings.poll.grace_minutes).unwrap_or(30)),
-        }
+    let several = sources.len() > 1;
+    let label = |actor: &str, server: &str| {
+        if several { format!("{actor}@{server}") } else { actor.to_owned() }
     };
-    let scheduler = Supervisor::start({
-        let sync = fetcher.clone().recipient();
-        let fetch = fetcher.clone().recipient();
-        move |_| PollScheduler::new(poll_rules, sync, fetch)
-    });
-    db_writer.do_send(AddFileListener(scheduler.clone().recipient()));
+    let mut servers = Vec::new();
+    let mut components: Vec<(String, Recipient<GetHealth>)> = Vec::new();
+    for Source { server, remote } in sources {
+        let local_source = server.source == SourceKind::LocalFolder;
+        let local_dir = PathBuf::from(&server.local_dir);
+        let fetcher = Supervisor::start({
+            let config = FetcherConfig {
+                server: server.name.clone(),
+                remote,
+                local_dir: local_dir.clone(),
+                dedup: Dedup::new(
+                    started_local,
+                    // A local folder is the operator's own: whatever is dropped in it is imported.
+                    if local_source {
+                        TimeDelta::days(365 * 100)
+                    } else {
+                        TimeDelta::hours(
+                            i64::try_from(settings.poll.startup_lookback_hours).unwrap_or(168),
+                        )
+                    },
+                    &local_dir,
+                ),
+                db: db.clone(),
+            };
+            let parser = parser.clone().recipient();
+            move |_| FileFetcher::new(config, parser)
+        });
+        let poll_rules = if local_source {
+            // A local folder costs nothing to look at: no dead hours, a look every second.
+            PollRules {
+                timezone,
+                dead_hours: None,
+                active: TimeDelta::seconds(1),
+                idle: TimeDelta::seconds(1),
+                grace: TimeDelta::minutes(1),
+            }
+        } else {
+            PollRules {
+                timezone,
+                dead_hours: Some((settings.poll.dead_hours_start, settings.poll.dead_hours_end)),
+                active: TimeDelta::seconds(
+                    i64::try_from(settings.poll.active_interval_secs).unwrap_or(60),
+                ),
+                idle: TimeDelta::seconds(
+                    i64::try_from(settings.poll.idle_interval_secs).unwrap_or(600),
+                ),
+                grace: TimeDelta::minutes(i64::try_from(settings.poll.grace_minutes).unwrap_or(30)),
+            }
+        };
+        let scheduler = Supervisor::start({
+            let sync = fetcher.clone().recipient();
+            let fetch = fetcher.clone().recipient();
+            let name = server.name.clone();
+            move |_| PollScheduler::new(name, poll_rules, sync, fetch)
+        });
+        db_writer.do_send(AddFileListener(scheduler.clone().recipient()));
+        tracing::info!(
+            server = %server.name,
+            source = if local_source { "local folder" } else { "sftp" },
+            local_dir = %local_dir.display(),
+            "game server watched"
+        );
+        components.push((label("poll_scheduler", &server.name), scheduler.clone().recipient()));
+        components.push((label("file_fetcher", &server.name), fetcher.clone().recipient()));
+        servers.push(ServerActors {
+            name: server.name,
+            scheduler,
+            fetcher,
+            webhook_ids: server.webhook_ids,
+        });
+    }
     let voice_rules = VoiceRules {
         start_threshold: usize::try_from(settings.voice.start_threshold).unwrap_or(6),
         end_threshold: usize::try_from(settings.voice.end_threshold).unwrap_or(2),
         end_delay: TimeDelta::seconds(i64::try_from(settings.voice.end_delay_secs).unwrap_or(300)),
     };
     let voice = Supervisor::start({
-        let started = vec![scheduler.clone().recipient()];
-        let ended = vec![scheduler.clone().recipient()];
+        let started: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
+        let ended: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
         move |_| VoiceSessionTracker::new(voice_rules, started, ended)
     });
     let health = Supervisor::start({
-        let components = vec![
-            ("voice_session_tracker", voice.clone().recipient()),
-            ("poll_scheduler", scheduler.clone().recipient()),
-            ("file_fetcher", fetcher.clone().recipient()),
-            ("stats_parser", parser.clone().recipient()),
-            ("db_writer", db_writer.clone().recipient()),
-            ("round_publisher", publisher.clone().recipient()),
-        ];
+        let mut all = vec![("voice_session_tracker".to_owned(), voice.clone().recipient())];
+        all.extend(components);
+        all.push(("stats_parser".to_owned(), parser.clone().recipient()));
+        all.push(("db_writer".to_owned(), db_writer.clone().recipient()));
+        all.push(("round_publisher".to_owned(), publisher.clone().recipient()));
         let interval = Duration::from_secs(settings.health.log_interval_secs.max(1));
-        move |_| HealthMonitor::new(components, interval)
+        move |_| HealthMonitor::new(all, interval)
     });
-    tracing::info!(
-        server = %settings.stats.server_name,
-        source = if local_source { "local folder" } else { "sftp" },
-        local_dir = %local_dir.display(),
-        "actors started"
-    );
-    Ok(App { scheduler, voice, health, db_writer, fetcher })
+    tracing::info!(servers = servers.len(), "actors started");
+    let scheduler = servers[0].scheduler.clone();
+    let fetcher = servers[0].fetcher.clone();
+    Ok(App { scheduler, voice, health, db_writer, fetcher, servers })
 }

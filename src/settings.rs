@@ -50,6 +50,78 @@ pub struct Settings {
     pub parser: ParserSettings,
     pub health: HealthSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub servers: Vec<ServerSettings>,
+}
+
+/// One `[[servers]]` entry: a further game server reached over SFTP.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs, reason = "each key is documented in settings/default.toml")]
+pub struct ServerSettings {
+    pub name: String,
+    pub host: String,
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    pub user: String,
+    pub key_path: String,
+    #[serde(default = "default_remote_path")]
+    pub remote_path: String,
+    #[serde(default)]
+    pub known_hosts: String,
+    #[serde(default = "default_true")]
+    pub strict_host_key: bool,
+    #[serde(default)]
+    pub webhook_ids: Vec<u64>,
+}
+
+fn default_ssh_port() -> u16 {
+    22
+}
+
+fn default_remote_path() -> String {
+    "/home/et/.etlegacy/legacy/gamestats".to_owned()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Where one game server's stats files come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A folder on this machine (the embedded default).
+    LocalFolder,
+    /// The server's stats folder over SFTP.
+    Sftp {
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+        /// Login user.
+        user: String,
+        /// Private key file (its path only; the content is never read here).
+        key_path: String,
+        /// Stats folder on the server.
+        remote_path: String,
+        /// known_hosts file; empty means `~/.ssh/known_hosts`.
+        known_hosts: String,
+        /// Refuse unknown host keys.
+        strict_host_key: bool,
+    },
+}
+
+/// One game server the daemon watches, resolved from `[ssh]`, `[stats]` and `[[servers]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GameServer {
+    /// Its name (rounds are stored under it; also its sub-folder of `stats.local_dir` when
+    /// there are several).
+    pub name: String,
+    /// Where its files come from.
+    pub source: SourceKind,
+    /// Local folder its files are fetched into (or read from, for a local folder).
+    pub local_dir: String,
+    /// Webhook ids whose triggers name files on this server (empty: see `Settings::servers`).
+    pub webhook_ids: Vec<u64>,
 }
 
 /// `[database]`.
@@ -156,6 +228,14 @@ pub enum SettingsError {
     /// A file, variable or value was wrong.
     #[error("settings: {0}")]
     Config(#[from] config::ConfigError),
+    /// A value is out of range or inconsistent with another.
+    #[error("settings: `{key}`: {reason}")]
+    Invalid {
+        /// The key.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A variable of the original bot had a value that does not fit its key.
     #[error("settings: {variable}={value:?} is not valid for `{key}`: {reason}")]
     Alias {
@@ -299,6 +379,92 @@ impl Settings {
             builder = builder.set_override("database.url", url.as_str())?;
         }
         Ok(builder.build()?.try_deserialize()?)
+    }
+
+    /// The game servers to watch: `[ssh]` (when enabled) under `stats.server_name`, then every
+    /// `[[servers]]` entry; with neither, the local folder `stats.local_dir` under
+    /// `stats.server_name`. With several servers each gets `stats.local_dir/<name>/`.
+    pub fn game_servers(&self) -> Result<Vec<GameServer>, SettingsError> {
+        let invalid = |key: String, reason: String| SettingsError::Invalid { key, reason };
+        let mut servers = Vec::new();
+        if self.ssh.enabled {
+            let s = &self.ssh;
+            if s.host.is_empty() {
+                return Err(invalid("ssh.host".into(), "empty while ssh.enabled is true".into()));
+            }
+            servers.push(GameServer {
+                name: self.stats.server_name.clone(),
+                source: SourceKind::Sftp {
+                    host: s.host.clone(),
+                    port: s.port,
+                    user: s.user.clone(),
+                    key_path: s.key_path.clone(),
+                    remote_path: s.remote_path.clone(),
+                    known_hosts: s.known_hosts.clone(),
+                    strict_host_key: s.strict_host_key,
+                },
+                local_dir: self.stats.local_dir.clone(),
+                webhook_ids: Vec::new(),
+            });
+        }
+        for (i, s) in self.servers.iter().enumerate() {
+            if s.host.is_empty() {
+                return Err(invalid(format!("servers[{i}].host"), "empty".into()));
+            }
+            servers.push(GameServer {
+                name: s.name.clone(),
+                source: SourceKind::Sftp {
+                    host: s.host.clone(),
+                    port: s.port,
+                    user: s.user.clone(),
+                    key_path: s.key_path.clone(),
+                    remote_path: s.remote_path.clone(),
+                    known_hosts: s.known_hosts.clone(),
+                    strict_host_key: s.strict_host_key,
+                },
+                local_dir: self.stats.local_dir.clone(),
+                webhook_ids: s.webhook_ids.clone(),
+            });
+        }
+        if servers.is_empty() {
+            servers.push(GameServer {
+                name: self.stats.server_name.clone(),
+                source: SourceKind::LocalFolder,
+                local_dir: self.stats.local_dir.clone(),
+                webhook_ids: Vec::new(),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, server) in servers.iter().enumerate() {
+            // [ssh] and the local folder are named by stats.server_name; the rest by their entry.
+            let from_ssh = usize::from(self.ssh.enabled);
+            let key = if i < from_ssh || self.servers.is_empty() {
+                "stats.server_name".to_owned()
+            } else {
+                format!("servers[{}].name", i - from_ssh)
+            };
+            let ok = !server.name.is_empty()
+                && server.name.len() <= 32
+                && server.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return Err(invalid(
+                    key,
+                    format!("{:?}: 1 to 32 letters, digits, - or _", server.name),
+                ));
+            }
+            if !seen.insert(server.name.clone()) {
+                return Err(invalid(key, format!("{:?} is used twice", server.name)));
+            }
+        }
+        if servers.len() > 1 {
+            for server in &mut servers {
+                server.local_dir = Path::new(&self.stats.local_dir)
+                    .join(&server.name)
+                    .to_string_lossy()
+                    .into_owned();
+            }
+        }
+        Ok(servers)
     }
 
     /// Loads from `settings/` in the working directory and the process environment.
@@ -538,5 +704,57 @@ mod tests {
         let debug = format!("{s:?}");
         assert!(!debug.contains("SECRET"), "{debug}");
         assert!(debug.contains("[redacted]"));
+    }
+
+    #[test]
+    fn game_servers_resolve_from_ssh_and_servers() {
+        let s = load(&[]).unwrap();
+        let servers = s.game_servers().unwrap();
+        assert_eq!(servers.len(), 1);
+        assert_eq!(servers[0].source, SourceKind::LocalFolder);
+        assert_eq!(
+            (servers[0].name.as_str(), servers[0].local_dir.as_str()),
+            ("default", "local_stats")
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(self::dir().join("default.toml"), dir.path().join("default.toml")).unwrap();
+        std::fs::write(
+            dir.path().join("local.toml"),
+            "[[servers]]\nname = \"eu-2\"\nhost = \"10.0.0.2\"\nuser = \"et\"\nkey_path = \"/k2\"\nwebhook_ids = [77]\n",
+        )
+        .unwrap();
+        let env: HashMap<String, String> = [
+            ("SSH_ENABLED", "1"),
+            ("SSH_HOST", "10.0.0.1"),
+            ("SSH_USER", "et"),
+            ("SLOMIX__STATS__SERVER_NAME", "eu-1"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let s = Settings::load(dir.path(), &env).unwrap();
+        let servers = s.game_servers().unwrap();
+        let names: Vec<_> = servers.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["eu-1", "eu-2"]);
+        assert_eq!(servers[1].local_dir, Path::new("local_stats").join("eu-2").to_string_lossy());
+        assert_eq!(servers[1].webhook_ids, [77]);
+        match &servers[1].source {
+            SourceKind::Sftp { host, port, strict_host_key, .. } => {
+                assert_eq!((host.as_str(), *port, *strict_host_key), ("10.0.0.2", 22, true));
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let mut env2 = env.clone();
+        env2.insert("SLOMIX__STATS__SERVER_NAME".into(), "eu-2".into());
+        let error = Settings::load(dir.path(), &env2).unwrap().game_servers().unwrap_err();
+        assert!(
+            error.to_string().contains("servers[0].name") && error.to_string().contains("twice"),
+            "{error}"
+        );
+        env2.insert("SLOMIX__STATS__SERVER_NAME".into(), "../x".into());
+        let error = Settings::load(dir.path(), &env2).unwrap().game_servers().unwrap_err();
+        assert!(error.to_string().contains("stats.server_name"), "{error}");
     }
 }

@@ -62,7 +62,7 @@ impl DbWriter {
         }
         let Some(item) = self.queue.pop_front() else { return };
         self.busy = true;
-        let store = self.store.clone();
+        let store = self.store.for_server(&item.server);
         let now = self.clock.now().naive_utc();
         let work = async move {
             let result = store.import_file(&item.name, &item.bytes, now).await;
@@ -78,7 +78,7 @@ impl DbWriter {
                     tracing::info!(actor = "db_writer", file = %item.name, round_id = imported.round_id, kind = ?imported.kind, rederived = imported.rederived.len(), "round stored");
                     act.stored.do_send(RoundStored { round_id: imported.round_id, file: item.name });
                     for listener in &act.arrived {
-                        listener.do_send(FileStored);
+                        listener.do_send(FileStored { server: item.server.clone() });
                     }
                 }
                 Ok(ImportOutcome::AlreadyImported { original }) => {

@@ -6,7 +6,7 @@
 //! again shortly. Network failures are retried with exponential back-off and jitter; the same
 //! file requested twice at once is fetched once.
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, VecDeque},
     path::{Path, PathBuf},
     sync::Arc,
     time::Duration,
@@ -112,6 +112,18 @@ pub struct FileFetcher {
     health: Health,
     clock: Clock,
     fetched: u64,
+    // Listings and dedup decisions run one at a time, in arrival order (downloads run beside
+    // them). Never `ctx.wait` on the network: it would starve the spawned downloads, one of
+    // which may hold the SFTP session the listing waits for.
+    queue: VecDeque<Lookup>,
+    looking: bool,
+}
+
+/// A listing-and-decide job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lookup {
+    Sync(Trigger),
+    One(String, Trigger),
 }
 
 impl FileFetcher {
@@ -127,12 +139,19 @@ impl FileFetcher {
             health: Health::new("file_fetcher"),
             clock: Clock::start(),
             fetched: 0,
+            queue: VecDeque::new(),
+            looking: false,
         }
     }
 
     fn hand_off(&mut self, name: String, path: PathBuf, size: u64, trigger: Trigger) {
         self.handed_off.insert(name.clone(), size);
-        self.parser.do_send(FileFetched { name, path, trigger });
+        self.parser.do_send(FileFetched {
+            server: self.config.server.clone(),
+            name,
+            path,
+            trigger,
+        });
     }
 
     /// Handles one listed file after the dedup decision.
@@ -146,8 +165,15 @@ impl FileFetcher {
         if trigger == Trigger::Poll && self.handed_off.get(&entry.name) == Some(&entry.size) {
             return;
         }
+        tracing::debug!(actor = "file_fetcher", server = %self.config.server, file = %entry.name, ?decision, ?trigger, "dedup decision");
         match decision {
             Decision::Skip(_) => {}
+            // A local copy of another size is stale (an earlier, partial fetch): fetch again.
+            Decision::ImportLocal(path)
+                if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(entry.size) =>
+            {
+                self.fetch(entry, trigger, ctx)
+            }
             Decision::ImportLocal(path) => self.hand_off(entry.name, path, entry.size, trigger),
             Decision::Fetch => self.fetch(entry, trigger, ctx),
         }
@@ -220,13 +246,32 @@ impl Supervised for FileFetcher {
         self.in_flight.clear();
         self.handed_off.clear();
         self.retries.clear();
+        self.queue.clear();
+        self.looking = false;
     }
 }
 
-impl Handler<SyncFiles> for FileFetcher {
-    type Result = ();
+impl FileFetcher {
+    fn enqueue(&mut self, lookup: Lookup, ctx: &mut Context<Self>) {
+        if !self.queue.contains(&lookup) {
+            self.queue.push_back(lookup);
+        }
+        self.next_lookup(ctx);
+    }
 
-    fn handle(&mut self, msg: SyncFiles, ctx: &mut Self::Context) {
+    fn next_lookup(&mut self, ctx: &mut Context<Self>) {
+        if self.looking {
+            return;
+        }
+        let Some(lookup) = self.queue.pop_front() else { return };
+        self.looking = true;
+        match lookup {
+            Lookup::Sync(trigger) => self.sync(trigger, ctx),
+            Lookup::One(name, trigger) => self.look_up(name, trigger, ctx),
+        }
+    }
+
+    fn sync(&mut self, trigger: Trigger, ctx: &mut Context<Self>) {
         let remote = self.config.remote.clone();
         let db = self.config.db.clone();
         let server = self.config.server.clone();
@@ -240,34 +285,36 @@ impl Handler<SyncFiles> for FileFetcher {
             named.sort_by(|a, b| a.0.cmp(&b.0));
             let mut decisions = Vec::with_capacity(named.len());
             for (name, entry) in named {
-                let decision = dedup.decide(&db, &server, &name, msg.trigger).await?;
+                let decision = dedup.decide(&db, &server, &name, trigger).await?;
                 decisions.push((entry, decision));
             }
             Ok::<_, FetchError>((dedup, decisions))
         };
-        // `wait`: one listing at a time, decisions applied in file-time order.
-        ctx.wait(work.into_actor(self).map(move |result, act, ctx| match result {
-            Ok((dedup, decisions)) => {
-                act.dedup = dedup;
-                act.health.healthy();
-                for (entry, decision) in decisions {
-                    act.process(entry, decision, msg.trigger, ctx);
+        ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
+            act.looking = false;
+            match result {
+                Ok((dedup, decisions)) => {
+                    act.dedup = dedup;
+                    act.health.healthy();
+                    // Decisions are applied in file-time order.
+                    for (entry, decision) in decisions {
+                        act.process(entry, decision, trigger, ctx);
+                    }
+                }
+                Err(error) => {
+                    act.health.degraded(act.clock.now(), &error.to_string());
+                    tracing::warn!(actor = "file_fetcher", server = %act.config.server, error = %error, "listing failed");
                 }
             }
-            Err(error) => {
-                act.health.degraded(act.clock.now(), &error.to_string());
-                tracing::warn!(actor = "file_fetcher", server = %act.config.server, error = %error, "listing failed");
-            }
+            act.next_lookup(ctx);
         }));
     }
-}
 
-impl Handler<FetchFile> for FileFetcher {
-    type Result = ();
-
-    fn handle(&mut self, msg: FetchFile, ctx: &mut Self::Context) {
-        let Ok(name) = StatsFileName::parse(&msg.name) else {
-            tracing::warn!(actor = "file_fetcher", file = %msg.name.escape_debug(), "refused: not a stats file name");
+    fn look_up(&mut self, raw: String, trigger: Trigger, ctx: &mut Context<Self>) {
+        let Ok(name) = StatsFileName::parse(&raw) else {
+            tracing::warn!(actor = "file_fetcher", file = %raw.escape_debug(), "refused: not a stats file name");
+            self.looking = false;
+            self.next_lookup(ctx);
             return;
         };
         let remote = self.config.remote.clone();
@@ -275,24 +322,50 @@ impl Handler<FetchFile> for FileFetcher {
         let server = self.config.server.clone();
         let mut dedup = self.dedup.clone();
         let work = async move {
-            let decision = dedup.decide(&db, &server, &name, msg.trigger).await?;
+            let decision = dedup.decide(&db, &server, &name, trigger).await?;
+            if let Decision::Skip(_) = decision {
+                return Ok((dedup, decision, None));
+            }
             let listed = remote.list().await?;
             let entry = listed.into_iter().find(|e| e.name == name.as_str());
             Ok::<_, FetchError>((dedup, decision, entry))
         };
-        ctx.wait(work.into_actor(self).map(move |result, act, ctx| match result {
-            Ok((dedup, decision, Some(entry))) => {
-                act.dedup = dedup;
-                act.process(entry, decision, msg.trigger, ctx);
+        ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
+            act.looking = false;
+            match result {
+                Ok((dedup, decision, Some(entry))) => {
+                    act.dedup = dedup;
+                    act.process(entry, decision, trigger, ctx);
+                }
+                Ok((dedup, Decision::Skip(reason), None)) => {
+                    act.dedup = dedup;
+                    tracing::debug!(actor = "file_fetcher", file = %raw, ?reason, "nothing to do");
+                }
+                Ok((dedup, _, None)) => {
+                    act.dedup = dedup;
+                    let error = FetchError::Source(SftpError::NotFound(raw.clone()));
+                    act.retry_later(raw, trigger, &error, ctx);
+                }
+                Err(error) => act.retry_later(raw, trigger, &error, ctx),
             }
-            Ok((dedup, Decision::Skip(_), None)) => act.dedup = dedup,
-            Ok((dedup, _, None)) => {
-                act.dedup = dedup;
-                let error = FetchError::Source(SftpError::NotFound(msg.name.clone()));
-                act.retry_later(msg.name, msg.trigger, &error, ctx);
-            }
-            Err(error) => act.retry_later(msg.name, msg.trigger, &error, ctx),
+            act.next_lookup(ctx);
         }));
+    }
+}
+
+impl Handler<SyncFiles> for FileFetcher {
+    type Result = ();
+
+    fn handle(&mut self, msg: SyncFiles, ctx: &mut Self::Context) {
+        self.enqueue(Lookup::Sync(msg.trigger), ctx);
+    }
+}
+
+impl Handler<FetchFile> for FileFetcher {
+    type Result = ();
+
+    fn handle(&mut self, msg: FetchFile, ctx: &mut Self::Context) {
+        self.enqueue(Lookup::One(msg.name, msg.trigger), ctx);
     }
 }
 

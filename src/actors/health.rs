@@ -30,7 +30,7 @@ pub enum HealthState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ComponentStatus {
     /// The actor's name.
-    pub component: &'static str,
+    pub component: String,
     /// Its state.
     #[serde(flatten)]
     pub state: HealthState,
@@ -46,20 +46,20 @@ pub struct GetHealth;
 /// An actor's health record; logs every change of state.
 #[derive(Debug, Clone)]
 pub struct Health {
-    component: &'static str,
+    component: String,
     state: HealthState,
 }
 
 impl Health {
     /// Healthy from the start.
-    pub fn new(component: &'static str) -> Self {
-        Health { component, state: HealthState::Healthy }
+    pub fn new(component: impl Into<String>) -> Self {
+        Health { component: component.into(), state: HealthState::Healthy }
     }
 
     /// Marks healthy (logs when it was not).
     pub fn healthy(&mut self) {
         if self.state != HealthState::Healthy {
-            tracing::info!(actor = self.component, state = "healthy", "actor state changed");
+            tracing::info!(actor = %self.component, state = "healthy", "actor state changed");
             self.state = HealthState::Healthy;
         }
     }
@@ -75,14 +75,14 @@ impl Health {
             }
             _ => now,
         };
-        tracing::warn!(actor = self.component, state = "degraded", error, "actor state changed");
+        tracing::warn!(actor = %self.component, state = "degraded", error, "actor state changed");
         self.state = HealthState::Degraded { since, last_error: error.to_owned() };
     }
 
     /// Marks down with `error`.
     pub fn down(&mut self, now: DateTime<Utc>, error: &str) {
         if !matches!(self.state, HealthState::Down { .. }) {
-            tracing::error!(actor = self.component, state = "down", error, "actor state changed");
+            tracing::error!(actor = %self.component, state = "down", error, "actor state changed");
             self.state = HealthState::Down { since: now, last_error: error.to_owned() };
         }
     }
@@ -95,7 +95,7 @@ impl Health {
     /// The status to answer `GetHealth` with.
     pub fn status(&self, detail: impl Into<String>) -> ComponentStatus {
         ComponentStatus {
-            component: self.component,
+            component: self.component.clone(),
             state: self.state.clone(),
             detail: detail.into(),
         }

@@ -15,13 +15,13 @@ pub struct CollectHealth;
 
 /// The actor.
 pub struct HealthMonitor {
-    components: Vec<(&'static str, Recipient<GetHealth>)>,
+    components: Vec<(String, Recipient<GetHealth>)>,
     interval: Duration,
 }
 
 impl HealthMonitor {
     /// A monitor over `components`, logging every `interval`.
-    pub fn new(components: Vec<(&'static str, Recipient<GetHealth>)>, interval: Duration) -> Self {
+    pub fn new(components: Vec<(String, Recipient<GetHealth>)>, interval: Duration) -> Self {
         HealthMonitor { components, interval }
     }
 
@@ -30,11 +30,12 @@ impl HealthMonitor {
             .components
             .iter()
             .map(|(name, recipient)| {
-                let name = *name;
+                let name = name.clone();
                 let request = recipient.send(GetHealth);
                 async move {
                     match request.await {
-                        Ok(status) => status,
+                        // The monitor's name wins: it tells several fetchers apart.
+                        Ok(status) => ComponentStatus { component: name, ..status },
                         Err(error) => ComponentStatus {
                             component: name,
                             state: HealthState::Down {
@@ -54,14 +55,14 @@ impl HealthMonitor {
 fn log_status(status: &ComponentStatus) {
     match &status.state {
         HealthState::Healthy => {
-            tracing::info!(actor = status.component, state = "healthy", detail = %status.detail, "health")
+            tracing::info!(actor = %status.component, state = "healthy", detail = %status.detail, "health")
         }
         HealthState::Degraded { since, last_error } => tracing::warn!(
-            actor = status.component, state = "degraded", since = %since, last_error = %last_error,
+            actor = %status.component, state = "degraded", since = %since, last_error = %last_error,
             detail = %status.detail, "health"
         ),
         HealthState::Down { since, last_error } => tracing::error!(
-            actor = status.component, state = "down", since = %since, last_error = %last_error,
+            actor = %status.component, state = "down", since = %since, last_error = %last_error,
             detail = %status.detail, "health"
         ),
     }

@@ -27,6 +27,8 @@ pub struct FetchFile {
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct FileFetched {
+    /// The game server it came from.
+    pub server: String,
     /// Base name.
     pub name: String,
     /// Where it is.
@@ -39,6 +41,8 @@ pub struct FileFetched {
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct StoreFile {
+    /// The game server it came from.
+    pub server: String,
     /// Base name.
     pub name: String,
     /// The content.
@@ -56,6 +60,9 @@ pub struct RoundStored {
 }
 
 /// Event from DbWriter to PollScheduler: a file arrived (starts the grace period).
-#[derive(Debug, Clone, Copy, Message)]
+#[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
-pub struct FileStored;
+pub struct FileStored {
+    /// The game server it came from (only that server's scheduler takes note).
+    pub server: String,
+}

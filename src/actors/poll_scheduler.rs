@@ -127,6 +127,7 @@ pub struct Shutdown;
 
 /// The actor shell.
 pub struct PollScheduler {
+    server: String,
     rules: PollRules,
     sync: Recipient<SyncFiles>,
     fetch: Recipient<FetchFile>,
@@ -140,9 +141,16 @@ pub struct PollScheduler {
 }
 
 impl PollScheduler {
-    /// A scheduler that asks `sync` to poll and `fetch` to fetch named files.
-    pub fn new(rules: PollRules, sync: Recipient<SyncFiles>, fetch: Recipient<FetchFile>) -> Self {
+    /// A scheduler for game server `server` that asks `sync` to poll and `fetch` to fetch
+    /// named files.
+    pub fn new(
+        server: impl Into<String>,
+        rules: PollRules,
+        sync: Recipient<SyncFiles>,
+        fetch: Recipient<FetchFile>,
+    ) -> Self {
         PollScheduler {
+            server: server.into(),
             rules,
             sync,
             fetch,
@@ -169,7 +177,7 @@ impl PollScheduler {
         let handle = ctx.run_later(wait, |act, ctx| {
             act.next = None;
             act.last_poll = Some(act.clock.now());
-            tracing::debug!(actor = "poll_scheduler", "polling");
+            tracing::debug!(actor = "poll_scheduler", server = %act.server, "polling");
             act.sync.do_send(SyncFiles { trigger: Trigger::Poll });
             act.plan(ctx);
         });
@@ -201,7 +209,7 @@ impl Handler<Shutdown> for PollScheduler {
         if let Some((_, handle)) = self.next.take() {
             ctx.cancel_future(handle);
         }
-        tracing::info!(actor = "poll_scheduler", "polling stopped");
+        tracing::info!(actor = "poll_scheduler", server = %self.server, "polling stopped");
     }
 }
 
@@ -245,7 +253,10 @@ impl Handler<VoiceSessionEnded> for PollScheduler {
 
 impl Handler<FileStored> for PollScheduler {
     type Result = ();
-    fn handle(&mut self, _msg: FileStored, ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: FileStored, ctx: &mut Self::Context) {
+        if msg.server != self.server {
+            return;
+        }
         self.last_file = Some(self.clock.now());
         self.plan(ctx);
     }
@@ -345,7 +356,8 @@ mod tests {
         let sync = crate::actors::probe::Probe::<SyncFiles>::start(sync_tx);
         let fetch = crate::actors::probe::Probe::<FetchFile>::start(fetch_tx);
         let r = PollRules { dead_hours: None, ..rules() };
-        let scheduler = PollScheduler::new(r, sync.recipient(), fetch.recipient()).start();
+        let scheduler =
+            PollScheduler::new("default", r, sync.recipient(), fetch.recipient()).start();
         let first = sync_rx.recv().await.unwrap();
         assert_eq!(first.trigger, Trigger::Poll);
         // Idle: the next poll 600 s later, not before.

@@ -68,13 +68,13 @@ impl Handler<FileFetched> for StatsParser {
                 act.parsed += 1;
                 act.health.healthy();
                 tracing::info!(actor = "stats_parser", file = %msg.name, players, warnings, "parsed");
-                act.store.do_send(StoreFile { name: msg.name, bytes });
+                act.store.do_send(StoreFile { server: msg.server, name: msg.name, bytes });
             }
             Ok((bytes, Err(error))) => {
                 act.rejected += 1;
                 tracing::warn!(actor = "stats_parser", file = %msg.name, line = ?error.line, field = ?error.field, error = %error, "stats file unusable");
                 // DbWriter records the failed attempt, so the file is retried, not lost.
-                act.store.do_send(StoreFile { name: msg.name, bytes });
+                act.store.do_send(StoreFile { server: msg.server, name: msg.name, bytes });
             }
             Err(error) => {
                 act.health.degraded(act.clock.now(), &error);

@@ -3,9 +3,9 @@ use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
 use crate::{
     actors::{health_monitor::serve_status, round_publisher::ConsoleAnnouncer},
-    daemon::{self, Parts},
+    daemon::{self, Parts, Source},
     db,
-    settings::Settings,
+    settings::{Settings, SourceKind},
     sftp::{LocalDirFiles, RemoteFiles, SftpFiles, SshTarget},
     telemetry,
 };
@@ -46,29 +46,7 @@ async fn run_until_stopped(settings: Settings) -> Result<(), Box<dyn std::error:
     let connection = db::connect(&url).await?;
     let applied = db::migrate(&connection).await?;
     tracing::info!(database = %db::redact_url(&url), migrations_applied = applied, "database ready");
-    let (remote, local_source): (Arc<dyn RemoteFiles>, bool) = if settings.ssh.enabled {
-        let known_hosts = if settings.ssh.known_hosts.is_empty() {
-            std::env::var("HOME")
-                .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
-                .unwrap_or_default()
-        } else {
-            PathBuf::from(&settings.ssh.known_hosts)
-        };
-        let target = SshTarget {
-            host: settings.ssh.host.clone(),
-            port: settings.ssh.port,
-            user: settings.ssh.user.clone(),
-            key_path: PathBuf::from(&settings.ssh.key_path),
-            known_hosts,
-            strict_host_key: settings.ssh.strict_host_key,
-            remote_path: PathBuf::from(&settings.ssh.remote_path),
-            ..SshTarget::default()
-        };
-        (Arc::new(SftpFiles::new(target)), false)
-    } else {
-        tokio::fs::create_dir_all(&settings.stats.local_dir).await?;
-        (Arc::new(LocalDirFiles::new(PathBuf::from(&settings.stats.local_dir))), true)
-    };
+    let sources = sources(&settings).await?;
     if !settings.discord.token.is_empty() {
         tracing::warn!(
             "a Discord token is set but the Discord sink is not built yet; posting to the console"
@@ -78,8 +56,7 @@ async fn run_until_stopped(settings: Settings) -> Result<(), Box<dyn std::error:
     let app = daemon::start(Parts {
         settings,
         db: connection,
-        remote,
-        local_source,
+        sources,
         announcer: Arc::new(ConsoleAnnouncer),
     })?;
     match tokio::net::TcpListener::bind(&status_addr).await {
@@ -92,10 +69,52 @@ async fn run_until_stopped(settings: Settings) -> Result<(), Box<dyn std::error:
         }
     }
     wait_for_stop().await;
-    let _ = app.scheduler.send(crate::actors::poll_scheduler::Shutdown).await;
+    app.stop_polling().await;
     tracing::info!("stopping: in-flight files are safe to abandon (one transaction per file)");
     actix::System::current().stop();
     Ok(())
+}
+
+/// One file source per configured game server.
+pub async fn sources(settings: &Settings) -> Result<Vec<Source>, Box<dyn std::error::Error>> {
+    let mut sources = Vec::new();
+    for server in settings.game_servers()? {
+        let remote: Arc<dyn RemoteFiles> = match &server.source {
+            SourceKind::LocalFolder => {
+                tokio::fs::create_dir_all(&server.local_dir).await?;
+                Arc::new(LocalDirFiles::new(PathBuf::from(&server.local_dir)))
+            }
+            SourceKind::Sftp {
+                host,
+                port,
+                user,
+                key_path,
+                remote_path,
+                known_hosts,
+                strict_host_key,
+            } => {
+                let known_hosts = if known_hosts.is_empty() {
+                    std::env::var("HOME")
+                        .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
+                        .unwrap_or_default()
+                } else {
+                    PathBuf::from(known_hosts)
+                };
+                Arc::new(SftpFiles::new(SshTarget {
+                    host: host.clone(),
+                    port: *port,
+                    user: user.clone(),
+                    key_path: PathBuf::from(key_path),
+                    known_hosts,
+                    strict_host_key: *strict_host_key,
+                    remote_path: PathBuf::from(remote_path),
+                    ..SshTarget::default()
+                }))
+            }
+        };
+        sources.push(Source { server, remote });
+    }
+    Ok(sources)
 }
 
 async fn wait_for_stop() {

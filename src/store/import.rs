@@ -56,6 +56,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Store {
+    /// The same store for another game server.
+    pub fn for_server(&self, server: &str) -> Store {
+        Store { server: server.to_owned(), ..self.clone() }
+    }
+
     /// A store over `db` for game server `server`.
     pub fn new(
         db: DatabaseConnection,

@@ -17,9 +17,9 @@ use slomix::{
         poll_scheduler::{FetchNow, PollNow, Shutdown},
         round_publisher::{Announcer, PublishError},
     },
-    daemon::{self, App, Parts},
+    daemon::{self, App, Parts, Source},
     render::{Names, Post},
-    settings::Settings,
+    settings::{GameServer, Settings, SourceKind},
     sftp::LocalDirFiles,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -27,9 +27,18 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use crate::support::{db, shared_fixtures};
 
 /// Records every post (title) and reports it on a channel.
-struct Recorder {
-    posts: Mutex<Vec<String>>,
+pub struct Recorder {
+    /// Every post's title, in order.
+    pub posts: Mutex<Vec<String>>,
     sender: UnboundedSender<String>,
+}
+
+impl Recorder {
+    /// A recorder and the channel its posts arrive on.
+    pub fn new() -> (Arc<Recorder>, UnboundedReceiver<String>) {
+        let (sender, receiver) = unbounded_channel();
+        (Arc::new(Recorder { posts: Mutex::new(Vec::new()), sender }), receiver)
+    }
 }
 
 impl Announcer for Recorder {
@@ -53,45 +62,70 @@ impl Announcer for Recorder {
     }
 }
 
-fn settings(local: &Path) -> Settings {
-    let env = [
-        ("SLOMIX__STATS__LOCAL_DIR".to_owned(), local.display().to_string()),
-        ("SLOMIX__HEALTH__LOG_INTERVAL_SECS".to_owned(), "3600".to_owned()),
-        ("SLOMIX__POLL__STARTUP_LOOKBACK_HOURS".to_owned(), "100000".to_owned()),
+/// Test settings: `local` as the stats folder, no dead hours (UTC), quiet health log, plus
+/// `extra` variables.
+pub fn settings(local: &Path, extra: &[(&str, &str)]) -> Settings {
+    let mut env: std::collections::HashMap<String, String> = [
+        ("SLOMIX__STATS__LOCAL_DIR", local.display().to_string().as_str()),
+        ("SLOMIX__HEALTH__LOG_INTERVAL_SECS", "3600"),
+        ("SLOMIX__POLL__STARTUP_LOOKBACK_HOURS", "100000"),
+        ("SLOMIX__POLL__TIMEZONE", "UTC"),
+        ("SLOMIX__POLL__DEAD_HOURS_START", "0"),
+        ("SLOMIX__POLL__DEAD_HOURS_END", "0"),
     ]
-    .into_iter()
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     Settings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("settings"), &env).unwrap()
 }
 
-fn start(db: &DatabaseConnection, local: &Path) -> (App, Arc<Recorder>, UnboundedReceiver<String>) {
-    let (sender, receiver) = unbounded_channel();
-    let recorder = Arc::new(Recorder { posts: Mutex::new(Vec::new()), sender });
-    let app = daemon::start(Parts {
-        settings: settings(local),
-        db: db.clone(),
+/// The local-folder source the embedded default uses.
+pub fn local_source(local: &Path) -> Source {
+    Source {
+        server: GameServer {
+            name: "default".into(),
+            source: SourceKind::LocalFolder,
+            local_dir: local.display().to_string(),
+            webhook_ids: Vec::new(),
+        },
         remote: Arc::new(LocalDirFiles::new(local.to_path_buf())),
-        local_source: true,
-        announcer: recorder.clone(),
-    })
-    .unwrap();
+    }
+}
+
+/// Starts the actor graph with a recording announcer.
+pub fn start_with(
+    db: &DatabaseConnection,
+    settings: Settings,
+    sources: Vec<Source>,
+) -> (App, Arc<Recorder>, UnboundedReceiver<String>) {
+    let (recorder, receiver) = Recorder::new();
+    let app =
+        daemon::start(Parts { settings, db: db.clone(), sources, announcer: recorder.clone() })
+            .unwrap();
     (app, recorder, receiver)
 }
 
-async fn next_post(receiver: &mut UnboundedReceiver<String>) -> String {
+fn start(db: &DatabaseConnection, local: &Path) -> (App, Arc<Recorder>, UnboundedReceiver<String>) {
+    start_with(db, settings(local, &[]), vec![local_source(local)])
+}
+
+/// The next post's title (20 s at most).
+pub async fn next_post(receiver: &mut UnboundedReceiver<String>) -> String {
     tokio::time::timeout(Duration::from_secs(20), receiver.recv())
         .await
         .expect("a post within 20 s")
         .expect("recorder alive")
 }
 
-fn drop_in(local: &Path, name: &str) {
+/// Copies a real fixture into `local`.
+pub fn drop_in(local: &Path, name: &str) {
     std::fs::copy(shared_fixtures("real").join(name), local.join(name)).unwrap();
 }
 
-const R1: &str = "2025-10-12-224530-sw_goldrush_te-round-1.txt";
-const R2: &str = "2025-10-12-225242-sw_goldrush_te-round-2.txt";
-const OTHER: &str = "2025-10-14-212214-etl_adlernest-round-1.txt";
+pub const R1: &str = "2025-10-12-224530-sw_goldrush_te-round-1.txt";
+pub const R2: &str = "2025-10-12-225242-sw_goldrush_te-round-2.txt";
+pub const OTHER: &str = "2025-10-14-212214-etl_adlernest-round-1.txt";
 
 #[actix::test]
 async fn files_become_rows_and_posts_exactly_once() {

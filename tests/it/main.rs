@@ -1,6 +1,8 @@
 //! The one integration-test binary: every test that needs the built library or the services.
 mod cli;
 mod daemon;
+mod daemon_ssh;
+mod fake_discord_selftest;
 mod golden;
 mod parser;
 mod sftp;

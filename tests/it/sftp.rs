@@ -5,7 +5,6 @@
 //! `skipped: sshd not configured`, unless `SLOMIX_TEST_SERVICES=required`.
 use std::{
     path::{Path, PathBuf},
-    process::Command,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -13,87 +12,7 @@ use std::{
 use slomix::sftp::{HostKeyProblem, RemoteEntry, RemoteFiles, SftpError, SftpFiles, SshTarget};
 use tokio::{net::TcpListener, task::JoinHandle};
 
-/// The test sshd, from the environment.
-struct Sshd {
-    host: String,
-    port: u16,
-    user: String,
-    key: PathBuf,
-    known_hosts: PathBuf,
-    root: PathBuf,
-}
-
-fn sshd() -> Option<Sshd> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let found = (
-        var("SLOMIX_TEST_SSH_HOST"),
-        var("SLOMIX_TEST_SSH_PORT"),
-        var("SLOMIX_TEST_SSH_USER"),
-        var("SLOMIX_TEST_SSH_KEY"),
-        var("SLOMIX_TEST_SSH_KNOWN_HOSTS"),
-        var("SLOMIX_TEST_SSH_ROOT"),
-    );
-    let (Some(host), Some(port), Some(user), Some(key), Some(known_hosts), Some(root)) = found
-    else {
-        if std::env::var("SLOMIX_TEST_SERVICES").as_deref() == Ok("required") {
-            panic!(
-                "SLOMIX_TEST_SERVICES=required but SLOMIX_TEST_SSH_HOST, _PORT, _USER, _KEY, \
-                 _KNOWN_HOSTS and _ROOT are not all set (start sshd with scripts/lib/sshd.sh)"
-            );
-        }
-        println!("skipped: sshd not configured");
-        return None;
-    };
-    let port = port.parse().expect("SLOMIX_TEST_SSH_PORT is not a port number");
-    Some(Sshd {
-        host,
-        port,
-        user,
-        key: key.into(),
-        known_hosts: known_hosts.into(),
-        root: root.into(),
-    })
-}
-
-impl Sshd {
-    /// A fresh, empty stats folder for one test (removed when dropped).
-    fn folder(&self) -> tempfile::TempDir {
-        tempfile::Builder::new().prefix("sftp-").tempdir_in(&self.root).unwrap()
-    }
-
-    fn target(&self, remote: &Path) -> SshTarget {
-        SshTarget {
-            host: self.host.clone(),
-            port: self.port,
-            user: self.user.clone(),
-            key_path: self.key.clone(),
-            known_hosts: self.known_hosts.clone(),
-            strict_host_key: true,
-            remote_path: remote.to_path_buf(),
-            connect_timeout: Duration::from_secs(10),
-            op_timeout: Duration::from_secs(10),
-        }
-    }
-
-    /// The server's `ssh-ed25519 AAAA...` (key type and key) from the known_hosts file.
-    fn host_key(&self) -> String {
-        let text = std::fs::read_to_string(&self.known_hosts).unwrap();
-        let line = text.lines().find(|l| l.contains(&format!(":{} ", self.port))).unwrap();
-        line.split_whitespace().skip(1).take(2).collect::<Vec<_>>().join(" ")
-    }
-}
-
-/// A new ed25519 key pair at `dir/name` (private) and `dir/name.pub`.
-fn keygen(dir: &Path, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&path)
-        .status()
-        .expect("ssh-keygen runs");
-    assert!(status.success(), "ssh-keygen failed");
-    path
-}
+use crate::support::sshd::{Sshd, keygen, sshd};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).unwrap();
