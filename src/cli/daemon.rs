@@ -31,6 +31,13 @@ pub fn run() -> ExitCode {
             })
     });
     let result = system.block_on(run_until_stopped(settings));
+    // Actors still holding unfinished database futures are dropped with the System; sqlx
+    // needs a runtime context while they drop (a transaction rolls back: nothing half-done).
+    let handle = system.block_on(async { tokio::runtime::Handle::current() });
+    {
+        let _context = handle.enter();
+        drop(system);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -1,4 +1,5 @@
-//! The terminal commands, run as the built binary: `slomix parse` and `slomix import`.
+//! The terminal commands, run as the built binary: `slomix parse`, `slomix import`, and the
+//! daemon itself (`slomix` with no arguments) with `slomix status` beside it.
 use std::process::Command;
 
 use serde_json::Value;
@@ -132,4 +133,65 @@ async fn import_summarises_and_exits_non_zero_only_for_rejections() {
         )
         .unwrap();
     }
+}
+
+#[tokio::test]
+async fn the_daemon_on_its_defaults_posts_a_dropped_file_reports_status_and_stops_on_sigterm() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut daemon = tokio::process::Command::new(env!("CARGO_BIN_EXE_slomix"))
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("DISCORD_BOT_TOKEN")
+        .env("SLOMIX__HEALTH__STATUS_ADDR", &addr)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(daemon.stdout.take().unwrap()).lines();
+    // `slomix status` answers once the daemon is up: one line per actor.
+    let mut status = None;
+    for _ in 0..300 {
+        let out =
+            slomix().arg("status").env("SLOMIX__HEALTH__STATUS_ADDR", &addr).output().unwrap();
+        if out.status.success() {
+            status = Some(String::from_utf8(out.stdout).unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = status.expect("slomix status answers within 30 s");
+    assert_eq!(status.lines().count(), 6, "{status}");
+    assert!(status.lines().all(|l| l.contains("healthy")), "{status}");
+    assert!(dir.path().join("local_stats").is_dir() && dir.path().join("data/slomix.db").exists());
+
+    let name = "2025-10-12-224530-sw_goldrush_te-round-1.txt";
+    std::fs::copy(shared_fixtures("real").join(name), dir.path().join("local_stats").join(name))
+        .unwrap();
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            seen.push(line.clone());
+            if line.contains("Round 1 Complete - sw_goldrush_te") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "console output: {seen:?}");
+
+    let pid = daemon.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), daemon.wait_with_output())
+        .await
+        .expect("stops within 20 s")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{} {stderr}", out.status);
+    assert!(!stderr.contains("panic"), "{stderr}");
 }
