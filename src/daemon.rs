@@ -200,7 +200,11 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
             let sync = fetcher.clone().recipient();
             let fetch = fetcher.clone().recipient();
             let name = server.name.clone();
-            move |_| PollScheduler::new(name, poll_rules, sync, fetch)
+            let timed = settings.poll.enabled;
+            move |_| {
+                let scheduler = PollScheduler::new(name, poll_rules, sync, fetch);
+                if timed { scheduler } else { scheduler.without_timer() }
+            }
         });
         db_writer.do_send(AddFileListener(scheduler.clone().recipient()));
         tracing::info!(
@@ -224,8 +228,10 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         end_delay: TimeDelta::seconds(i64::try_from(settings.voice.end_delay_secs).unwrap_or(300)),
     };
     let voice = Supervisor::start({
-        let started: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
-        let ended: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
+        let mut started: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
+        let mut ended: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
+        started.push(publisher.clone().recipient());
+        ended.push(publisher.clone().recipient());
         move |_| VoiceSessionTracker::new(voice_rules, started, ended)
     });
     let health = Supervisor::start({

@@ -6,6 +6,7 @@ pub mod actors;
 pub mod cli;
 pub mod daemon;
 pub mod db;
+pub mod discord;
 pub mod local_files;
 pub mod render;
 pub mod settings;

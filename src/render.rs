@@ -275,6 +275,39 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
     posts
 }
 
+/// "Gaming session started": posted in the general channel when enough people are in voice.
+pub fn session_started(members: usize) -> Post {
+    Post {
+        title: "🎮 Gaming session started".to_owned(),
+        colour: 0x002E_CC71,
+        description: format!(
+            "{members} players in voice. Round stats will be posted as rounds finish."
+        ),
+        fields: Vec::new(),
+        footer: "slomix".to_owned(),
+    }
+}
+
+/// "Gaming session ended", with how long it lasted and how many took part.
+pub fn session_ended(
+    started: chrono::DateTime<chrono::Utc>,
+    ended: chrono::DateTime<chrono::Utc>,
+    participants: usize,
+) -> Post {
+    let minutes = (ended - started).num_minutes().max(0);
+    Post {
+        title: "🏁 Gaming session ended".to_owned(),
+        colour: 0x0095_A5A6,
+        description: format!(
+            "Duration: {}h {:02}m · {participants} participants. `!last_session` for the summary.",
+            minutes / 60,
+            minutes % 60
+        ),
+        fields: Vec::new(),
+        footer: "slomix".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,8 +70,45 @@ pub struct ServerSettings {
     pub known_hosts: String,
     #[serde(default = "default_true")]
     pub strict_host_key: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ids")]
     pub webhook_ids: Vec<u64>,
+}
+
+/// An id list: a sequence, one id on its own, or text with ids separated by commas (an
+/// environment variable arrives as a number, a string, or a list of strings).
+fn ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(u64),
+        Text(String),
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Id),
+        Many(Vec<Id>),
+    }
+    let items = match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(id) => vec![id],
+        OneOrMany::Many(ids) => ids,
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Id::Number(id) => out.push(id),
+            Id::Text(text) => {
+                for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    out.push(
+                        part.parse().map_err(|_| {
+                            serde::de::Error::custom(format!("{part:?} is not an id"))
+                        })?,
+                    );
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn default_ssh_port() -> u16 {
@@ -139,11 +176,15 @@ pub struct DiscordSettings {
     pub api_url: String,
     pub production_channel_id: u64,
     pub control_channel_id: u64,
+    #[serde(deserialize_with = "ids")]
     pub webhook_whitelist: Vec<u64>,
     pub webhook_username: String,
     pub general_channel_id: u64,
+    #[serde(deserialize_with = "ids")]
     pub admin_channel_ids: Vec<u64>,
+    #[serde(deserialize_with = "ids")]
     pub gaming_voice_channels: Vec<u64>,
+    #[serde(deserialize_with = "ids")]
     pub command_channels: Vec<u64>,
 }
 
@@ -535,6 +576,16 @@ mod tests {
         let s = Settings::load(Path::new("/nonexistent"), &HashMap::new()).unwrap();
         assert_eq!(s.stats.local_dir, "local_stats");
         assert_eq!(s.log.filter, "info");
+    }
+
+    #[test]
+    fn id_lists_take_one_id_or_several() {
+        let one = load(&[("SLOMIX__DISCORD__WEBHOOK_WHITELIST", "4242")]).unwrap();
+        assert_eq!(one.discord.webhook_whitelist, vec![4242]);
+        let two = load(&[("SLOMIX__DISCORD__GAMING_VOICE_CHANNELS", "1,2")]).unwrap();
+        assert_eq!(two.discord.gaming_voice_channels, vec![1, 2]);
+        let error = load(&[("SLOMIX__DISCORD__ADMIN_CHANNEL_IDS", "1,x")]).unwrap_err();
+        assert!(error.to_string().contains("admin_channel_ids"), "{error}");
     }
 
     #[test]

@@ -136,6 +136,7 @@ pub struct PollScheduler {
     last_poll: Option<DateTime<Utc>>,
     next: Option<(DateTime<Utc>, SpawnHandle)>,
     stopped: bool,
+    timed: bool,
     clock: Clock,
     health: Health,
 }
@@ -159,13 +160,20 @@ impl PollScheduler {
             last_poll: None,
             next: None,
             stopped: false,
+            timed: true,
             clock: Clock::start(),
             health: Health::new("poll_scheduler"),
         }
     }
 
+    /// No timed polls (`poll.enabled = false`): only "look now" and manual syncs.
+    pub fn without_timer(mut self) -> Self {
+        self.timed = false;
+        self
+    }
+
     fn plan(&mut self, ctx: &mut Context<Self>) {
-        if self.stopped {
+        if self.stopped || !self.timed {
             return;
         }
         let now = self.clock.now();

@@ -11,6 +11,7 @@ use super::{
     clock::Clock,
     health::{GetHealth, Health},
     messages::RoundStored,
+    voice_session_tracker::{VoiceSessionEnded, VoiceSessionStarted},
 };
 use crate::render::{self, Names, Post};
 
@@ -25,17 +26,26 @@ pub enum PublishError {
     Sink(String),
 }
 
+/// A boxed, sendable future (the announcer methods return these, so the trait is object-safe).
+pub type SinkFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// Where posts go.
 pub trait Announcer: Send + Sync {
     /// The sink's name (stored with each post).
     fn name(&self) -> &'static str;
     /// How names are written for this sink.
     fn names(&self) -> Names;
-    /// Posts the messages of one round, in order.
-    fn post<'a>(
-        &'a self,
-        posts: &'a [Post],
-    ) -> Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>>;
+    /// Posts the messages of one round, in order (Discord: the production channel). Transient
+    /// failures are retried inside, without posting any message twice.
+    fn post<'a>(&'a self, posts: &'a [Post]) -> SinkFuture<'a, Result<(), PublishError>>;
+    /// Posts a gaming-session notice (Discord: the general channel).
+    fn session<'a>(&'a self, post: &'a Post) -> SinkFuture<'a, Result<(), PublishError>> {
+        self.post(std::slice::from_ref(post))
+    }
+    /// The rounds of `file` are posted (or were already): Discord deletes its trigger messages.
+    fn round_posted<'a>(&'a self, _file: &'a str) -> SinkFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// The embedded default: round posts printed on standard output.
@@ -49,10 +59,7 @@ impl Announcer for ConsoleAnnouncer {
     fn names(&self) -> Names {
         Names::Plain
     }
-    fn post<'a>(
-        &'a self,
-        posts: &'a [Post],
-    ) -> Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>> {
+    fn post<'a>(&'a self, posts: &'a [Post]) -> SinkFuture<'a, Result<(), PublishError>> {
         Box::pin(async move {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
@@ -140,6 +147,7 @@ impl Handler<RoundStored> for RoundPublisher {
             if let Some(summary) = summary {
                 posted += u64::from(publish_round(&db, announcer.as_ref(), summary.id, now).await?);
             }
+            announcer.round_posted(&msg.file).await;
             Ok::<_, PublishError>((msg, posted))
         };
         // `wait`: posts go out in the order rounds were stored.
@@ -154,6 +162,41 @@ impl Handler<RoundStored> for RoundPublisher {
                 tracing::warn!(actor = "round_publisher", error = %error, "publishing failed");
             }
         }));
+    }
+}
+
+impl RoundPublisher {
+    fn announce_session(&mut self, post: Post, ctx: &mut Context<Self>) {
+        let announcer = self.announcer.clone();
+        let work = async move { announcer.session(&post).await.map(|()| post.title) };
+        ctx.wait(work.into_actor(self).map(|result, act, _ctx| match result {
+            Ok(title) => {
+                tracing::info!(actor = "round_publisher", post = %title, "session notice posted")
+            }
+            Err(error) => {
+                act.health.degraded(act.clock.now(), &error.to_string());
+                tracing::warn!(actor = "round_publisher", error = %error, "session notice failed");
+            }
+        }));
+    }
+}
+
+impl Handler<VoiceSessionStarted> for RoundPublisher {
+    type Result = ();
+
+    fn handle(&mut self, msg: VoiceSessionStarted, ctx: &mut Self::Context) {
+        // A session picked up at start-up was announced by the run that saw it start.
+        if !msg.recovered {
+            self.announce_session(render::session_started(msg.members), ctx);
+        }
+    }
+}
+
+impl Handler<VoiceSessionEnded> for RoundPublisher {
+    type Result = ();
+
+    fn handle(&mut self, msg: VoiceSessionEnded, ctx: &mut Self::Context) {
+        self.announce_session(render::session_ended(msg.started, msg.ended, msg.participants), ctx);
     }
 }
 

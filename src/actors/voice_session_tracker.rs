@@ -146,6 +146,9 @@ pub struct UpdateVoiceMembers {
     pub members: BTreeSet<u64>,
     /// True for the snapshot taken at start-up.
     pub startup: bool,
+    /// Order in which the sender read the voice state (0: unordered). A snapshot older than
+    /// one already applied is dropped: Discord handlers may deliver them out of order.
+    pub seq: u64,
 }
 
 /// The actor shell.
@@ -157,6 +160,9 @@ pub struct VoiceSessionTracker {
     timer: Option<SpawnHandle>,
     health: Health,
     clock: Clock,
+    last_seq: u64,
+    present: usize,
+    snapshots: u64,
 }
 
 impl VoiceSessionTracker {
@@ -174,6 +180,9 @@ impl VoiceSessionTracker {
             timer: None,
             health: Health::new("voice_session_tracker"),
             clock: Clock::start(),
+            last_seq: 0,
+            present: 0,
+            snapshots: 0,
         }
     }
 
@@ -243,6 +252,20 @@ impl Handler<UpdateVoiceMembers> for VoiceSessionTracker {
     type Result = ();
 
     fn handle(&mut self, msg: UpdateVoiceMembers, ctx: &mut Self::Context) {
+        if msg.seq != 0 {
+            if msg.seq < self.last_seq {
+                tracing::debug!(
+                    actor = "voice_session_tracker",
+                    seq = msg.seq,
+                    last = self.last_seq,
+                    "stale voice snapshot dropped"
+                );
+                return;
+            }
+            self.last_seq = msg.seq;
+        }
+        self.present = msg.members.len();
+        self.snapshots += 1;
         let effects = self.sessions.snapshot(&msg.members, self.clock.now(), msg.startup);
         self.apply(effects, ctx);
     }
@@ -252,8 +275,13 @@ impl Handler<GetHealth> for VoiceSessionTracker {
     type Result = MessageResult<GetHealth>;
 
     fn handle(&mut self, _msg: GetHealth, _ctx: &mut Self::Context) -> Self::Result {
-        let detail = if self.sessions.is_active() { "session active" } else { "no session" };
-        MessageResult(self.health.status(detail))
+        let session = if self.sessions.is_active() { "session active" } else { "no session" };
+        MessageResult(
+            self.health.status(format!(
+                "{session}, {} in voice, {} snapshots",
+                self.present, self.snapshots
+            )),
+        )
     }
 }
 
@@ -327,10 +355,23 @@ mod tests {
         let tracker =
             VoiceSessionTracker::new(rules(), vec![started.recipient()], vec![ended.recipient()])
                 .start();
-        tracker.send(UpdateVoiceMembers { members: members(6), startup: false }).await.unwrap();
+        tracker
+            .send(UpdateVoiceMembers { members: members(6), startup: false, seq: 2 })
+            .await
+            .unwrap();
         let s: VoiceSessionStarted = started_rx.recv().await.unwrap();
         assert_eq!(s.members, 6);
-        tracker.send(UpdateVoiceMembers { members: members(1), startup: false }).await.unwrap();
+        // An older snapshot arriving late changes nothing.
+        tracker
+            .send(UpdateVoiceMembers { members: members(1), startup: false, seq: 1 })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(400)).await;
+        assert!(ended_rx.try_recv().is_err(), "a stale snapshot armed no timer");
+        tracker
+            .send(UpdateVoiceMembers { members: members(1), startup: false, seq: 3 })
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_secs(299)).await;
         assert!(ended_rx.try_recv().is_err(), "not ended before 300 s");
         tokio::time::sleep(Duration::from_secs(2)).await;

@@ -48,35 +48,71 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// A started daemon: the actors and, with a token, the Discord gateway.
+pub struct Running {
+    /// The actors.
+    pub app: crate::daemon::App,
+    /// The gateway's shard manager (Discord on).
+    pub shards: Option<Arc<serenity::all::ShardManager>>,
+}
+
+impl Running {
+    /// Stops polling and the gateway (the System is stopped by the caller).
+    pub async fn stop(&self) {
+        self.app.stop_polling().await;
+        if let Some(shards) = &self.shards {
+            shards.shutdown_all().await;
+        }
+    }
+}
+
+/// Starts the actors on `db` with `sources`, posting to Discord when a token is set (the
+/// token is checked first) or to the console otherwise. Must run inside an actix System.
+pub async fn start(
+    settings: Settings,
+    db: sea_orm::DatabaseConnection,
+    sources: Vec<Source>,
+) -> Result<Running, Box<dyn std::error::Error>> {
+    let discord = if settings.discord.token.is_empty() {
+        tracing::info!("no Discord token: round posts go to the console");
+        None
+    } else {
+        Some(crate::discord::connect(&settings.discord).await?)
+    };
+    let announcer: Arc<dyn crate::actors::round_publisher::Announcer> = match &discord {
+        Some(discord) => discord.announcer.clone(),
+        None => Arc::new(ConsoleAnnouncer),
+    };
+    let discord_settings = settings.discord.clone();
+    let app = daemon::start(Parts { settings, db: db.clone(), sources, announcer })?;
+    let shards = match &discord {
+        Some(discord) => {
+            Some(crate::discord::start_gateway(discord, &discord_settings, &app, db).await?)
+        }
+        None => None,
+    };
+    Ok(Running { app, shards })
+}
+
 async fn run_until_stopped(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let url = settings.database.url.expose().to_owned();
     let connection = db::connect(&url).await?;
     let applied = db::migrate(&connection).await?;
     tracing::info!(database = %db::redact_url(&url), migrations_applied = applied, "database ready");
     let sources = sources(&settings).await?;
-    if !settings.discord.token.is_empty() {
-        tracing::warn!(
-            "a Discord token is set but the Discord sink is not built yet; posting to the console"
-        );
-    }
     let status_addr = settings.health.status_addr.clone();
-    let app = daemon::start(Parts {
-        settings,
-        db: connection,
-        sources,
-        announcer: Arc::new(ConsoleAnnouncer),
-    })?;
+    let running = start(settings, connection, sources).await?;
     match tokio::net::TcpListener::bind(&status_addr).await {
         Ok(listener) => {
             tracing::info!(addr = %status_addr, "status endpoint listening");
-            actix::spawn(serve_status(listener, app.health.clone()));
+            actix::spawn(serve_status(listener, running.app.health.clone()));
         }
         Err(error) => {
             tracing::warn!(addr = %status_addr, error = %error, "status endpoint unavailable")
         }
     }
     wait_for_stop().await;
-    app.stop_polling().await;
+    running.stop().await;
     tracing::info!("stopping: in-flight files are safe to abandon (one transaction per file)");
     actix::System::current().stop();
     Ok(())

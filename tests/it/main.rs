@@ -2,6 +2,7 @@
 mod cli;
 mod daemon;
 mod daemon_ssh;
+mod discord;
 mod fake_discord_selftest;
 mod golden;
 mod parser;

@@ -1,0 +1,149 @@
+//! Discord: the serenity client on the daemon's tokio runtime. `connect` checks the token and
+//! builds the sink (before the actors start, which post through it); `start_gateway` then
+//! logs in with a handler that turns events into actor messages.
+//!
+//! With `discord.api_url` set (a test server), REST and gateway discovery go there and
+//! serenity's rate limiter is off (it ignores the proxy otherwise); the sink retries 429 itself.
+pub mod handler;
+pub mod sink;
+pub mod trigger;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use serenity::{
+    all::{GatewayIntents, ShardManager},
+    http::{Http, HttpBuilder, HttpError},
+};
+
+use self::{
+    handler::{Bot, TriggerRoutes},
+    sink::{DiscordAnnouncer, PendingTriggers},
+    trigger::TriggerGate,
+};
+use crate::{daemon::App, settings::DiscordSettings};
+
+/// Why Discord could not start. No message carries the token.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscordError {
+    /// A required setting is missing.
+    #[error("setting `{key}`: {reason}")]
+    Setting {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Discord refused the token.
+    #[error(
+        "Discord rejected the bot token (HTTP {status}); check discord.token / DISCORD_BOT_TOKEN"
+    )]
+    TokenRejected {
+        /// 401 or 403.
+        status: u16,
+    },
+    /// Discord could not be reached or answered something else.
+    #[error("cannot reach Discord: {0}")]
+    Unreachable(String),
+    /// Logging in to the gateway failed.
+    #[error("Discord gateway: {0}")]
+    Gateway(String),
+}
+
+/// The REST client and the sink, ready before the actors start.
+pub struct Discord {
+    /// REST client (shared with the gateway client).
+    pub http: Arc<Http>,
+    /// The sink RoundPublisher posts through.
+    pub announcer: Arc<DiscordAnnouncer>,
+    /// Triggers waiting for their round.
+    pub triggers: Arc<PendingTriggers>,
+}
+
+/// Gateway intents: guilds, messages with their content (triggers, prefix commands), voice.
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::GUILD_VOICE_STATES
+        | GatewayIntents::MESSAGE_CONTENT
+}
+
+/// A REST client for the configured API.
+fn build_http(settings: &DiscordSettings) -> Http {
+    let token = settings.token.expose();
+    if settings.api_url.is_empty() {
+        HttpBuilder::new(token).build()
+    } else {
+        HttpBuilder::new(token)
+            .proxy(settings.api_url.trim_end_matches('/'))
+            .ratelimiter_disabled(true)
+            .build()
+    }
+}
+
+/// Builds the REST client, checks the token with `GET /users/@me` and builds the sink.
+pub async fn connect(settings: &DiscordSettings) -> Result<Discord, DiscordError> {
+    if settings.production_channel_id == 0 {
+        return Err(DiscordError::Setting {
+            key: "discord.production_channel_id",
+            reason: "required when a Discord token is set (PRODUCTION_CHANNEL_ID)",
+        });
+    }
+    let http = Arc::new(build_http(settings));
+    match http.get_current_user().await {
+        Ok(user) => tracing::info!(user = %user.name, id = %user.id, "discord token accepted"),
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(response)))
+            if matches!(response.status_code.as_u16(), 401 | 403) =>
+        {
+            return Err(DiscordError::TokenRejected { status: response.status_code.as_u16() });
+        }
+        Err(error) => return Err(DiscordError::Unreachable(sink::describe(&error))),
+    }
+    let triggers = Arc::new(PendingTriggers::default());
+    let announcer = Arc::new(DiscordAnnouncer::new(
+        http.clone(),
+        settings.production_channel_id,
+        settings.general_channel_id,
+        triggers.clone(),
+    ));
+    Ok(Discord { http, announcer, triggers })
+}
+
+/// Logs in to the gateway with the handler and runs the client on the current runtime.
+/// Returns the shard manager, to shut the connection down on stop.
+pub async fn start_gateway(
+    discord: &Discord,
+    settings: &DiscordSettings,
+    app: &App,
+    db: DatabaseConnection,
+) -> Result<Arc<ShardManager>, DiscordError> {
+    let gate = TriggerGate::new(
+        settings.control_channel_id,
+        settings.webhook_whitelist.clone(),
+        &settings.webhook_username,
+    );
+    let routes = TriggerRoutes {
+        servers: app.servers.iter().map(|s| (s.webhook_ids.clone(), s.scheduler.clone())).collect(),
+    };
+    let bot = Bot::new(
+        gate,
+        routes,
+        app.voice.clone(),
+        settings.gaming_voice_channels.clone(),
+        discord.triggers.clone(),
+        db,
+    );
+    // The gateway client gets its own REST client with the same settings.
+    let mut client =
+        serenity::client::ClientBuilder::new_with_http(build_http(settings), intents())
+            .event_handler(bot)
+            .await
+            .map_err(|e| DiscordError::Gateway(sink::describe(&e)))?;
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        if let Err(error) = client.start().await {
+            tracing::error!(error = %sink::describe(&error), "discord client stopped");
+        }
+    });
+    Ok(shards)
+}

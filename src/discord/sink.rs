@@ -1,0 +1,257 @@
+//! RoundPublisher's Discord sink: round embeds in the production channel, session notices in
+//! the general channel, and deletion of the webhook triggers once their round is posted.
+//!
+//! Posting retries 429 and 5xx itself (serenity's rate limiter is off when the API URL is
+//! overridden, and it never exposes `retry_after`), with a nonce Discord enforces, so a retry
+//! after a lost reply does not post twice. Mentions are disabled on every message.
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use serenity::{
+    all::{ChannelId, MessageId},
+    builder::{CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage},
+    http::{Http, HttpError},
+    model::channel::Nonce,
+};
+
+use crate::{
+    actors::round_publisher::{Announcer, PublishError, SinkFuture},
+    render::{Names, Post},
+};
+
+/// Trigger messages waiting for their round to be posted: file name → (channel, message).
+#[derive(Debug, Default)]
+pub struct PendingTriggers {
+    by_file: std::sync::Mutex<HashMap<String, Vec<(u64, u64)>>>,
+}
+
+impl PendingTriggers {
+    /// Remembers a trigger for `file`.
+    pub fn add(&self, file: &str, channel: u64, message: u64) {
+        let mut map = self.by_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(file.to_owned()).or_default().push((channel, message));
+    }
+
+    /// Takes every trigger for `file`.
+    pub fn take(&self, file: &str) -> Vec<(u64, u64)> {
+        let mut map = self.by_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.remove(file).unwrap_or_default()
+    }
+}
+
+/// How often and how long to retry a post.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per message, the first included.
+    pub attempts: u32,
+    /// Wait after the first failure; doubled each time.
+    pub first_wait: Duration,
+    /// Longest wait.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            first_wait: Duration::from_secs(1),
+            max_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The Discord sink.
+pub struct DiscordAnnouncer {
+    http: Arc<Http>,
+    production: ChannelId,
+    general: ChannelId,
+    triggers: Arc<PendingTriggers>,
+    retry: RetryPolicy,
+}
+
+impl DiscordAnnouncer {
+    /// Round posts go to `production`, session notices to `general` (or `production` when 0).
+    pub fn new(
+        http: Arc<Http>,
+        production: u64,
+        general: u64,
+        triggers: Arc<PendingTriggers>,
+    ) -> Self {
+        let production = ChannelId::new(production.max(1));
+        let general = if general == 0 { production } else { ChannelId::new(general) };
+        DiscordAnnouncer { http, production, general, triggers, retry: RetryPolicy::default() }
+    }
+
+    /// Same, with another retry policy (tests).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    async fn send(
+        &self,
+        channel: ChannelId,
+        post: &Post,
+        nonce: &str,
+    ) -> Result<MessageId, PublishError> {
+        let mut wait = self.retry.first_wait;
+        let mut attempt = 1;
+        loop {
+            let message = CreateMessage::new()
+                .embed(embed(post))
+                .allowed_mentions(CreateAllowedMentions::new())
+                .nonce(Nonce::String(nonce.to_owned()))
+                .enforce_nonce(true);
+            match channel.send_message(self.http.as_ref(), message).await {
+                Ok(sent) => return Ok(sent.id),
+                Err(error) if attempt < self.retry.attempts && retryable(&error) => {
+                    tracing::warn!(actor = "round_publisher", sink = "discord", channel = %channel, attempt, error = %describe(&error), retry_in_ms = wait.as_millis() as u64, "post failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(self.retry.max_wait);
+                    attempt += 1;
+                }
+                Err(error) => return Err(PublishError::Sink(describe(&error))),
+            }
+        }
+    }
+}
+
+/// 429, 5xx and transport errors are worth another try; 4xx are not.
+fn retryable(error: &serenity::Error) -> bool {
+    match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            let code = response.status_code.as_u16();
+            code == 429 || code >= 500
+        }
+        serenity::Error::Http(HttpError::Request(_)) => true,
+        _ => false,
+    }
+}
+
+/// An error as text for logs and health (serenity's errors carry no token).
+pub fn describe(error: &serenity::Error) -> String {
+    match error {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => format!(
+            "Discord answered {} {} ({})",
+            response.status_code.as_u16(),
+            response.error.message,
+            route(&response.url)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The API route of a URL, without the query and without webhook or interaction tokens.
+fn route(url: &str) -> String {
+    let path = url.split('?').next().unwrap_or_default();
+    let path = path.find("/api/").map_or(path, |i| &path[i..]);
+    let mut out = Vec::new();
+    let mut secret_next = 0;
+    for segment in path.split('/') {
+        if secret_next == 1 {
+            out.push("***");
+            break;
+        }
+        out.push(segment);
+        secret_next = match segment {
+            "webhooks" | "interactions" => 2,
+            _ if secret_next == 2 => 1,
+            _ => 0,
+        };
+    }
+    out.join("/")
+}
+
+/// A post as a Discord embed.
+pub fn embed(post: &Post) -> CreateEmbed {
+    let mut embed = CreateEmbed::new().title(&post.title).colour(post.colour);
+    if !post.description.is_empty() {
+        embed = embed.description(&post.description);
+    }
+    for field in &post.fields {
+        embed = embed.field(&field.name, &field.value, false);
+    }
+    if !post.footer.is_empty() {
+        embed = embed.footer(CreateEmbedFooter::new(&post.footer));
+    }
+    embed
+}
+
+impl Announcer for DiscordAnnouncer {
+    fn name(&self) -> &'static str {
+        "discord"
+    }
+
+    fn names(&self) -> Names {
+        Names::Discord
+    }
+
+    fn post<'a>(&'a self, posts: &'a [Post]) -> SinkFuture<'a, Result<(), PublishError>> {
+        Box::pin(async move {
+            // The nonce ties each message to its round and part (Discord keeps it minutes).
+            let key = posts.first().map_or(0, |p| {
+                p.footer.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+            });
+            for (part, post) in posts.iter().enumerate() {
+                let nonce = format!("{:x}-{part}", key % 0xFFFF_FFFF_FFFF);
+                let id = self.send(self.production, post, &nonce).await?;
+                tracing::debug!(actor = "round_publisher", sink = "discord", message = %id, title = %post.title, "posted");
+            }
+            Ok(())
+        })
+    }
+
+    fn session<'a>(&'a self, post: &'a Post) -> SinkFuture<'a, Result<(), PublishError>> {
+        Box::pin(async move {
+            let nonce = format!("s{}", chrono::Utc::now().timestamp_millis());
+            self.send(self.general, post, &nonce).await.map(|_| ())
+        })
+    }
+
+    fn round_posted<'a>(&'a self, file: &'a str) -> SinkFuture<'a, ()> {
+        Box::pin(async move {
+            for (channel, message) in self.triggers.take(file) {
+                let result = self
+                    .http
+                    .delete_message(ChannelId::new(channel), MessageId::new(message), None)
+                    .await;
+                match result {
+                    Ok(()) => {
+                        tracing::info!(actor = "round_publisher", file, message, "trigger deleted")
+                    }
+                    Err(error) => {
+                        tracing::warn!(actor = "round_publisher", file, message, error = %describe(&error), "cannot delete trigger")
+                    }
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_in_errors_carry_no_tokens() {
+        assert_eq!(
+            route("http://127.0.0.1:5/api/v10/channels/100/messages?x=1"),
+            "/api/v10/channels/100/messages"
+        );
+        assert_eq!(
+            route("https://discord.com/api/v10/webhooks/123/SECRET-token/messages/@original"),
+            "/api/v10/webhooks/123/***"
+        );
+        assert_eq!(route("/api/v10/interactions/9/SECRET/callback"), "/api/v10/interactions/9/***");
+    }
+
+    #[test]
+    fn pending_triggers_are_taken_once() {
+        let p = PendingTriggers::default();
+        p.add("a.txt", 1, 10);
+        p.add("a.txt", 1, 11);
+        p.add("b.txt", 1, 12);
+        assert_eq!(p.take("a.txt"), vec![(1, 10), (1, 11)]);
+        assert!(p.take("a.txt").is_empty());
+        assert_eq!(p.take("b.txt"), vec![(1, 12)]);
+    }
+}

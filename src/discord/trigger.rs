@@ -1,0 +1,216 @@
+//! The webhook trigger gate (pure): which control-channel messages may make the daemon fetch a
+//! stats file now. Only a message from a whitelisted webhook, in the control channel, naming one
+//! valid stats file between backticks, within the per-webhook rate limit, gets through.
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::stats::StatsFileName;
+
+/// A message as the gate sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    /// Channel it was posted in.
+    pub channel_id: u64,
+    /// The webhook that posted it, if any.
+    pub webhook_id: Option<u64>,
+    /// The author's display name.
+    pub author_name: &'a str,
+    /// The text.
+    pub content: &'a str,
+}
+
+/// Why a message is not a trigger. Each is logged; none is answered in Discord.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Another channel: not ours to look at.
+    #[error("not the control channel")]
+    OtherChannel,
+    /// Posted by a user or bot, not a webhook.
+    #[error("not posted by a webhook")]
+    NotWebhook,
+    /// A webhook that is not on the whitelist.
+    #[error("webhook {0} is not on the whitelist")]
+    NotWhitelisted(u64),
+    /// The webhook's name is not the expected one.
+    #[error("unexpected webhook name")]
+    WrongName,
+    /// No file name between backticks.
+    #[error("no file name in backticks")]
+    NoFileName,
+    /// The name fails the stats file-name validator.
+    #[error("invalid file name {name:?}: {reason}")]
+    BadFileName {
+        /// The name, escaped and cut to 80 characters.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// More than the allowed triggers in the window.
+    #[error("rate limited: more than {limit} triggers in {window_secs} s from webhook {webhook}")]
+    RateLimited {
+        /// The webhook.
+        webhook: u64,
+        /// Triggers allowed per window.
+        limit: usize,
+        /// The window.
+        window_secs: i64,
+    },
+}
+
+/// The gate's rules and its rate-limit memory.
+#[derive(Debug, Clone)]
+pub struct TriggerGate {
+    control_channel: u64,
+    whitelist: Vec<u64>,
+    expected_name: String,
+    limit: usize,
+    window: TimeDelta,
+    recent: HashMap<u64, VecDeque<DateTime<Utc>>>,
+}
+
+impl TriggerGate {
+    /// Five triggers per 60 s per webhook, as the original.
+    pub fn new(control_channel: u64, whitelist: Vec<u64>, expected_name: &str) -> Self {
+        TriggerGate {
+            control_channel,
+            whitelist,
+            expected_name: expected_name.to_owned(),
+            limit: 5,
+            window: TimeDelta::seconds(60),
+            recent: HashMap::new(),
+        }
+    }
+
+    /// Whether a message in `channel_id` is for the gate at all.
+    pub fn is_control_channel(&self, channel_id: u64) -> bool {
+        self.control_channel != 0 && channel_id == self.control_channel
+    }
+
+    /// Decides on one message at `now`: the file to fetch, or why not. An accepted trigger
+    /// counts towards its webhook's rate limit; a refused one does not.
+    pub fn check(&mut self, message: Incoming<'_>, now: DateTime<Utc>) -> Result<String, Refusal> {
+        if !self.is_control_channel(message.channel_id) {
+            return Err(Refusal::OtherChannel);
+        }
+        let webhook = message.webhook_id.ok_or(Refusal::NotWebhook)?;
+        if !self.whitelist.contains(&webhook) {
+            return Err(Refusal::NotWhitelisted(webhook));
+        }
+        if !self.expected_name.is_empty() && message.author_name != self.expected_name {
+            return Err(Refusal::WrongName);
+        }
+        let name = file_name_in(message.content).ok_or(Refusal::NoFileName)?;
+        let valid = StatsFileName::parse(name).map_err(|error| Refusal::BadFileName {
+            name: name.chars().take(80).collect::<String>().escape_debug().to_string(),
+            reason: error.to_string(),
+        })?;
+        let recent = self.recent.entry(webhook).or_default();
+        while recent.front().is_some_and(|at| now - *at >= self.window) {
+            recent.pop_front();
+        }
+        if recent.len() >= self.limit {
+            return Err(Refusal::RateLimited {
+                webhook,
+                limit: self.limit,
+                window_secs: self.window.num_seconds(),
+            });
+        }
+        recent.push_back(now);
+        Ok(valid.as_str().to_owned())
+    }
+}
+
+/// The text between the first pair of backticks.
+fn file_name_in(content: &str) -> Option<&str> {
+    let start = content.find('`')? + 1;
+    let len = content.get(start..)?.find('`')?;
+    content.get(start..start + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "2025-10-12-224530-sw_goldrush_te-round-1.txt";
+
+    fn gate() -> TriggerGate {
+        TriggerGate::new(100, vec![7], "ET:Legacy Stats")
+    }
+
+    fn msg(content: &str) -> Incoming<'_> {
+        Incoming { channel_id: 100, webhook_id: Some(7), author_name: "ET:Legacy Stats", content }
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + TimeDelta::seconds(1_760_000_000 + seconds)
+    }
+
+    #[test]
+    fn a_whitelisted_webhook_naming_a_valid_file_passes() {
+        let mut g = gate();
+        assert_eq!(g.check(msg(&format!("📊 `{FILE}`")), at(0)), Ok(FILE.to_owned()));
+    }
+
+    #[test]
+    fn everything_else_is_refused() {
+        let mut g = gate();
+        let content = format!("📊 `{FILE}`");
+        let base = msg(&content);
+        assert_eq!(
+            g.check(Incoming { channel_id: 101, ..base }, at(0)),
+            Err(Refusal::OtherChannel)
+        );
+        assert_eq!(g.check(Incoming { webhook_id: None, ..base }, at(0)), Err(Refusal::NotWebhook));
+        assert_eq!(
+            g.check(Incoming { webhook_id: Some(8), ..base }, at(0)),
+            Err(Refusal::NotWhitelisted(8))
+        );
+        assert_eq!(g.check(Incoming { author_name: "x", ..base }, at(0)), Err(Refusal::WrongName));
+        assert_eq!(g.check(msg("📊 no backticks"), at(0)), Err(Refusal::NoFileName));
+        let long = format!("`{}`", "a".repeat(300));
+        for hostile in [
+            "`../../etc/passwd`",
+            "`2025-10-12-224530-sw_goldrush_te-round-1.txt\0`",
+            "`2025-02-30-224530-sw_goldrush_te-round-1.txt`",
+            "`/tmp/2025-10-12-224530-sw_goldrush_te-round-1.txt`",
+            long.as_str(),
+        ] {
+            let refused = g.check(msg(hostile), at(0));
+            assert!(
+                matches!(refused, Err(Refusal::BadFileName { .. })),
+                "{hostile:?}: {refused:?}"
+            );
+        }
+        if let Err(Refusal::BadFileName { name, .. }) = g.check(msg(&long), at(0)) {
+            assert_eq!(name.len(), 80, "the name is cut in the log");
+        }
+        let mut open = TriggerGate::new(100, vec![7], "");
+        assert!(open.check(Incoming { author_name: "any", ..base }, at(0)).is_ok());
+        let mut unset = TriggerGate::new(0, vec![7], "");
+        assert_eq!(
+            unset.check(Incoming { channel_id: 0, ..base }, at(0)),
+            Err(Refusal::OtherChannel)
+        );
+    }
+
+    #[test]
+    fn five_triggers_per_minute_per_webhook() {
+        let mut g = TriggerGate::new(100, vec![7, 9], "");
+        let content = format!("`{FILE}`");
+        for i in 0..5 {
+            assert!(g.check(msg(&content), at(i)).is_ok(), "trigger {i}");
+        }
+        let sixth = g.check(msg(&content), at(30));
+        assert!(
+            matches!(sixth, Err(Refusal::RateLimited { webhook: 7, limit: 5, .. })),
+            "{sixth:?}"
+        );
+        // Another webhook has its own budget; refused triggers do not count.
+        assert!(g.check(Incoming { webhook_id: Some(9), ..msg(&content) }, at(30)).is_ok());
+        assert!(g.check(msg(&content), at(59)).is_err());
+        // 60 s after the first, one slot is free again.
+        assert!(g.check(msg(&content), at(60)).is_ok());
+        assert!(g.check(msg(&content), at(60)).is_err());
+    }
+}

@@ -1,0 +1,437 @@
+//! The bot against the fake Discord (`support/fake_discord`), the way it runs in production:
+//! `cli::daemon::start` with a token and `discord.api_url` pointing at the fake. Webhook
+//! triggers for files on the real sshd become one round embed each (SQLite and PostgreSQL),
+//! bad triggers do nothing, voice channels make session posts (paused time), and faults
+//! (gateway drop, 429) lose and duplicate nothing.
+use std::{path::Path, sync::Arc, time::Duration};
+
+use entity::{player_comprehensive_stats as pcs, rounds};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use slomix::{
+    actors::health::GetHealth,
+    cli::daemon::{Running, start},
+    daemon::Source,
+    settings::{GameServer, SourceKind},
+    sftp::SftpFiles,
+};
+
+use crate::{
+    daemon::{OTHER, R1, R2, local_source, settings},
+    support::{
+        db,
+        fake_discord::{Failure, FakeConfig, FakeDiscord},
+        logs, shared_fixtures,
+        sshd::sshd,
+    },
+};
+
+const PRODUCTION: u64 = 100;
+const CONTROL: u64 = 101;
+const GENERAL: u64 = 102;
+const WEBHOOK: u64 = 4242;
+const HOOK_NAME: &str = "ET:Legacy Stats";
+
+/// Starts the daemon with Discord on the fake, polling off (only triggers fetch), and waits
+/// (30 s at most) until it is on the gateway.
+async fn start_bot(
+    fake: &FakeDiscord,
+    db: &DatabaseConnection,
+    sources: Vec<Source>,
+    local: &Path,
+) -> Running {
+    let running = start_daemon(fake, db, sources, local).await;
+    within(fake.wait_ready()).await;
+    running
+}
+
+/// Starts the daemon with Discord on the fake without waiting for the gateway (for paused
+/// time, where a timeout would fire at once).
+async fn start_daemon(
+    fake: &FakeDiscord,
+    db: &DatabaseConnection,
+    sources: Vec<Source>,
+    local: &Path,
+) -> Running {
+    let env: Vec<(String, String)> = [
+        ("SLOMIX__DISCORD__TOKEN", fake.config().token.clone()),
+        ("SLOMIX__DISCORD__API_URL", fake.base_url()),
+        ("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", PRODUCTION.to_string()),
+        ("SLOMIX__DISCORD__CONTROL_CHANNEL_ID", CONTROL.to_string()),
+        ("SLOMIX__DISCORD__GENERAL_CHANNEL_ID", GENERAL.to_string()),
+        ("SLOMIX__DISCORD__WEBHOOK_WHITELIST", WEBHOOK.to_string()),
+        ("SLOMIX__DISCORD__GAMING_VOICE_CHANNELS", "200,201".to_owned()),
+        ("SLOMIX__POLL__ENABLED", "false".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    start(settings(local, &env), db.clone(), sources).await.unwrap()
+}
+
+/// Real-time limit for a wait on the fake.
+async fn within<T>(what: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(30), what).await.expect("within 30 s")
+}
+
+fn sftp_source(folder: &Path, local: &Path) -> Source {
+    let shared = sshd().expect("sshd");
+    let target = shared.target(folder);
+    Source {
+        server: GameServer {
+            name: "default".into(),
+            source: SourceKind::Sftp {
+                host: target.host.clone(),
+                port: target.port,
+                user: target.user.clone(),
+                key_path: target.key_path.display().to_string(),
+                remote_path: target.remote_path.display().to_string(),
+                known_hosts: target.known_hosts.display().to_string(),
+                strict_host_key: true,
+            },
+            local_dir: local.display().to_string(),
+            webhook_ids: Vec::new(),
+        },
+        remote: Arc::new(SftpFiles::new(target)),
+    }
+}
+
+fn put(folder: &Path, name: &str) {
+    std::fs::copy(shared_fixtures("real").join(name), folder.join(name)).unwrap();
+}
+
+fn trigger(fake: &FakeDiscord, file: &str) -> u64 {
+    fake.webhook_message(CONTROL, WEBHOOK, HOOK_NAME, &format!("📊 `{file}`"))
+}
+
+fn embed(fake: &FakeDiscord, channel: u64, index: usize) -> Value {
+    fake.messages(channel)[index].payload["embeds"][0].clone()
+}
+
+fn text_of(embed: &Value) -> String {
+    embed["fields"].as_array().unwrap().iter().map(|f| f["value"].as_str().unwrap()).collect()
+}
+
+/// Every Discord limit, checked on the JSON the bot sent.
+fn assert_within_limits(payload: &Value) {
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    assert_eq!(payload["allowed_mentions"]["parse"], json!([]), "mentions disabled");
+    for embed in payload["embeds"].as_array().unwrap() {
+        let fields = embed["fields"].as_array().map_or(&[][..], Vec::as_slice);
+        assert!(chars(&embed["title"]) <= 256);
+        assert!(chars(&embed["description"]) <= 4096);
+        assert!(fields.len() <= 25);
+        let mut total =
+            chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+        for field in fields {
+            assert!(chars(&field["name"]) <= 256);
+            assert!(chars(&field["value"]) <= 1024, "{}", chars(&field["value"]));
+            total += chars(&field["name"]) + chars(&field["value"]);
+        }
+        assert!(total <= 6000, "{total}");
+    }
+}
+
+async fn top_player(db: &DatabaseConnection, file: &str, round_number: i32) -> pcs::Model {
+    let round = rounds::Entity::find()
+        .filter(rounds::Column::Filename.eq(file))
+        .filter(rounds::Column::RoundNumber.eq(round_number))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    pcs::Entity::find()
+        .filter(pcs::Column::RoundId.eq(round.id))
+        .order_by_desc(pcs::Column::Kills)
+        .order_by_desc(pcs::Column::DamageGiven)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[actix::test]
+async fn a_webhook_trigger_posts_each_round_once_and_deletes_the_trigger() {
+    logs();
+    if sshd().is_none() {
+        return;
+    }
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let folder = sshd().unwrap().folder();
+        let local = tempfile::tempdir().unwrap();
+        let running =
+            start_bot(&fake, &t.db, vec![sftp_source(folder.path(), local.path())], local.path())
+                .await;
+
+        put(folder.path(), R1);
+        let first = trigger(&fake, R1);
+        within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, first)))).await;
+        assert_eq!(fake.messages(PRODUCTION).len(), 1, "{}", t.kind);
+        let r1 = embed(&fake, PRODUCTION, 0);
+        assert_eq!(r1["title"], "🎮 Round 1 Complete - sw_goldrush_te");
+        assert_eq!(r1["color"], 0x3498DB, "blue for round 1");
+        let top = top_player(&t.db, R1, 1).await;
+        let text = text_of(&r1);
+        assert!(text.starts_with("🥇 **"), "{text}");
+        assert!(text.contains(&format!("{}K/{}D/{}G", top.kills, top.deaths, top.gibs)), "{text}");
+        assert!(r1["footer"]["text"].as_str().unwrap().ends_with(R1));
+        assert_within_limits(&fake.messages(PRODUCTION)[0].payload);
+
+        // Announced again: nothing new is posted, the trigger is still tidied away.
+        let again = trigger(&fake, R1);
+        within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, again)))).await;
+        assert_eq!(fake.messages(PRODUCTION).len(), 1, "{}", t.kind);
+
+        put(folder.path(), R2);
+        let second = trigger(&fake, R2);
+        within(fake.wait_until(|f| {
+            f.deleted().contains(&(CONTROL, second)) && f.messages(PRODUCTION).len() >= 3
+        }))
+        .await;
+        let titles: Vec<Value> =
+            (0..3).map(|i| embed(&fake, PRODUCTION, i)["title"].clone()).collect();
+        assert_eq!(
+            titles,
+            [
+                "🎮 Round 1 Complete - sw_goldrush_te",
+                "🎮 Round 2 Complete - sw_goldrush_te",
+                "🏆 Match Complete - sw_goldrush_te"
+            ]
+        );
+        assert_eq!(embed(&fake, PRODUCTION, 1)["color"], 0xE74C3C, "red for round 2");
+        let top2 = top_player(&t.db, R2, 2).await;
+        assert!(
+            text_of(&embed(&fake, PRODUCTION, 1))
+                .contains(&format!("{}K/{}D/{}G", top2.kills, top2.deaths, top2.gibs))
+        );
+        assert_eq!(fake.messages(PRODUCTION).len(), 3, "{}", t.kind);
+        assert!(fake.messages(CONTROL).is_empty(), "nothing is ever posted in the control channel");
+        running.stop().await;
+    }
+}
+
+#[actix::test]
+async fn bad_triggers_fetch_and_post_nothing() {
+    logs();
+    if sshd().is_none() {
+        return;
+    }
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    let folder = sshd().unwrap().folder();
+    let local = tempfile::tempdir().unwrap();
+    let running =
+        start_bot(&fake, &t.db, vec![sftp_source(folder.path(), local.path())], local.path()).await;
+    put(folder.path(), R1);
+    put(folder.path(), OTHER);
+    let other = format!("📊 `{OTHER}`");
+    let long = format!("📊 `{}-round-1.txt`", "a".repeat(300));
+    let bad = [
+        fake.webhook_message(CONTROL, 999, HOOK_NAME, &other),
+        fake.user_message(CONTROL, 555, "mallory", &other),
+        fake.webhook_message(103, WEBHOOK, HOOK_NAME, &other),
+        fake.webhook_message(CONTROL, WEBHOOK, "Impostor", &other),
+        fake.webhook_message(CONTROL, WEBHOOK, HOOK_NAME, "📊 `../../../etc/passwd`"),
+        fake.webhook_message(CONTROL, WEBHOOK, HOOK_NAME, &format!("📊 `{OTHER}\0`")),
+        fake.webhook_message(CONTROL, WEBHOOK, HOOK_NAME, &long),
+        fake.webhook_message(
+            CONTROL,
+            WEBHOOK,
+            HOOK_NAME,
+            "📊 `2025-02-30-212214-etl_adlernest-round-1.txt`",
+        ),
+    ];
+    // Five good triggers use up the webhook's minute; the sixth is refused.
+    let good: Vec<u64> = (0..5).map(|_| trigger(&fake, R1)).collect();
+    let sixth = trigger(&fake, OTHER);
+    within(fake.wait_until(|f| good.iter().all(|id| f.deleted().contains(&(CONTROL, *id))))).await;
+    // Give the refused ones every chance to do something.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(fake.messages(PRODUCTION).len(), 1);
+    assert_eq!(embed(&fake, PRODUCTION, 0)["title"], "🎮 Round 1 Complete - sw_goldrush_te");
+    assert!(!local.path().join(OTHER).exists(), "the refused file was never fetched");
+    let deleted = fake.deleted();
+    for id in bad.iter().chain([&sixth]) {
+        assert!(!deleted.iter().any(|(_, m)| m == id), "refused trigger {id} left alone");
+    }
+    let posts_anywhere: usize = (100..=105).map(|c| fake.messages(c).len()).sum();
+    assert_eq!(posts_anywhere, 1, "no replies to refused triggers");
+    running.stop().await;
+}
+
+/// Up to (and including) the first message in `channel` whose embed title starts with `prefix`.
+fn count_titled(fake: &FakeDiscord, channel: u64, prefix: &str) -> usize {
+    fake.messages(channel)
+        .iter()
+        .filter(|m| m.payload["embeds"][0]["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
+        .count()
+}
+
+/// Waits until the voice tracker reports `present` members in voice, without letting paused
+/// time advance (it yields instead of sleeping, so the runtime is never idle), and returns the
+/// instant it did: the tracker's own timers run from then.
+async fn voice_present(app: &slomix::daemon::App, present: usize) -> tokio::time::Instant {
+    let wanted = format!(", {present} in voice,");
+    loop {
+        let health = app.voice.send(GetHealth).await.unwrap();
+        if health.detail.contains(&wanted) {
+            return tokio::time::Instant::now();
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+#[actix::test]
+async fn voice_channels_start_and_end_gaming_sessions_on_paused_time() {
+    logs();
+    let t = db::sqlite().await;
+    // Heartbeats far apart: paused time must not starve the gateway of its ACKs.
+    let fake = FakeDiscord::start_with(FakeConfig {
+        heartbeat_interval_ms: 24 * 3_600_000,
+        ..FakeConfig::default()
+    });
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t.db, vec![local_source(local.path())], local.path()).await;
+    // Joins only after the start-up snapshot: joins before it would be a recovered session.
+    within(async {
+        while !running.app.voice.send(GetHealth).await.unwrap().detail.ends_with(" 1 snapshots") {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let started = |f: &FakeDiscord| count_titled(f, GENERAL, "🎮 Gaming session started");
+    let ended = |f: &FakeDiscord| count_titled(f, GENERAL, "🏁 Gaming session ended");
+
+    for user in 1..=5 {
+        fake.voice_state_update(user, Some(200));
+    }
+    fake.voice_state_update(50, Some(201)); // both gaming channels count
+    within(fake.wait_until(|f| started(f) == 1)).await;
+    assert!(
+        embed(&fake, GENERAL, 0)["description"].as_str().unwrap().starts_with("6 players"),
+        "{}",
+        embed(&fake, GENERAL, 0)
+    );
+
+    // From here the daemon runs on paused tokio time (the fake keeps real time).
+    // Each wait for the tracker to see a change yields instead of sleeping, so no time passes
+    // while the fake's real-time websocket delivers the events.
+    tokio::time::pause();
+    for user in 1..=5 {
+        fake.voice_state_update(user, None);
+    }
+    let left = voice_present(&running.app, 1).await;
+    tokio::time::sleep_until(left + Duration::from_secs(299)).await;
+    assert_eq!(ended(&fake), 0, "not before 300 s");
+    fake.wait_until(|f| ended(f) == 1).await;
+    let waited = left.elapsed();
+    assert!(waited >= Duration::from_secs(300), "{waited:?}");
+
+    // A new session; people drift off and come back within the delay: no end.
+    for user in 1..=5 {
+        fake.voice_state_update(user, Some(200));
+    }
+    fake.wait_until(|f| started(f) == 2).await;
+    for user in 1..=5 {
+        fake.voice_state_update(user, None);
+    }
+    let left = voice_present(&running.app, 1).await;
+    tokio::time::sleep_until(left + Duration::from_secs(100)).await;
+    for user in 1..=5 {
+        fake.voice_state_update(user, Some(200));
+    }
+    voice_present(&running.app, 6).await;
+    tokio::time::sleep_until(left + Duration::from_secs(700)).await;
+    assert_eq!(ended(&fake), 1, "the rejoin cancelled the end timer");
+
+    // A restart with six in voice resumes the session (no new "started" post) and it ends
+    // normally.
+    running.stop().await;
+    let again = start_daemon(&fake, &t.db, vec![local_source(local.path())], local.path()).await;
+    fake.wait_until(|f| f.identify_count() == 2 && f.is_ready()).await;
+    voice_present(&again.app, 6).await;
+    for user in 1..=5 {
+        fake.voice_state_update(user, None);
+    }
+    let left = voice_present(&again.app, 1).await;
+    tokio::time::sleep_until(left + Duration::from_secs(299)).await;
+    assert_eq!(ended(&fake), 1, "the resumed session's timer runs its full 300 s");
+    fake.wait_until(|f| ended(f) == 2).await;
+    assert!(left.elapsed() >= Duration::from_secs(300));
+    assert_eq!(started(&fake), 2, "a recovered session is not announced again");
+    again.stop().await;
+}
+
+#[actix::test]
+async fn a_dropped_gateway_and_a_429_lose_and_duplicate_nothing() {
+    logs();
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t.db, vec![local_source(local.path())], local.path()).await;
+
+    fake.drop_gateway();
+    within(fake.wait_until(|f| f.identify_count() == 2 && f.is_ready())).await;
+    fake.fail_next(
+        "POST",
+        &format!("/api/v10/channels/{PRODUCTION}/messages"),
+        Failure::RateLimited { retry_after_secs: 0.5 },
+        1,
+    );
+    put(local.path(), R1);
+    let id = trigger(&fake, R1);
+    within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, id)))).await;
+    assert_eq!(fake.messages(PRODUCTION).len(), 1, "one post after the 429");
+    let statuses: Vec<u16> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(&format!("/{PRODUCTION}/messages")))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+    running.stop().await;
+}
+
+/// A round-1 file with 20 players whose names try markdown, mentions and length.
+fn twenty_player_file() -> (String, Vec<u8>) {
+    let name = "2025-10-20-210000-supply-round-1.txt";
+    let source = std::fs::read(shared_fixtures("real").join(R1)).unwrap();
+    let text = String::from_utf8_lossy(&source);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().replace("sw_goldrush_te", "supply");
+    let player = lines.next().unwrap();
+    let rest = player.splitn(3, '\\').nth(2).unwrap();
+    let names = ["@everyone", "**bold**", "`code`", "<@123456>", "__u__", "~~s~~", "> quote"];
+    let mut out = format!("{header}\n");
+    for i in 0..20u32 {
+        let shown = format!("{}{}", names[i as usize % names.len()], "W".repeat(i as usize * 2));
+        out.push_str(&format!("{:08X}\\{shown}\\{rest}\n", 0xA000_0000u32 + i));
+    }
+    (name.to_owned(), out.into_bytes())
+}
+
+#[actix::test]
+async fn a_twenty_player_round_fits_discord_limits_with_names_defused() {
+    logs();
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t.db, vec![local_source(local.path())], local.path()).await;
+    let (name, bytes) = twenty_player_file();
+    std::fs::write(local.path().join(&name), bytes).unwrap();
+    let id = trigger(&fake, &name);
+    within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, id)))).await;
+    let posts = fake.messages(PRODUCTION);
+    assert!(!posts.is_empty());
+    let mut players = 0;
+    for post in &posts {
+        assert_within_limits(&post.payload);
+        let text = text_of(&post.payload["embeds"][0]);
+        players += text.matches("↳ TmDmg").count();
+        assert!(!text.contains("@everyone") && !text.contains("<@123456>"), "{text}");
+    }
+    assert_eq!(players, 20, "every player once");
+    running.stop().await;
+}
