@@ -1,6 +1,8 @@
 //! Daemon figures (a plain bench binary): the latency from a stats file landing on the game
 //! server (sshd) plus a "look now" to its round post, over 20 real rounds, with the number of
-//! SSH sessions opened; and the idle memory (RSS) of the `slomix` binary after start-up.
+//! SSH sessions opened; the same from a webhook trigger message in the fake Discord's control
+//! channel to the round embed in its production channel; and the idle memory (RSS) of the
+//! `slomix` binary after start-up.
 //!
 //! Needs the test sshd (`SLOMIX_TEST_SSH_*`); `scripts/bench latency` starts one and runs
 //! `cargo bench --bench latency`. With `SLOMIX_TEST_POSTGRES_URL` set PostgreSQL is measured
@@ -22,6 +24,9 @@ use slomix::{
     sftp::{SftpFiles, SshTarget},
 };
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+#[path = "../tests/it/support/fake_discord/mod.rs"]
+mod fake_discord;
 
 /// Sends each post's title with the moment it was handed to the sink.
 struct Stopwatch(UnboundedSender<(String, Instant)>);
@@ -141,6 +146,85 @@ async fn latency(label: &str, url: &str, ssh_root: &Path, target: &SshTarget) {
     );
 }
 
+/// Trigger message in the fake Discord's control channel -> round embed in its production
+/// channel, with the files on the sshd, through the daemon as `slomix` runs it.
+async fn discord_latency(label: &str, url: &str, ssh_root: &Path, target: &SshTarget) {
+    const PRODUCTION: u64 = 100;
+    const CONTROL: u64 = 101;
+    const WEBHOOK: u64 = 4242;
+    let db = slomix::db::connect(url).await.unwrap();
+    slomix::db::migrate(&db).await.unwrap();
+    let remote_dir = tempfile::Builder::new().prefix("bench-").tempdir_in(ssh_root).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = SshTarget { remote_path: remote_dir.path().to_path_buf(), ..target.clone() };
+    let files = Arc::new(SftpFiles::new(target.clone()));
+    let fake = fake_discord::FakeDiscord::start();
+    let env = [
+        ("SLOMIX__POLL__ENABLED", "false".to_owned()),
+        ("SLOMIX__HEALTH__LOG_INTERVAL_SECS", "3600".to_owned()),
+        ("SLOMIX__DISCORD__TOKEN", fake.config().token.clone()),
+        ("SLOMIX__DISCORD__API_URL", fake.base_url()),
+        ("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", PRODUCTION.to_string()),
+        ("SLOMIX__DISCORD__CONTROL_CHANNEL_ID", CONTROL.to_string()),
+        // Four webhooks, five rounds each: the trigger rate limit (5 a minute per webhook)
+        // is not what is measured.
+        (
+            "SLOMIX__DISCORD__WEBHOOK_WHITELIST",
+            (0..4).map(|i| (WEBHOOK + i).to_string()).collect::<Vec<_>>().join(","),
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+    .collect();
+    let settings =
+        Settings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("settings"), &env).unwrap();
+    let server = GameServer {
+        name: "bench".into(),
+        source: SourceKind::Sftp {
+            host: target.host.clone(),
+            port: target.port,
+            user: target.user.clone(),
+            key_path: target.key_path.display().to_string(),
+            remote_path: target.remote_path.display().to_string(),
+            known_hosts: target.known_hosts.display().to_string(),
+            strict_host_key: true,
+        },
+        local_dir: local.path().display().to_string(),
+        webhook_ids: Vec::new(),
+    };
+    let running =
+        slomix::cli::daemon::start(settings, db, vec![Source { server, remote: files.clone() }])
+            .await
+            .unwrap();
+    tokio::time::timeout(Duration::from_secs(30), fake.wait_ready()).await.expect("bot ready");
+    let mut took = Vec::new();
+    for (i, (name, bytes)) in rounds().into_iter().enumerate() {
+        let temp = remote_dir.path().join(format!(".{name}.part"));
+        std::fs::write(&temp, &bytes).unwrap();
+        std::fs::rename(&temp, remote_dir.path().join(&name)).unwrap();
+        let sent = Instant::now();
+        let webhook = WEBHOOK + (i / 5) as u64;
+        fake.webhook_message(CONTROL, webhook, "ET:Legacy Stats", &format!("📊 `{name}`"));
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            fake.wait_until(|f| f.messages(PRODUCTION).len() > i),
+        )
+        .await
+        .expect("a post within 30 s");
+        took.push(sent.elapsed());
+    }
+    running.stop().await;
+    took.sort();
+    println!(
+        "latency {label}: webhook trigger message -> round embed in the production channel, {} rounds: median {:.1} ms, p90 {:.1} ms, max {:.1} ms; ssh sessions opened: {}",
+        took.len(),
+        percentile(&took, 0.5).as_secs_f64() * 1e3,
+        percentile(&took, 0.9).as_secs_f64() * 1e3,
+        took.last().unwrap().as_secs_f64() * 1e3,
+        files.connects()
+    );
+}
+
 fn rss_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
@@ -230,13 +314,22 @@ fn main() {
         let sqlite = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", sqlite.path().join("bench.db").display());
         latency("sqlite", &url, &root, &target).await;
+        let url = format!("sqlite://{}?mode=rwc", sqlite.path().join("discord.db").display());
+        discord_latency("sqlite", &url, &root, &target).await;
         if let Some(server) = var("SLOMIX_TEST_POSTGRES_URL") {
-            let name = format!("bench_latency_{}", std::process::id());
-            let admin = slomix::db::connect(&server).await.unwrap();
             use sea_orm::ConnectionTrait;
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let admin = slomix::db::connect(&server).await.unwrap();
             let (base, _) = server.rsplit_once('/').unwrap();
-            latency("postgres", &format!("{base}/{name}"), &root, &target).await;
+            for (kind, name) in [("pipeline", "bench_latency"), ("discord", "bench_discord")] {
+                let name = format!("{name}_{}", std::process::id());
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                let url = format!("{base}/{name}");
+                if kind == "pipeline" {
+                    latency("postgres", &url, &root, &target).await;
+                } else {
+                    discord_latency("postgres", &url, &root, &target).await;
+                }
+            }
         }
     });
 }

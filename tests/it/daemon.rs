@@ -175,3 +175,113 @@ async fn files_become_rows_and_posts_exactly_once() {
         drop(app);
     }
 }
+
+/// Makes the test database unusable for the daemon until the returned guard is released:
+/// PostgreSQL refuses new connections to it and its open ones are cut; SQLite is held under
+/// an exclusive lock by another connection (writes fail with "database is locked").
+enum Outage {
+    Postgres { admin: DatabaseConnection, name: String },
+    Sqlite { holder: DatabaseConnection },
+}
+
+impl Outage {
+    async fn begin(t: &db::TestDb) -> Outage {
+        use sea_orm::ConnectionTrait;
+        if t.kind == "postgres" {
+            let (server, name) = t.url.rsplit_once('/').unwrap();
+            let admin = slomix::db::connect(&format!("{server}/postgres")).await.unwrap();
+            admin
+                .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ))
+                .await
+                .unwrap();
+            Outage::Postgres { admin, name: name.to_owned() }
+        } else {
+            let mut options = sea_orm::ConnectOptions::new(t.url.clone());
+            options.max_connections(1).min_connections(1).sqlx_logging(false);
+            let holder = sea_orm::Database::connect(options).await.unwrap();
+            holder.execute_unprepared("BEGIN EXCLUSIVE").await.unwrap();
+            Outage::Sqlite { holder }
+        }
+    }
+
+    async fn end(self) {
+        use sea_orm::ConnectionTrait;
+        match self {
+            Outage::Postgres { admin, name } => {
+                admin
+                    .execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+                    .await
+                    .unwrap();
+            }
+            Outage::Sqlite { holder } => {
+                holder.execute_unprepared("ROLLBACK").await.unwrap();
+            }
+        }
+    }
+}
+
+#[actix::test]
+async fn a_database_outage_queues_the_work_and_loses_nothing() {
+    use slomix::actors::{health::GetHealth, messages::StoreFile};
+    crate::support::logs();
+    for t in db::all().await {
+        let local = tempfile::tempdir().unwrap();
+        let (app, recorder, mut posts) = start(&t.db, local.path());
+        drop_in(local.path(), R1);
+        assert_eq!(next_post(&mut posts).await, "🎮 Round 1 Complete - sw_goldrush_te");
+
+        let outage = Outage::begin(&t).await;
+        // Round 2 arrives while the database is away: the writer keeps it and says so.
+        let bytes = std::fs::read(shared_fixtures("real").join(R2)).unwrap();
+        app.db_writer
+            .send(StoreFile { server: "default".into(), name: R2.into(), bytes })
+            .await
+            .unwrap();
+        let degraded = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                let health = app.db_writer.send(GetHealth).await.unwrap();
+                if matches!(health.state, HealthState::Degraded { .. }) {
+                    return health;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .expect("the writer reports the outage");
+        assert!(degraded.detail.contains("1 queued"), "{}: {degraded:?}", t.kind);
+        assert!(
+            !degraded.detail.contains("0 failed attempts"),
+            "{}: it retries: {degraded:?}",
+            t.kind
+        );
+        assert!(
+            tokio::time::timeout(Duration::from_millis(500), posts.recv()).await.is_err(),
+            "nothing is posted during the outage"
+        );
+
+        outage.end().await;
+        assert_eq!(
+            next_post(&mut posts).await,
+            "🎮 Round 2 Complete - sw_goldrush_te",
+            "{}",
+            t.kind
+        );
+        assert_eq!(next_post(&mut posts).await, "🏆 Match Complete - sw_goldrush_te");
+        let health = app.db_writer.send(GetHealth).await.unwrap();
+        assert_eq!(health.state, HealthState::Healthy, "{}: {health:?}", t.kind);
+        assert!(health.detail.contains("0 queued"), "{health:?}");
+        // The fetcher also offers the file once its folder is polled: still one of each.
+        drop_in(local.path(), R2);
+        app.scheduler.send(PollNow).await.unwrap();
+        assert!(tokio::time::timeout(Duration::from_secs(2), posts.recv()).await.is_err());
+        assert_eq!(recorder.posts.lock().unwrap().len(), 3, "{}", t.kind);
+        assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 3, "{}", t.kind);
+        app.stop_polling().await;
+    }
+}
