@@ -4,6 +4,7 @@
 //! `cli` holds the terminal commands.
 pub mod actors;
 pub mod cli;
+pub mod commands;
 pub mod daemon;
 pub mod db;
 pub mod discord;

@@ -21,7 +21,7 @@ pub mod limits {
 }
 
 /// One field of a post.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Field {
     /// Field name.
     pub name: String,
@@ -30,7 +30,7 @@ pub struct Field {
 }
 
 /// One message: an embed-shaped post.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Post {
     /// Title.
     pub title: String,
@@ -119,7 +119,8 @@ pub fn safe_name(name: &str, names: Names, max_chars: usize) -> String {
     if out.is_empty() { "(no name)".to_owned() } else { out }
 }
 
-fn rank(index: usize) -> String {
+/// The rank marker of the player at `index` (from 0): medals, then keycap digits.
+pub fn rank(index: usize) -> String {
     match index {
         0 => "🥇".to_owned(),
         1 => "🥈".to_owned(),
@@ -128,11 +129,13 @@ fn rank(index: usize) -> String {
     }
 }
 
-fn short(value: i32) -> String {
+/// A count, thousands shortened (`1.2K`).
+pub fn short(value: i32) -> String {
     if value >= 1000 { format!("{:.1}K", f64::from(value) / 1000.0) } else { value.to_string() }
 }
 
-fn clock(seconds: f64) -> String {
+/// Seconds as `M:SS`.
+pub fn clock(seconds: f64) -> String {
     let total = seconds.max(0.0).round() as i64;
     format!("{}:{:02}", total / 60, total % 60)
 }
@@ -211,24 +214,8 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
     if round.round_status == "orphan_r2" {
         description.push_str("\n⚠️ Round 1 not found yet: numbers cover both rounds.");
     }
-    // Player fields, each under the value limit.
-    let mut fields: Vec<Field> = Vec::new();
-    let mut current = String::new();
-    for (index, player) in ranked.iter().enumerate() {
-        let block = player_block(index, player, names);
-        let added =
-            if current.is_empty() { block.chars().count() } else { block.chars().count() + 2 };
-        if !current.is_empty() && current.chars().count() + added > limits::FIELD_VALUE {
-            fields.push(Field { name: "\u{200b}".to_owned(), value: std::mem::take(&mut current) });
-        }
-        if !current.is_empty() {
-            current.push_str("\n\n");
-        }
-        current.push_str(&block);
-    }
-    if !current.is_empty() {
-        fields.push(Field { name: "\u{200b}".to_owned(), value: current });
-    }
+    let blocks: Vec<String> =
+        ranked.iter().enumerate().map(|(index, player)| player_block(index, player, names)).collect();
     let kills: i32 = ranked.iter().map(|p| p.kills).sum();
     let deaths: i32 = ranked.iter().map(|p| p.deaths).sum();
     let damage: i32 = ranked.iter().map(|p| p.damage_given).sum();
@@ -246,26 +233,44 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
         ),
     };
     let footer = format!("Round ID: {} | {}", round.id, round.filename);
-    // Pack fields into posts under the field-count and total limits.
+    pack_posts(Post { title, colour, description, fields: Vec::new(), footer }, &blocks, vec![summary])
+}
+
+/// Blocks of text (one per player, say) joined into fields under the value limit, then the
+/// fields, followed by `extra`, packed into as few posts as Discord's limits allow: the first
+/// post is `head` with the fields added, the others repeat its title with "(continued)".
+pub fn pack_posts(head: Post, blocks: &[String], extra: Vec<Field>) -> Vec<Post> {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut current = String::new();
+    for block in blocks {
+        let block: String = block.chars().take(limits::FIELD_VALUE).collect();
+        let added =
+            if current.is_empty() { block.chars().count() } else { block.chars().count() + 2 };
+        if !current.is_empty() && current.chars().count() + added > limits::FIELD_VALUE {
+            fields.push(Field { name: "\u{200b}".to_owned(), value: std::mem::take(&mut current) });
+        }
+        if !current.is_empty() {
+            current.push_str("\n\n");
+        }
+        current.push_str(&block);
+    }
+    if !current.is_empty() {
+        fields.push(Field { name: "\u{200b}".to_owned(), value: current });
+    }
+    let title = head.title.clone();
     let mut posts = Vec::new();
-    let mut post = Post {
-        title: title.clone(),
-        colour,
-        description,
-        fields: Vec::new(),
-        footer: footer.clone(),
-    };
-    for field in fields.into_iter().chain(std::iter::once(summary)) {
+    let mut post = head;
+    for field in fields.into_iter().chain(extra) {
         let mut candidate = post.clone();
         candidate.fields.push(field.clone());
         if !post.fields.is_empty() && !candidate.fits_discord() {
             posts.push(post);
             post = Post {
                 title: format!("{title} (continued)").chars().take(limits::TITLE).collect(),
-                colour,
+                colour: candidate.colour,
                 description: String::new(),
                 fields: vec![field],
-                footer: footer.clone(),
+                footer: candidate.footer.clone(),
             };
         } else {
             post = candidate;

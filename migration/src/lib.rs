@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_processed_files;
 mod m20261125_000002_stats_schema;
 mod m20261125_000003_round_posts;
+pub mod m20261201_000004_command_tables;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_processed_files::Migration),
             Box::new(m20261125_000002_stats_schema::Migration),
             Box::new(m20261125_000003_round_posts::Migration),
+            Box::new(m20261201_000004_command_tables::Migration),
         ]
     }
 }

@@ -261,6 +261,9 @@ impl Store {
         let round_id = match existing {
             Some(existing) => {
                 let id = existing.id;
+                if round.round_number() != 0 {
+                    super::totals::apply(txn, id, -1).await?;
+                }
                 pcs::Entity::delete_many().filter(pcs::Column::RoundId.eq(id)).exec(txn).await?;
                 wcs::Entity::delete_many().filter(wcs::Column::RoundId.eq(id)).exec(txn).await?;
                 row.id = Set(id);
@@ -290,6 +293,9 @@ impl Store {
         for chunk in weapons.chunks(1000) {
             wcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
         }
+        if round.round_number() != 0 {
+            super::totals::apply(txn, round_id, 1).await?;
+        }
         Ok(round_id)
     }
 
@@ -316,6 +322,9 @@ impl Store {
         round_number: u8,
     ) -> Result<(), StoreError> {
         if let Some(existing) = self.find_round(txn, file, round_number).await? {
+            if round_number != 0 {
+                super::totals::apply(txn, existing.id, -1).await?;
+            }
             pcs::Entity::delete_many()
                 .filter(pcs::Column::RoundId.eq(existing.id))
                 .exec(txn)

@@ -2,11 +2,12 @@
 //!
 //! Only this module (and, in the daemon, the DbWriter actor calling it) writes the database.
 //! Import is one transaction per file; everything it derives (pairing, match summaries,
-//! gaming sessions, aliases) is recomputed from stored data, so the database does not depend
+//! gaming sessions, aliases, lifetime totals) is recomputed from stored data, so the database does not depend
 //! on the order files arrive in.
 pub mod convert;
 pub mod dedup;
 pub mod import;
+mod totals;
 
 pub use import::{ImportOutcome, Imported, Store, session_key, sha256_hex};
 

@@ -3,8 +3,8 @@ use std::{collections::BTreeMap, path::PathBuf};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use entity::{
-    gaming_sessions, player_aliases, player_comprehensive_stats as pcs, processed_files, rounds,
-    weapon_comprehensive_stats as wcs,
+    gaming_sessions, player_aliases, player_comprehensive_stats as pcs, player_totals,
+    player_weapon_totals, processed_files, rounds, weapon_comprehensive_stats as wcs,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
 use slomix::{
@@ -92,8 +92,114 @@ async fn dump(db: &DatabaseConnection) -> String {
             a.guid, a.alias, a.first_seen, a.last_seen, a.times_seen
         ));
     }
+    for t in player_totals::Entity::find().all(db).await.unwrap() {
+        lines.push(format!(
+            "totals {} {} {} {} {} {} {} {:.3} {} {}",
+            t.guid,
+            t.rounds,
+            t.kills,
+            t.deaths,
+            t.damage_given,
+            t.time_played_seconds,
+            t.useful_kills,
+            t.time_dead_seconds,
+            t.first_seen,
+            t.last_seen
+        ));
+    }
+    for w in player_weapon_totals::Entity::find().all(db).await.unwrap() {
+        lines.push(format!("weapon_totals {} {} {} {} {}", w.guid, w.weapon, w.kills, w.shots, w.hits));
+    }
     lines.sort();
     lines.join("\n")
+}
+
+/// The totals a `GROUP BY` over the stored round-1 and round-2 rows gives, as text lines.
+async fn totals_from_rows(db: &DatabaseConnection) -> (Vec<String>, Vec<String>) {
+    let rounds_at: BTreeMap<i32, NaiveDateTime> =
+        rounds::Entity::find().all(db).await.unwrap().into_iter().map(|r| (r.id, r.round_at)).collect();
+    let mut players: BTreeMap<String, (i64, i64, i64, i64, i64, NaiveDateTime, NaiveDateTime)> = BTreeMap::new();
+    for p in pcs::Entity::find().all(db).await.unwrap() {
+        if p.round_number == 0 {
+            continue;
+        }
+        let at = rounds_at[&p.round_id];
+        let e = players.entry(p.player_guid.clone()).or_insert((0, 0, 0, 0, 0, at, at));
+        e.0 += 1;
+        e.1 += i64::from(p.kills);
+        e.2 += i64::from(p.deaths);
+        e.3 += i64::from(p.damage_given);
+        e.4 += i64::from(p.headshots);
+        e.5 = e.5.min(at);
+        e.6 = e.6.max(at);
+    }
+    let mut weapons: BTreeMap<(String, String), (i64, i64, i64)> = BTreeMap::new();
+    for w in wcs::Entity::find().all(db).await.unwrap() {
+        if w.round_number == 0 {
+            continue;
+        }
+        let e = weapons.entry((w.player_guid.clone(), w.weapon_name.clone())).or_default();
+        e.0 += i64::from(w.kills);
+        e.1 += i64::from(w.shots);
+        e.2 += i64::from(w.hits);
+    }
+    (
+        players.into_iter().map(|(g, v)| format!("{g} {v:?}")).collect(),
+        weapons.into_iter().map(|((g, n), v)| format!("{g} {n} {v:?}")).collect(),
+    )
+}
+
+async fn stored_totals(db: &DatabaseConnection) -> (Vec<String>, Vec<String>) {
+    let players = player_totals::Entity::find()
+        .order_by_asc(player_totals::Column::Guid)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            format!(
+                "{} {:?}",
+                t.guid,
+                (t.rounds, t.kills, t.deaths, t.damage_given, t.headshots, t.first_seen, t.last_seen)
+            )
+        })
+        .collect();
+    let mut weapons: Vec<String> = player_weapon_totals::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| format!("{} {} {:?}", w.guid, w.weapon, (w.kills, w.shots, w.hits)))
+        .collect();
+    weapons.sort();
+    (players, weapons)
+}
+
+#[tokio::test]
+async fn lifetime_totals_equal_a_group_by_over_the_rows() {
+    for t in db::all().await {
+        let store = store(&t.db);
+        // Round 2s first: each is an orphan until its round 1 arrives and re-derives it,
+        // which replaces its rows (the totals must follow).
+        let (twos, ones): (Vec<PathBuf>, Vec<PathBuf>) =
+            real_files().into_iter().partition(|p| p.to_string_lossy().ends_with("-round-2.txt"));
+        for path in twos.iter().chain(&ones) {
+            let _ = import_path(&store, path).await;
+        }
+        let expected = totals_from_rows(&t.db).await;
+        assert!(expected.0.len() > 20, "{}: players", t.kind);
+        assert_eq!(stored_totals(&t.db).await, expected, "{}", t.kind);
+        // A migration on a database that already has rounds fills the totals from them.
+        t.db.execute_unprepared("DELETE FROM player_totals").await.unwrap();
+        t.db.execute_unprepared("DELETE FROM player_weapon_totals").await.unwrap();
+        assert_ne!(stored_totals(&t.db).await, expected);
+        use migration::MigrationTrait;
+        let manager = migration::SchemaManager::new(&t.db);
+        // Re-running only the data part: drop and re-create the tables through the migration.
+        migration::m20261201_000004_command_tables::Migration.down(&manager).await.unwrap();
+        migration::m20261201_000004_command_tables::Migration.up(&manager).await.unwrap();
+        assert_eq!(stored_totals(&t.db).await, expected, "{}: backfill", t.kind);
+    }
 }
 
 #[tokio::test]

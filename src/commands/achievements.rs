@@ -1,0 +1,317 @@
+//! Achievements (badges earned from lifetime totals, shown beside names) and quarterly
+//! seasons (`!achievements`, `!season`).
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use entity::player_totals as totals;
+use sea_orm::FromQueryResult;
+use serde_json::json;
+
+use super::{
+    Caller, CommandError, CommandResult, Ctx, Reply, format,
+    players::{self, Who},
+};
+use crate::render::{Field, Post, safe_name};
+
+/// One achievement ladder: a badge earned once per tier reached.
+#[derive(Debug, Clone, Copy)]
+pub struct Ladder {
+    /// Badge.
+    pub emoji: &'static str,
+    /// What it counts.
+    pub name: &'static str,
+    /// Tiers, ascending.
+    pub tiers: &'static [f64],
+    /// The player's value.
+    pub value: fn(&totals::Model) -> f64,
+}
+
+/// The ladders (thresholds as in the original bot; K/D needs 20 rounds and starts at 1.0).
+pub const LADDERS: &[Ladder] = &[
+    Ladder { emoji: "🎯", name: "Kills", tiers: &[1_000.0, 5_000.0, 10_000.0, 20_000.0], value: |t| t.kills as f64 },
+    Ladder {
+        emoji: "🎮",
+        name: "Rounds played",
+        tiers: &[50.0, 500.0, 5_000.0, 10_000.0, 30_000.0],
+        value: |t| t.rounds as f64,
+    },
+    Ladder {
+        emoji: "⚔️",
+        name: "K/D (20+ rounds)",
+        tiers: &[1.0, 1.5, 2.0, 2.5, 3.0],
+        value: |t| if t.rounds >= 20 { format::kd(t.kills, t.deaths) } else { 0.0 },
+    },
+    Ladder { emoji: "💉", name: "Revives given", tiers: &[100.0, 500.0, 5_000.0], value: |t| t.revives_given as f64 },
+    Ladder { emoji: "🩹", name: "Times revived", tiers: &[100.0, 500.0, 3_000.0], value: |t| t.times_revived as f64 },
+    Ladder {
+        emoji: "🧨",
+        name: "Dynamites planted",
+        tiers: &[50.0, 200.0, 1_000.0],
+        value: |t| t.dynamites_planted as f64,
+    },
+    Ladder {
+        emoji: "✂️",
+        name: "Dynamites defused",
+        tiers: &[50.0, 200.0, 1_000.0],
+        value: |t| t.dynamites_defused as f64,
+    },
+    Ladder {
+        emoji: "🚩",
+        name: "Objectives stolen or returned",
+        tiers: &[25.0, 250.0, 2_500.0],
+        value: |t| (t.objectives_stolen + t.objectives_returned) as f64,
+    },
+];
+
+/// Tiers of `ladder` reached by `t`.
+pub fn tiers_reached(ladder: &Ladder, t: &totals::Model) -> usize {
+    let value = (ladder.value)(t);
+    ladder.tiers.iter().filter(|tier| value >= **tier).count()
+}
+
+/// The badges of a player, one emoji per ladder with a count for several tiers (`🎯x2`).
+pub fn badges(t: &totals::Model) -> String {
+    let mut out = Vec::new();
+    for ladder in LADDERS {
+        match tiers_reached(ladder, t) {
+            0 => {}
+            1 => out.push(ladder.emoji.to_owned()),
+            n => out.push(format!("{}x{n}", ladder.emoji)),
+        }
+    }
+    out.join(" ")
+}
+
+/// `!achievements [player]`: the player's badges with progress to the next tier; without a
+/// player and without a link, the legend.
+pub async fn achievements(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResult {
+    let player = match (who, caller.discord_id) {
+        (Who::Me, None) => None,
+        (Who::Me, Some(_)) => match players::resolve(ctx, who, caller).await {
+            Ok(p) => Some(p),
+            Err(CommandError::NotLinked { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        _ => Some(players::resolve(ctx, who, caller).await?),
+    };
+    let Some(player) = player else { return Ok(legend()) };
+    let Some(t) = players::totals_of(&ctx.db, &player.guid).await? else {
+        return Err(CommandError::Empty("no rounds stored for that player yet".into()));
+    };
+    let mut lines = Vec::new();
+    let mut data = Vec::new();
+    for ladder in LADDERS {
+        let reached = tiers_reached(ladder, &t);
+        let value = (ladder.value)(&t);
+        let next = ladder.tiers.get(reached);
+        let progress = match next {
+            Some(next) => format!("next at {} ({:.0}%)", number(*next), (value / next * 100.0).min(100.0)),
+            None => "all tiers".to_owned(),
+        };
+        lines.push(format!(
+            "{} **{}**: {} — tier {reached}/{}, {progress}",
+            ladder.emoji,
+            ladder.name,
+            number(value),
+            ladder.tiers.len()
+        ));
+        data.push(json!({ "ladder": ladder.name, "value": value, "tiers_reached": reached, "next": next }));
+    }
+    let name = safe_name(&player.name, ctx.names, 32);
+    let post = Post {
+        title: format::cut(&format!("🏅 Achievements: {name} {}", badges(&t)), 256),
+        colour: 0x00F1_C40F,
+        description: lines.join("\n"),
+        fields: Vec::new(),
+        footer: format!("GUID: {}", player.guid),
+    };
+    Ok(Reply::single(post, json!({ "guid": player.guid, "name": player.name, "badges": badges(&t), "ladders": data })))
+}
+
+fn number(value: f64) -> String {
+    if value.fract() == 0.0 { format::thousands(value as i64) } else { format!("{value:.2}") }
+}
+
+fn legend() -> Reply {
+    let lines: Vec<String> = LADDERS
+        .iter()
+        .map(|l| {
+            let tiers: Vec<String> = l.tiers.iter().map(|t| number(*t)).collect();
+            format!("{} **{}**: {}", l.emoji, l.name, tiers.join(" / "))
+        })
+        .collect();
+    let post = Post {
+        title: "🏅 Achievement badges".to_owned(),
+        colour: 0x00F1_C40F,
+        description: format!(
+            "{}\n\nA badge is earned per tier; several tiers show as `🎯x2`. `!achievements <player>` shows progress.",
+            lines.join("\n")
+        ),
+        fields: Vec::new(),
+        footer: "slomix".to_owned(),
+    };
+    let data: Vec<_> = LADDERS.iter().map(|l| json!({ "ladder": l.name, "emoji": l.emoji, "tiers": l.tiers })).collect();
+    Reply::single(post, json!({ "ladders": data }))
+}
+
+/// A quarterly season: `YYYY-QN`, from its first day to the first day of the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Season {
+    /// Year.
+    pub year: i32,
+    /// Quarter, 1 to 4.
+    pub quarter: u32,
+}
+
+impl Season {
+    /// The season a time falls in.
+    pub fn of(t: NaiveDateTime) -> Season {
+        Season { year: t.year(), quarter: (t.month() - 1) / 3 + 1 }
+    }
+
+    /// `2025-Q4`.
+    pub fn name(&self) -> String {
+        format!("{}-Q{}", self.year, self.quarter)
+    }
+
+    /// First day.
+    pub fn start(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, (self.quarter - 1) * 3 + 1, 1).unwrap_or_default()
+    }
+
+    /// First day of the next season.
+    pub fn end(&self) -> NaiveDate {
+        if self.quarter == 4 {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1).unwrap_or_default()
+        } else {
+            NaiveDate::from_ymd_opt(self.year, self.quarter * 3 + 1, 1).unwrap_or_default()
+        }
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct SeasonRow {
+    guid: String,
+    rounds: i64,
+    kills: i64,
+    deaths: i64,
+    damage: i64,
+    seconds: i64,
+}
+
+/// `!season`: the current season, its days left, and its top five by kills.
+pub async fn season(ctx: &Ctx) -> CommandResult {
+    let season = Season::of(ctx.now);
+    let (start, end) = (season.start(), season.end());
+    let days_left = (end - ctx.now.date()).num_days().max(0);
+    // Dates are ours (formatted from a computed season), not user text.
+    let sql = format!(
+        "SELECT p.player_guid AS guid, COUNT(*) AS rounds, SUM(p.kills) AS kills, SUM(p.deaths) AS deaths, \
+                SUM(p.damage_given) AS damage, SUM(p.time_played_seconds) AS seconds \
+         FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
+         WHERE p.round_number IN (1, 2) AND r.round_at >= '{} 00:00:00' AND r.round_at < '{} 00:00:00' \
+         GROUP BY p.player_guid ORDER BY SUM(p.kills) DESC, p.player_guid LIMIT 5",
+        start.format("%Y-%m-%d"),
+        end.format("%Y-%m-%d")
+    );
+    let rows = SeasonRow::find_by_statement(super::raw(&ctx.db, sql)).all(&ctx.db).await?;
+    let guids: Vec<String> = rows.iter().map(|r| r.guid.clone()).collect();
+    let names = players::display_names(&ctx.db, &guids).await?;
+    let mut lines = Vec::new();
+    let mut top = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let name = names.get(&row.guid).cloned().unwrap_or_else(|| row.guid.clone());
+        lines.push(format!(
+            "{} **{}** — {} kills, K/D {:.2}, DPM {:.0} ({} rounds)",
+            crate::render::rank(i),
+            safe_name(&name, ctx.names, 24),
+            format::thousands(row.kills),
+            format::kd(row.kills, row.deaths),
+            format::dpm(row.damage, row.seconds),
+            row.rounds
+        ));
+        top.push(json!({ "guid": row.guid, "name": name, "kills": row.kills, "rounds": row.rounds }));
+    }
+    let standings = if lines.is_empty() { "No rounds this season yet.".to_owned() } else { lines.join("\n") };
+    let post = Post {
+        title: format!("📅 Season {}", season.name()),
+        colour: 0x009B_59B6,
+        description: format!(
+            "{} to {} · {days_left} days left",
+            start.format("%Y-%m-%d"),
+            (end - chrono::TimeDelta::days(1)).format("%Y-%m-%d")
+        ),
+        fields: vec![Field { name: "Top five by kills".to_owned(), value: format::cut(&standings, 1024) }],
+        footer: "Seasons are calendar quarters".to_owned(),
+    };
+    Ok(Reply::single(
+        post,
+        json!({ "season": season.name(), "start": start.to_string(), "end": end.to_string(), "days_left": days_left, "top": top }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn totals(kills: i64, rounds: i64, deaths: i64) -> totals::Model {
+        let at = chrono::NaiveDateTime::default();
+        totals::Model {
+            guid: "A".into(),
+            rounds,
+            kills,
+            deaths,
+            gibs: 0,
+            self_kills: 0,
+            team_kills: 0,
+            damage_given: 0,
+            damage_received: 0,
+            team_damage_given: 0,
+            team_damage_received: 0,
+            headshot_kills: 0,
+            headshots: 0,
+            hits: 0,
+            shots: 0,
+            time_played_seconds: 0,
+            revives_given: 120,
+            times_revived: 0,
+            objectives_completed: 0,
+            objectives_destroyed: 0,
+            objectives_stolen: 0,
+            objectives_returned: 0,
+            dynamites_planted: 0,
+            dynamites_defused: 0,
+            constructions: 0,
+            useful_kills: 0,
+            useless_kills: 0,
+            kill_assists: 0,
+            denied_playtime: 0,
+            xp: 0,
+            double_kills: 0,
+            triple_kills: 0,
+            quad_kills: 0,
+            multi_kills: 0,
+            mega_kills: 0,
+            time_dead_seconds: 0.0,
+            efficiency_sum: 0.0,
+            first_seen: at,
+            last_seen: at,
+        }
+    }
+
+    #[test]
+    fn badges_stack_per_tier() {
+        assert_eq!(badges(&totals(5_500, 60, 2_000)), "🎯x2 🎮 ⚔️x4 💉");
+        // K/D counts only from 20 rounds.
+        assert_eq!(badges(&totals(10, 19, 1)), "💉");
+    }
+
+    #[test]
+    fn seasons_are_quarters() {
+        let t = |d: &str| NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S").unwrap();
+        let s = Season::of(t("2025-11-30 23:59:59"));
+        assert_eq!(s.name(), "2025-Q4");
+        assert_eq!(s.start().to_string(), "2025-10-01");
+        assert_eq!(s.end().to_string(), "2026-01-01");
+        let s = Season::of(t("2026-04-01 00:00:00"));
+        assert_eq!((s.name(), s.end().to_string()), ("2026-Q2".into(), "2026-07-01".into()));
+    }
+}

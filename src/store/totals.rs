@@ -1,0 +1,72 @@
+//! Lifetime totals (`player_totals`, `player_weapon_totals`) kept in step with the stored
+//! rows: every time the import stores a round-1 or round-2 row set it adds that round's sums,
+//! and before it replaces or deletes one it subtracts them, in the same transaction. Sums
+//! commute, so the totals do not depend on import order, and they always equal a `GROUP BY`
+//! over the rows (a test checks exactly that).
+use migration::m20261201_000004_command_tables::{PLAYER_SUMS, WEAPON_SUMS};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+
+/// Adds (`sign` = 1) or subtracts (`sign` = -1) the rows of round `round_id` to the totals.
+/// Match summaries (round 0) are not counted: they repeat rounds 1 and 2.
+pub(super) async fn apply(txn: &DatabaseTransaction, round_id: i32, sign: i64) -> Result<(), DbErr> {
+    // `round_id` is an integer from our own table; no user text reaches this SQL.
+    let columns: Vec<&str> = PLAYER_SUMS.iter().map(|(c, _)| *c).collect();
+    let sums: Vec<String> =
+        PLAYER_SUMS.iter().map(|(_, s)| format!("{sign} * SUM(p.{s})")).collect();
+    let mut updates: Vec<String> = std::iter::once("rounds")
+        .chain(columns.iter().copied())
+        .chain(["time_dead_seconds", "efficiency_sum"])
+        .map(|c| format!("{c} = player_totals.{c} + excluded.{c}"))
+        .collect();
+    if sign > 0 {
+        updates.push(
+            "first_seen = CASE WHEN excluded.first_seen < player_totals.first_seen \
+             THEN excluded.first_seen ELSE player_totals.first_seen END"
+                .to_owned(),
+        );
+        updates.push(
+            "last_seen = CASE WHEN excluded.last_seen > player_totals.last_seen \
+             THEN excluded.last_seen ELSE player_totals.last_seen END"
+                .to_owned(),
+        );
+    }
+    txn.execute_unprepared(&format!(
+        "INSERT INTO player_totals (guid, rounds, {}, time_dead_seconds, efficiency_sum, first_seen, last_seen) \
+         SELECT p.player_guid, {sign} * COUNT(*), {}, {sign} * SUM(p.time_dead_minutes * 60.0), \
+                {sign} * SUM(p.efficiency), r.round_at, r.round_at \
+         FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
+         WHERE p.round_id = {round_id} AND p.round_number IN (1, 2) \
+         GROUP BY p.player_guid, r.round_at \
+         ON CONFLICT (guid) DO UPDATE SET {}",
+        columns.join(", "),
+        sums.join(", "),
+        updates.join(", ")
+    ))
+    .await?;
+    let sums: Vec<String> = WEAPON_SUMS.iter().map(|c| format!("{sign} * SUM(w.{c})")).collect();
+    let updates: Vec<String> = WEAPON_SUMS
+        .iter()
+        .map(|c| format!("{c} = player_weapon_totals.{c} + excluded.{c}"))
+        .collect();
+    txn.execute_unprepared(&format!(
+        "INSERT INTO player_weapon_totals (guid, weapon, {}) \
+         SELECT w.player_guid, w.weapon_name, {} FROM weapon_comprehensive_stats w \
+         WHERE w.round_id = {round_id} AND w.round_number IN (1, 2) \
+         GROUP BY w.player_guid, w.weapon_name \
+         ON CONFLICT (guid, weapon) DO UPDATE SET {}",
+        WEAPON_SUMS.join(", "),
+        sums.join(", "),
+        updates.join(", ")
+    ))
+    .await?;
+    if sign < 0 {
+        txn.execute_unprepared("DELETE FROM player_totals WHERE rounds <= 0").await?;
+        let zero: Vec<String> = WEAPON_SUMS.iter().map(|c| format!("{c} = 0")).collect();
+        txn.execute_unprepared(&format!(
+            "DELETE FROM player_weapon_totals WHERE {}",
+            zero.join(" AND ")
+        ))
+        .await?;
+    }
+    Ok(())
+}
