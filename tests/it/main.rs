@@ -1,5 +1,6 @@
 //! The one integration-test binary: every test that needs the built library or the services.
 mod cli;
+mod commands;
 mod daemon;
 mod daemon_ssh;
 mod discord;
