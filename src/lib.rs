@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod db;
 pub mod discord;
 pub mod local_files;
+pub mod ops;
 pub mod render;
 pub mod settings;
 pub mod sftp;

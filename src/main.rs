@@ -21,6 +21,8 @@ enum Command {
     Migrate,
     /// Print each actor's health from the running daemon.
     Status,
+    #[command(flatten)]
+    Query(slomix::cli::commands::Query),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some(Command::Import(args)) => slomix::cli::import::run(&args),
         Some(Command::Migrate) => slomix::cli::migrate::run(),
         Some(Command::Status) => slomix::cli::daemon::status(),
+        Some(Command::Query(query)) => slomix::cli::commands::run(&query),
         None => slomix::cli::daemon::run(),
     }
 }

@@ -214,8 +214,11 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
     if round.round_status == "orphan_r2" {
         description.push_str("\n⚠️ Round 1 not found yet: numbers cover both rounds.");
     }
-    let blocks: Vec<String> =
-        ranked.iter().enumerate().map(|(index, player)| player_block(index, player, names)).collect();
+    let blocks: Vec<String> = ranked
+        .iter()
+        .enumerate()
+        .map(|(index, player)| player_block(index, player, names))
+        .collect();
     let kills: i32 = ranked.iter().map(|p| p.kills).sum();
     let deaths: i32 = ranked.iter().map(|p| p.deaths).sum();
     let damage: i32 = ranked.iter().map(|p| p.damage_given).sum();
@@ -233,7 +236,11 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
         ),
     };
     let footer = format!("Round ID: {} | {}", round.id, round.filename);
-    pack_posts(Post { title, colour, description, fields: Vec::new(), footer }, &blocks, vec![summary])
+    pack_posts(
+        Post { title, colour, description, fields: Vec::new(), footer },
+        &blocks,
+        vec![summary],
+    )
 }
 
 /// Blocks of text (one per player, say) joined into fields under the value limit, then the

@@ -50,6 +50,7 @@ pub struct Settings {
     pub parser: ParserSettings,
     pub health: HealthSettings,
     pub log: LogSettings,
+    pub commands: CommandSettings,
     #[serde(default)]
     pub servers: Vec<ServerSettings>,
 }
@@ -186,6 +187,21 @@ pub struct DiscordSettings {
     pub gaming_voice_channels: Vec<u64>,
     #[serde(deserialize_with = "ids")]
     pub command_channels: Vec<u64>,
+    #[serde(deserialize_with = "ids")]
+    pub admin_user_ids: Vec<u64>,
+    #[serde(deserialize_with = "ids")]
+    pub admin_role_ids: Vec<u64>,
+    pub command_prefix: String,
+    pub slash_commands: bool,
+}
+
+/// `[commands]`.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(missing_docs)]
+pub struct CommandSettings {
+    pub cache_ttl_secs: u64,
+    pub cache_capacity: usize,
+    pub slow_warning_ms: u64,
 }
 
 /// `[ssh]`: the game server reached over SFTP.
@@ -315,6 +331,7 @@ const ALIASES: &[(&str, &str, Kind)] = &[
     ("ADMIN_CHANNEL_ID", "discord.admin_channel_ids", Kind::IdList),
     ("GAMING_VOICE_CHANNELS", "discord.gaming_voice_channels", Kind::IdList),
     ("BOT_COMMAND_CHANNELS", "discord.command_channels", Kind::IdList),
+    ("ADMIN_USER_IDS", "discord.admin_user_ids", Kind::IdList),
     ("SSH_ENABLED", "ssh.enabled", Kind::Bool),
     ("SSH_HOST", "ssh.host", Kind::Text),
     ("SSH_PORT", "ssh.port", Kind::Int),
@@ -380,6 +397,8 @@ impl Settings {
                     .with_list_parse_key("discord.admin_channel_ids")
                     .with_list_parse_key("discord.gaming_voice_channels")
                     .with_list_parse_key("discord.command_channels")
+                    .with_list_parse_key("discord.admin_user_ids")
+                    .with_list_parse_key("discord.admin_role_ids")
                     .source(Some(env.clone().into_iter().collect())),
             );
         for (variable, key, kind) in ALIASES {
@@ -508,12 +527,96 @@ impl Settings {
         Ok(servers)
     }
 
+    /// Now in the game servers' local time (`poll.timezone`; UTC when it is not a zone).
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        let now = chrono::Utc::now();
+        match self.poll.timezone.parse::<chrono_tz::Tz>() {
+            Ok(zone) => now.with_timezone(&zone).naive_local(),
+            Err(_) => now.naive_utc(),
+        }
+    }
+
     /// Loads from `settings/` in the working directory and the process environment.
     pub fn from_process_env() -> Result<Settings, SettingsError> {
         let env: HashMap<String, String> = std::env::vars().collect();
         let dir = env.get("SLOMIX_SETTINGS_DIR").map_or("settings", String::as_str).to_owned();
         Settings::load(Path::new(&dir), &env)
     }
+}
+
+/// Where settings are (re)loaded from: the process (`settings/` in the working directory, or
+/// `SLOMIX_SETTINGS_DIR`, and the environment), or a fixed folder and variables (tests).
+#[derive(Debug, Clone)]
+pub enum SettingsSource {
+    /// `Settings::from_process_env`, read again each time.
+    Process,
+    /// A folder and variables.
+    Fixed {
+        /// The folder holding `default.toml`.
+        dir: std::path::PathBuf,
+        /// The variables.
+        env: HashMap<String, String>,
+    },
+}
+
+impl SettingsSource {
+    /// Loads the settings.
+    pub fn load(&self) -> Result<Settings, SettingsError> {
+        match self {
+            SettingsSource::Process => Settings::from_process_env(),
+            SettingsSource::Fixed { dir, env } => Settings::load(dir, env),
+        }
+    }
+}
+
+/// The keys that differ between two settings, reloadable ones by name and the others by
+/// section (they need a restart). Never values: some are secrets.
+pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
+    let (a, b) = (&old.discord, &new.discord);
+    let mut out = Vec::new();
+    let mut key = |changed: bool, name: &str| {
+        if changed {
+            out.push(name.to_owned());
+        }
+    };
+    key(a.command_channels != b.command_channels, "discord.command_channels");
+    key(a.admin_channel_ids != b.admin_channel_ids, "discord.admin_channel_ids");
+    key(a.admin_user_ids != b.admin_user_ids, "discord.admin_user_ids");
+    key(a.admin_role_ids != b.admin_role_ids, "discord.admin_role_ids");
+    key(a.webhook_whitelist != b.webhook_whitelist, "discord.webhook_whitelist");
+    key(a.webhook_username != b.webhook_username, "discord.webhook_username");
+    key(
+        a.production_channel_id != b.production_channel_id,
+        "discord.production_channel_id (restart needed for posts)",
+    );
+    key(
+        a.general_channel_id != b.general_channel_id,
+        "discord.general_channel_id (restart needed for posts)",
+    );
+    key(
+        a.control_channel_id != b.control_channel_id,
+        "discord.control_channel_id (restart needed)",
+    );
+    key(a.token.expose() != b.token.expose(), "discord.token (restart needed)");
+    let section =
+        |x: &dyn std::fmt::Debug, y: &dyn std::fmt::Debug| format!("{x:?}") != format!("{y:?}");
+    for (changed, name) in [
+        (
+            section(&old.database, &new.database)
+                || old.database.url.expose() != new.database.url.expose(),
+            "database",
+        ),
+        (section(&old.ssh, &new.ssh) || section(&old.servers, &new.servers), "ssh / servers"),
+        (section(&old.poll, &new.poll), "poll"),
+        (section(&old.voice, &new.voice), "voice"),
+        (section(&old.sessions, &new.sessions), "sessions"),
+        (section(&old.parser, &new.parser), "parser"),
+        (section(&old.stats, &new.stats), "stats"),
+        (section(&old.commands, &new.commands), "commands"),
+    ] {
+        key(changed, &format!("{name} (restart needed)"));
+    }
+    out
 }
 
 /// `postgres://user:pass@host:port/db` from the original `POSTGRES_*` variables, when

@@ -165,7 +165,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["command_audit", "player_weapon_totals", "player_totals"] {
-            manager.drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -122,7 +122,7 @@ pub struct FileFetcher {
 /// A listing-and-decide job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Lookup {
-    Sync(Trigger),
+    Sync(Trigger, Option<chrono::NaiveDate>),
     One(String, Trigger),
 }
 
@@ -266,12 +266,17 @@ impl FileFetcher {
         let Some(lookup) = self.queue.pop_front() else { return };
         self.looking = true;
         match lookup {
-            Lookup::Sync(trigger) => self.sync(trigger, ctx),
+            Lookup::Sync(trigger, since) => self.sync(trigger, since, ctx),
             Lookup::One(name, trigger) => self.look_up(name, trigger, ctx),
         }
     }
 
-    fn sync(&mut self, trigger: Trigger, ctx: &mut Context<Self>) {
+    fn sync(
+        &mut self,
+        trigger: Trigger,
+        since: Option<chrono::NaiveDate>,
+        ctx: &mut Context<Self>,
+    ) {
         let remote = self.config.remote.clone();
         let db = self.config.db.clone();
         let server = self.config.server.clone();
@@ -281,6 +286,7 @@ impl FileFetcher {
             let mut named: Vec<(StatsFileName, RemoteEntry)> = entries
                 .into_iter()
                 .filter_map(|e| StatsFileName::parse(&e.name).ok().map(|n| (n, e)))
+                .filter(|(n, _)| since.is_none_or(|day| n.timestamp().date() >= day))
                 .collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
             let mut decisions = Vec::with_capacity(named.len());
@@ -357,7 +363,30 @@ impl Handler<SyncFiles> for FileFetcher {
     type Result = ();
 
     fn handle(&mut self, msg: SyncFiles, ctx: &mut Self::Context) {
-        self.enqueue(Lookup::Sync(msg.trigger), ctx);
+        self.enqueue(Lookup::Sync(msg.trigger, msg.since), ctx);
+    }
+}
+
+impl Handler<crate::actors::messages::ListSource> for FileFetcher {
+    type Result = ResponseFuture<Result<crate::actors::messages::SourceListing, String>>;
+
+    fn handle(
+        &mut self,
+        _msg: crate::actors::messages::ListSource,
+        _ctx: &mut Self::Context,
+    ) -> Self::Result {
+        let remote = self.config.remote.clone();
+        Box::pin(async move {
+            let started = std::time::Instant::now();
+            let entries = remote.list().await.map_err(|e| e.to_string())?;
+            let took = started.elapsed();
+            let files = entries
+                .into_iter()
+                .filter(|e| StatsFileName::parse(&e.name).is_ok())
+                .map(|e| e.name)
+                .collect();
+            Ok(crate::actors::messages::SourceListing { took, files })
+        })
     }
 }
 

@@ -11,6 +11,23 @@ use crate::store::dedup::Trigger;
 pub struct SyncFiles {
     /// Polling (age gate applies) or an explicit full sync.
     pub trigger: Trigger,
+    /// Only files whose name says they were written on or after this day (`!sync <days>`).
+    pub since: Option<chrono::NaiveDate>,
+}
+
+/// Command to FileFetcher: list the source now and say how long it took and which stats
+/// files it holds (`!ssh_check`, `!import`).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Result<SourceListing, String>")]
+pub struct ListSource;
+
+/// What [`ListSource`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceListing {
+    /// Time the listing took.
+    pub took: std::time::Duration,
+    /// Names of the valid stats files there.
+    pub files: Vec<String>,
 }
 
 /// Command to FileFetcher: fetch one named file now (the webhook path).

@@ -112,6 +112,15 @@ impl PollRules {
 #[rtype(result = "()")]
 pub struct PollNow;
 
+/// Command: look now for files written since a day (`!sync <days>`; `None`: every file),
+/// whatever the mode; the age gate does not apply.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct SyncNow {
+    /// First day to look at.
+    pub since: Option<chrono::NaiveDate>,
+}
+
 /// Command: fetch one named file now (a webhook trigger).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
@@ -186,7 +195,7 @@ impl PollScheduler {
             act.next = None;
             act.last_poll = Some(act.clock.now());
             tracing::debug!(actor = "poll_scheduler", server = %act.server, "polling");
-            act.sync.do_send(SyncFiles { trigger: Trigger::Poll });
+            act.sync.do_send(SyncFiles { trigger: Trigger::Poll, since: None });
             act.plan(ctx);
         });
         self.next = Some((due, handle));
@@ -224,11 +233,18 @@ impl Handler<Shutdown> for PollScheduler {
 impl Handler<PollNow> for PollScheduler {
     type Result = ();
     fn handle(&mut self, _msg: PollNow, ctx: &mut Self::Context) {
+        self.handle(SyncNow { since: None }, ctx);
+    }
+}
+
+impl Handler<SyncNow> for PollScheduler {
+    type Result = ();
+    fn handle(&mut self, msg: SyncNow, ctx: &mut Self::Context) {
         if self.stopped {
             return;
         }
         self.last_poll = Some(self.clock.now());
-        self.sync.do_send(SyncFiles { trigger: Trigger::Explicit });
+        self.sync.do_send(SyncFiles { trigger: Trigger::Explicit, since: msg.since });
         self.plan(ctx);
     }
 }

@@ -1,11 +1,16 @@
 //! `slomix` with no arguments: the daemon. `slomix status`: its health, read from a running one.
 use std::{path::PathBuf, process::ExitCode, sync::Arc};
 
+use actix::Actor;
+
 use crate::{
-    actors::{health_monitor::serve_status, round_publisher::ConsoleAnnouncer},
+    actors::{
+        db_writer::AddFileListener, health_monitor::serve_status, round_publisher::ConsoleAnnouncer,
+    },
+    commands::cache::{CacheKeeper, CommandCache},
     daemon::{self, Parts, Source},
     db,
-    settings::{Settings, SourceKind},
+    settings::{Settings, SettingsSource, SourceKind},
     sftp::{LocalDirFiles, RemoteFiles, SftpFiles, SshTarget},
     telemetry,
 };
@@ -68,8 +73,19 @@ impl Running {
 
 /// Starts the actors on `db` with `sources`, posting to Discord when a token is set (the
 /// token is checked first) or to the console otherwise. Must run inside an actix System.
+/// `!reload` reads the settings from the process again.
 pub async fn start(
     settings: Settings,
+    db: sea_orm::DatabaseConnection,
+    sources: Vec<Source>,
+) -> Result<Running, Box<dyn std::error::Error>> {
+    start_with(settings, SettingsSource::Process, db, sources).await
+}
+
+/// [`start`], with the place `!reload` reads settings from.
+pub async fn start_with(
+    settings: Settings,
+    source: SettingsSource,
     db: sea_orm::DatabaseConnection,
     sources: Vec<Source>,
 ) -> Result<Running, Box<dyn std::error::Error>> {
@@ -83,11 +99,16 @@ pub async fn start(
         Some(discord) => discord.announcer.clone(),
         None => Arc::new(ConsoleAnnouncer),
     };
-    let discord_settings = settings.discord.clone();
+    let kept = settings.clone();
     let app = daemon::start(Parts { settings, db: db.clone(), sources, announcer })?;
+    let cache = Arc::new(CommandCache::new(
+        std::time::Duration::from_secs(kept.commands.cache_ttl_secs),
+        kept.commands.cache_capacity,
+    ));
+    app.db_writer.do_send(AddFileListener(CacheKeeper(cache.clone()).start().recipient()));
     let shards = match &discord {
         Some(discord) => {
-            Some(crate::discord::start_gateway(discord, &discord_settings, &app, db).await?)
+            Some(crate::discord::start_gateway(discord, &kept, source, &app, db, cache).await?)
         }
         None => None,
     };

@@ -26,7 +26,12 @@ pub struct Ladder {
 
 /// The ladders (thresholds as in the original bot; K/D needs 20 rounds and starts at 1.0).
 pub const LADDERS: &[Ladder] = &[
-    Ladder { emoji: "🎯", name: "Kills", tiers: &[1_000.0, 5_000.0, 10_000.0, 20_000.0], value: |t| t.kills as f64 },
+    Ladder {
+        emoji: "🎯",
+        name: "Kills",
+        tiers: &[1_000.0, 5_000.0, 10_000.0, 20_000.0],
+        value: |t| t.kills as f64,
+    },
     Ladder {
         emoji: "🎮",
         name: "Rounds played",
@@ -39,8 +44,18 @@ pub const LADDERS: &[Ladder] = &[
         tiers: &[1.0, 1.5, 2.0, 2.5, 3.0],
         value: |t| if t.rounds >= 20 { format::kd(t.kills, t.deaths) } else { 0.0 },
     },
-    Ladder { emoji: "💉", name: "Revives given", tiers: &[100.0, 500.0, 5_000.0], value: |t| t.revives_given as f64 },
-    Ladder { emoji: "🩹", name: "Times revived", tiers: &[100.0, 500.0, 3_000.0], value: |t| t.times_revived as f64 },
+    Ladder {
+        emoji: "💉",
+        name: "Revives given",
+        tiers: &[100.0, 500.0, 5_000.0],
+        value: |t| t.revives_given as f64,
+    },
+    Ladder {
+        emoji: "🩹",
+        name: "Times revived",
+        tiers: &[100.0, 500.0, 3_000.0],
+        value: |t| t.times_revived as f64,
+    },
     Ladder {
         emoji: "🧨",
         name: "Dynamites planted",
@@ -103,7 +118,9 @@ pub async fn achievements(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResul
         let value = (ladder.value)(&t);
         let next = ladder.tiers.get(reached);
         let progress = match next {
-            Some(next) => format!("next at {} ({:.0}%)", number(*next), (value / next * 100.0).min(100.0)),
+            Some(next) => {
+                format!("next at {} ({:.0}%)", number(*next), (value / next * 100.0).min(100.0))
+            }
             None => "all tiers".to_owned(),
         };
         lines.push(format!(
@@ -123,7 +140,10 @@ pub async fn achievements(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResul
         fields: Vec::new(),
         footer: format!("GUID: {}", player.guid),
     };
-    Ok(Reply::single(post, json!({ "guid": player.guid, "name": player.name, "badges": badges(&t), "ladders": data })))
+    Ok(Reply::single(
+        post,
+        json!({ "guid": player.guid, "name": player.name, "badges": badges(&t), "ladders": data }),
+    ))
 }
 
 fn number(value: f64) -> String {
@@ -148,7 +168,10 @@ fn legend() -> Reply {
         fields: Vec::new(),
         footer: "slomix".to_owned(),
     };
-    let data: Vec<_> = LADDERS.iter().map(|l| json!({ "ladder": l.name, "emoji": l.emoji, "tiers": l.tiers })).collect();
+    let data: Vec<_> = LADDERS
+        .iter()
+        .map(|l| json!({ "ladder": l.name, "emoji": l.emoji, "tiers": l.tiers }))
+        .collect();
     Reply::single(post, json!({ "ladders": data }))
 }
 
@@ -228,9 +251,12 @@ pub async fn season(ctx: &Ctx) -> CommandResult {
             format::dpm(row.damage, row.seconds),
             row.rounds
         ));
-        top.push(json!({ "guid": row.guid, "name": name, "kills": row.kills, "rounds": row.rounds }));
+        top.push(
+            json!({ "guid": row.guid, "name": name, "kills": row.kills, "rounds": row.rounds }),
+        );
     }
-    let standings = if lines.is_empty() { "No rounds this season yet.".to_owned() } else { lines.join("\n") };
+    let standings =
+        if lines.is_empty() { "No rounds this season yet.".to_owned() } else { lines.join("\n") };
     let post = Post {
         title: format!("📅 Season {}", season.name()),
         colour: 0x009B_59B6,
@@ -239,7 +265,10 @@ pub async fn season(ctx: &Ctx) -> CommandResult {
             start.format("%Y-%m-%d"),
             (end - chrono::TimeDelta::days(1)).format("%Y-%m-%d")
         ),
-        fields: vec![Field { name: "Top five by kills".to_owned(), value: format::cut(&standings, 1024) }],
+        fields: vec![Field {
+            name: "Top five by kills".to_owned(),
+            value: format::cut(&standings, 1024),
+        }],
         footer: "Seasons are calendar quarters".to_owned(),
     };
     Ok(Reply::single(

@@ -147,25 +147,40 @@ pub async fn ssh_check(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller) -> Com
     for check in &checks {
         match &check.result {
             Ok((latency, files)) => {
-                lines.push(format!("✅ **{}** — {} ms, {files} stats files", check.server, latency.as_millis()));
+                lines.push(format!(
+                    "✅ **{}** — {} ms, {files} stats files",
+                    check.server,
+                    latency.as_millis()
+                ));
                 data.push(json!({ "server": check.server, "ok": true, "latency_ms": latency.as_millis() as u64, "files": files }));
             }
             Err(error) => {
-                lines.push(format!("❌ **{}** — {}", check.server, safe_name(error, crate::render::Names::Discord, 200)));
+                lines.push(format!(
+                    "❌ **{}** — {}",
+                    check.server,
+                    safe_name(error, crate::render::Names::Discord, 200)
+                ));
                 data.push(json!({ "server": check.server, "ok": false, "error": error }));
             }
         }
     }
     let ok = checks.iter().all(|c| c.result.is_ok());
     Ok(Reply::single(
-        post("🔌 Game server check", if ok { 0x0057_F287 } else { 0x00ED_4245 }, lines.join("\n"), Vec::new()),
+        post(
+            "🔌 Game server check",
+            if ok { 0x0057_F287 } else { 0x00ED_4245 },
+            lines.join("\n"),
+            Vec::new(),
+        ),
         json!({ "servers": data }),
     ))
 }
 
 /// Reads `!sync`'s period: none → 1 day; `all`; `<n>`, `<n>d`, `<n>w`, `<n>m` (30 days).
 pub fn parse_days(arg: Option<&str>) -> Result<Option<u32>, CommandError> {
-    let Some(text) = arg.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) else { return Ok(Some(1)) };
+    let Some(text) = arg.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) else {
+        return Ok(Some(1));
+    };
     if matches!(text.as_str(), "all" | "any" | "everything") {
         return Ok(None);
     }
@@ -185,7 +200,12 @@ pub fn parse_days(arg: Option<&str>) -> Result<Option<u32>, CommandError> {
 }
 
 /// `!sync [days]`.
-pub async fn sync(ctx: &Ctx, ops: &dyn Operations, caller: &Caller, days: Option<u32>) -> CommandResult {
+pub async fn sync(
+    ctx: &Ctx,
+    ops: &dyn Operations,
+    caller: &Caller,
+    days: Option<u32>,
+) -> CommandResult {
     require_admin(caller)?;
     let since = days.map(|d| ctx.now.date() - TimeDelta::days(i64::from(d)));
     let servers = ops.sync(since).await;
@@ -208,7 +228,12 @@ pub async fn sync(ctx: &Ctx, ops: &dyn Operations, caller: &Caller, days: Option
 }
 
 /// `!import <file>`.
-pub async fn import(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller, file: &str) -> CommandResult {
+pub async fn import(
+    _ctx: &Ctx,
+    ops: &dyn Operations,
+    caller: &Caller,
+    file: &str,
+) -> CommandResult {
     require_admin(caller)?;
     let name = StatsFileName::parse(file.trim().trim_matches('`'))
         .map_err(|e| CommandError::Invalid(format!("not a stats file name: {e}")))?;
@@ -217,7 +242,10 @@ pub async fn import(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller, file: &st
             post(
                 "📥 Import started",
                 0x0058_65F2,
-                format!("Fetching `{}` from {server}; its round is posted once stored.", name.as_str()),
+                format!(
+                    "Fetching `{}` from {server}; its round is posted once stored.",
+                    name.as_str()
+                ),
                 Vec::new(),
             ),
             json!({ "file": name.as_str(), "server": server }),
@@ -237,7 +265,10 @@ pub async fn reload(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller) -> Comman
             } else {
                 format!("Settings re-read. Changed: {}", changed.join(", "))
             };
-            Ok(Reply::single(post("♻️ Settings reloaded", 0x0057_F287, text, Vec::new()), json!({ "changed": changed })))
+            Ok(Reply::single(
+                post("♻️ Settings reloaded", 0x0057_F287, text, Vec::new()),
+                json!({ "changed": changed }),
+            ))
         }
         // A bad settings file is the admin's to fix: say which key (no values, no secrets).
         Err(error) => Err(CommandError::Refused(format!("settings not reloaded: {error}"))),
@@ -249,7 +280,12 @@ pub async fn cache_clear(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller) -> C
     require_admin(caller)?;
     let dropped = ops.cache_clear();
     Ok(Reply::single(
-        post("🧹 Cache cleared", 0x0057_F287, format!("{dropped} cached replies dropped."), Vec::new()),
+        post(
+            "🧹 Cache cleared",
+            0x0057_F287,
+            format!("{dropped} cached replies dropped."),
+            Vec::new(),
+        ),
         json!({ "dropped": dropped }),
     ))
 }

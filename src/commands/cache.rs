@@ -59,7 +59,11 @@ impl CommandCache {
     /// A live entry.
     pub fn get(&self, key: &str, now: Instant) -> Option<Reply> {
         let mut inner = self.lock();
-        let live = inner.entries.get(key).filter(|(at, _)| now.duration_since(*at) < self.ttl).map(|(_, r)| r.clone());
+        let live = inner
+            .entries
+            .get(key)
+            .filter(|(at, _)| now.duration_since(*at) < self.ttl)
+            .map(|(_, r)| r.clone());
         match live {
             Some(reply) => {
                 inner.hits += 1;
@@ -101,7 +105,12 @@ impl CommandCache {
     /// Counters.
     pub fn stats(&self) -> CacheStats {
         let inner = self.lock();
-        CacheStats { entries: inner.entries.len(), hits: inner.hits, misses: inner.misses, generation: inner.generation }
+        CacheStats {
+            entries: inner.entries.len(),
+            hits: inner.hits,
+            misses: inner.misses,
+            generation: inner.generation,
+        }
     }
 }
 
@@ -126,7 +135,12 @@ mod tests {
     use super::*;
 
     fn reply(n: i64) -> Reply {
-        Reply { posts: Vec::new(), attachments: Vec::new(), pages: None, data: serde_json::json!({ "n": n }) }
+        Reply {
+            posts: Vec::new(),
+            attachments: Vec::new(),
+            pages: None,
+            data: serde_json::json!({ "n": n }),
+        }
     }
 
     #[test]

@@ -72,7 +72,10 @@ fn draw_error<E: std::fmt::Debug>(error: E) -> String {
 
 /// The two graphs of a session: `session_combat.png` (kills and deaths, DPM, for the top 16
 /// players by kills) and `session_timeline.png` (DPM per round for the top 8).
-pub fn session_charts(data: &SessionData, players: &[SessionPlayer]) -> Result<Vec<Attachment>, String> {
+pub fn session_charts(
+    data: &SessionData,
+    players: &[SessionPlayer],
+) -> Result<Vec<Attachment>, String> {
     if !font_ready() {
         return Err("chart: the embedded font could not be loaded".into());
     }
@@ -103,6 +106,8 @@ fn combat_chart(players: &[&SessionPlayer]) -> Result<Vec<u8>, String> {
         root.fill(&BACKGROUND).map_err(draw_error)?;
         let (upper, lower) = root.split_vertically(h / 2);
         let n = players.len().max(1);
+        // plotters' integer ranges include their end: 0..n-1 gives n segments.
+        let segments = 0..n - 1;
         let names: Vec<String> = players.iter().map(|p| label(&p.name, 11)).collect();
         let name_of = |v: &SegmentValue<usize>| match v {
             SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
@@ -116,7 +121,7 @@ fn combat_chart(players: &[&SessionPlayer]) -> Result<Vec<u8>, String> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(48)
-            .build_cartesian_2d((0..n).into_segmented(), 0i64..most + most / 10 + 1)
+            .build_cartesian_2d(segments.clone().into_segmented(), 0i64..most + most / 3 + 1)
             .map_err(draw_error)?;
         chart
             .configure_mesh()
@@ -167,7 +172,7 @@ fn combat_chart(players: &[&SessionPlayer]) -> Result<Vec<u8>, String> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(48)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..best * 1.1)
+            .build_cartesian_2d(segments.into_segmented(), 0f64..best * 1.1)
             .map_err(draw_error)?;
         chart
             .configure_mesh()
@@ -204,8 +209,11 @@ fn timeline_chart(data: &SessionData, players: &[&SessionPlayer]) -> Result<Vec<
         root.fill(&BACKGROUND).map_err(draw_error)?;
         let text = |size: u32| (FAMILY, size).into_font().color(&TEXT);
         let rounds = &data.rounds;
-        let labels: Vec<String> =
-            rounds.iter().map(|r| format!("{} R{}", label(&r.map_name, 8), r.round_number)).collect();
+        // Each round is a segment; a map's name labels its round 1 (round 2 follows it).
+        let labels: Vec<String> = rounds
+            .iter()
+            .map(|r| if r.round_number == 1 { label(&r.map_name, 10) } else { String::new() })
+            .collect();
         // DPM of each shown player in each round (None when they did not play it).
         let series: Vec<Vec<Option<f64>>> = players
             .iter()
@@ -213,44 +221,58 @@ fn timeline_chart(data: &SessionData, players: &[&SessionPlayer]) -> Result<Vec<
                 rounds
                     .iter()
                     .map(|r| {
-                        data.rows.iter().find(|row| row.round_id == r.id && row.player_guid == p.guid).map(|row| {
-                            format::dpm(i64::from(row.damage_given), i64::from(row.time_played_seconds))
-                        })
+                        data.rows
+                            .iter()
+                            .find(|row| row.round_id == r.id && row.player_guid == p.guid)
+                            .map(|row| {
+                                format::dpm(
+                                    i64::from(row.damage_given),
+                                    i64::from(row.time_played_seconds),
+                                )
+                            })
                     })
                     .collect()
             })
             .collect();
         let best = series.iter().flatten().flatten().copied().fold(0.0, f64::max).max(1.0);
-        let last = rounds.len().saturating_sub(1).max(1);
+        let n = rounds.len().max(1);
         let mut chart = ChartBuilder::on(&root)
             .caption("DPM round by round", text(24))
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(52)
-            .build_cartesian_2d(0usize..last, 0f64..best * 1.15)
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..best * 1.15)
             .map_err(draw_error)?;
         chart
             .configure_mesh()
             .light_line_style(GRID.mix(0.3))
             .bold_line_style(GRID)
             .axis_style(GRID)
-            .x_labels(labels.len().clamp(2, 24))
-            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .x_labels(n)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style(text(12))
             .draw()
             .map_err(draw_error)?;
         for (k, (player, points)) in players.iter().zip(&series).enumerate() {
             let colour = LINES[k % LINES.len()];
-            let line: Vec<(usize, f64)> =
-                points.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+            let line: Vec<(SegmentValue<usize>, f64)> = points
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (SegmentValue::CenterOf(i), v)))
+                .collect();
             chart
                 .draw_series(LineSeries::new(line.clone(), colour.stroke_width(3)))
                 .map_err(draw_error)?
                 .label(label(&player.name, 16))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
             chart
-                .draw_series(line.iter().map(|&(x, y)| Circle::new((x, y), 4, colour.filled())))
+                .draw_series(line.into_iter().map(|point| Circle::new(point, 4, colour.filled())))
                 .map_err(draw_error)?;
         }
         chart

@@ -29,12 +29,8 @@ pub async fn compare(ctx: &Ctx, first: &Who, second: &Who, caller: &Caller) -> C
     else {
         return Err(CommandError::Empty("both players need stored rounds".into()));
     };
-    let metric = |name, f: fn(&entity::player_totals::Model) -> f64, higher_wins, decimals| Metric {
-        name,
-        left: f(&ta),
-        right: f(&tb),
-        higher_wins,
-        decimals,
+    let metric = |name, f: fn(&entity::player_totals::Model) -> f64, higher_wins, decimals| {
+        Metric { name, left: f(&ta), right: f(&tb), higher_wins, decimals }
     };
     let metrics = [
         metric("Rounds", |t| t.rounds as f64, true, 0),
@@ -59,7 +55,12 @@ pub async fn compare(ctx: &Ctx, first: &Who, second: &Who, caller: &Caller) -> C
         wins.0 += usize::from(left_better);
         wins.1 += usize::from(right_better);
         let mark = |better: bool, v: String| if better { format!("**{v}** ✅") } else { v };
-        lines.push(format!("**{}**: {} vs {}", m.name, mark(left_better, l), mark(right_better, r)));
+        lines.push(format!(
+            "**{}**: {} vs {}",
+            m.name,
+            mark(left_better, l),
+            mark(right_better, r)
+        ));
         data.push(json!({ "metric": m.name, "first": m.left, "second": m.right, "higher_wins": m.higher_wins }));
     }
     let verdict = match wins.0.cmp(&wins.1) {

@@ -26,7 +26,7 @@ pub fn thousands(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -37,7 +37,11 @@ pub fn thousands(value: i64) -> String {
 /// Seconds as `Hh MMm` (or `Mm` under an hour).
 pub fn duration(seconds: i64) -> String {
     let minutes = seconds.max(0) / 60;
-    if minutes >= 60 { format!("{}h {:02}m", minutes / 60, minutes % 60) } else { format!("{minutes}m") }
+    if minutes >= 60 {
+        format!("{}h {:02}m", minutes / 60, minutes % 60)
+    } else {
+        format!("{minutes}m")
+    }
 }
 
 /// Text cut to `max` characters, with `…` when cut.

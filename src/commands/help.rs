@@ -34,7 +34,11 @@ pub const ADMIN_COMMANDS: &[(&str, &str)] = &[
 /// The command.
 pub fn help(admin: bool) -> Reply {
     let list = |commands: &[(&str, &str)]| -> String {
-        commands.iter().map(|(usage, what)| format!("`{usage}` — {what}")).collect::<Vec<_>>().join("\n")
+        commands
+            .iter()
+            .map(|(usage, what)| format!("`{usage}` — {what}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let categories: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
     let mut fields = vec![

@@ -124,7 +124,9 @@ impl Category {
         match self {
             Category::Kills => "t.kills",
             Category::Kd => "CAST(t.kills AS DOUBLE PRECISION) / t.deaths",
-            Category::Dpm => "CAST(t.damage_given AS DOUBLE PRECISION) * 60 / t.time_played_seconds",
+            Category::Dpm => {
+                "CAST(t.damage_given AS DOUBLE PRECISION) * 60 / t.time_played_seconds"
+            }
             Category::Accuracy => "CAST(t.hits AS DOUBLE PRECISION) * 100 / t.shots",
             Category::Headshots => "CAST(t.headshots AS DOUBLE PRECISION) * 100 / t.hits",
             Category::Games => "t.rounds",
@@ -133,8 +135,12 @@ impl Category {
             Category::Objectives => {
                 "t.objectives_stolen + t.objectives_returned + t.objectives_completed + t.objectives_destroyed"
             }
-            Category::Efficiency => "CAST(t.kills AS DOUBLE PRECISION) * 100 / (t.kills + t.deaths)",
-            Category::Teamwork => "CAST(t.team_damage_given AS DOUBLE PRECISION) * 100 / t.damage_given",
+            Category::Efficiency => {
+                "CAST(t.kills AS DOUBLE PRECISION) * 100 / (t.kills + t.deaths)"
+            }
+            Category::Teamwork => {
+                "CAST(t.team_damage_given AS DOUBLE PRECISION) * 100 / t.damage_given"
+            }
             Category::Multikills => {
                 "t.double_kills + t.triple_kills + t.quad_kills + t.multi_kills + t.mega_kills"
             }
@@ -145,9 +151,11 @@ impl Category {
     /// Who qualifies (the original's minimums: "more than N rounds").
     fn filter_sql(self) -> &'static str {
         match self {
-            Category::Kills | Category::Revives | Category::Gibs | Category::Objectives | Category::Multikills => {
-                "t.rounds > 10"
-            }
+            Category::Kills
+            | Category::Revives
+            | Category::Gibs
+            | Category::Objectives
+            | Category::Multikills => "t.rounds > 10",
             Category::Grenades => "t.rounds > 10 AND w.kills > 0",
             Category::Kd => "t.rounds > 50 AND t.deaths > 0",
             Category::Dpm => "t.rounds > 50 AND t.time_played_seconds > 0",
@@ -162,9 +170,11 @@ impl Category {
     /// The minimum rule, for the footer.
     pub fn rule(self) -> &'static str {
         match self {
-            Category::Kills | Category::Revives | Category::Gibs | Category::Objectives | Category::Multikills => {
-                "more than 10 rounds"
-            }
+            Category::Kills
+            | Category::Revives
+            | Category::Gibs
+            | Category::Objectives
+            | Category::Multikills => "more than 10 rounds",
             Category::Grenades => "more than 10 rounds",
             Category::Kd => "more than 50 rounds",
             Category::Dpm => "more than 50 rounds",
@@ -201,12 +211,24 @@ impl Category {
     fn describe(self, row: &Row) -> String {
         let (score, kills, x1, x2) = (row.score, row.kills, row.extra1, row.extra2);
         match self {
-            Category::Kills => format!("**{}** kills · K/D {:.2}", format::thousands(kills), format::kd(kills, row.deaths)),
-            Category::Kd => format!("**{score:.2}** K/D ({}/{})", format::thousands(x1), format::thousands(x2)),
+            Category::Kills => format!(
+                "**{}** kills · K/D {:.2}",
+                format::thousands(kills),
+                format::kd(kills, row.deaths)
+            ),
+            Category::Kd => {
+                format!("**{score:.2}** K/D ({}/{})", format::thousands(x1), format::thousands(x2))
+            }
             Category::Dpm => format!("**{score:.1}** DPM"),
-            Category::Accuracy => format!("**{score:.1}%** ({}/{})", format::thousands(x1), format::thousands(x2)),
+            Category::Accuracy => {
+                format!("**{score:.1}%** ({}/{})", format::thousands(x1), format::thousands(x2))
+            }
             Category::Headshots => {
-                format!("**{score:.1}%** head hits ({}/{})", format::thousands(x1), format::thousands(x2))
+                format!(
+                    "**{score:.1}%** head hits ({}/{})",
+                    format::thousands(x1),
+                    format::thousands(x2)
+                )
             }
             Category::Games => format!("**{}** rounds", format::thousands(score as i64)),
             Category::Revives => format!("**{}** revives", format::thousands(score as i64)),
@@ -242,7 +264,10 @@ struct Count {
 }
 
 /// Reads `[category] [page]` (a lone number is a page of kills).
-pub fn parse_args(category: Option<&str>, page: Option<u32>) -> Result<(Category, u32), CommandError> {
+pub fn parse_args(
+    category: Option<&str>,
+    page: Option<u32>,
+) -> Result<(Category, u32), CommandError> {
     match category.map(str::trim).filter(|c| !c.is_empty()) {
         None => Ok((Category::Kills, page.unwrap_or(1))),
         Some(text) => {
@@ -251,7 +276,10 @@ pub fn parse_args(category: Option<&str>, page: Option<u32>) -> Result<(Category
             }
             let category = Category::parse(text).ok_or_else(|| {
                 let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
-                CommandError::Invalid(format!("unknown leaderboard; try one of: {}", keys.join(", ")))
+                CommandError::Invalid(format!(
+                    "unknown leaderboard; try one of: {}",
+                    keys.join(", ")
+                ))
             })?;
             Ok((category, page.unwrap_or(1)))
         }
@@ -260,12 +288,15 @@ pub fn parse_args(category: Option<&str>, page: Option<u32>) -> Result<(Category
 
 /// The command: page `page` (from 1; clamped to the pages there are).
 pub async fn leaderboard(ctx: &Ctx, category: Category, page: u32) -> CommandResult {
-    let from = format!("FROM player_totals t {} WHERE {}", category.join_sql(), category.filter_sql());
-    let count = Count::find_by_statement(super::raw(&ctx.db, format!("SELECT COUNT(*) AS n {from}")))
-        .one(&ctx.db)
-        .await?
-        .map_or(0, |c| c.n);
-    let total = u32::try_from(count.max(0)).unwrap_or(u32::MAX).div_ceil(PAGE_SIZE).clamp(1, MAX_PAGES);
+    let from =
+        format!("FROM player_totals t {} WHERE {}", category.join_sql(), category.filter_sql());
+    let count =
+        Count::find_by_statement(super::raw(&ctx.db, format!("SELECT COUNT(*) AS n {from}")))
+            .one(&ctx.db)
+            .await?
+            .map_or(0, |c| c.n);
+    let total =
+        u32::try_from(count.max(0)).unwrap_or(u32::MAX).div_ceil(PAGE_SIZE).clamp(1, MAX_PAGES);
     let page = page.clamp(1, total);
     let offset = (page - 1) * PAGE_SIZE;
     let order = if category.ascending() { "ASC" } else { "DESC" };

@@ -2,8 +2,8 @@
 //! (`!find_player`). A link makes `!stats` without a name, and mentions, mean that player.
 use entity::{player_aliases as aliases, player_links as links, player_totals as totals};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -14,7 +14,13 @@ use super::{
 use crate::render::{Field, Post, safe_name};
 
 fn post(title: &str, colour: u32, description: String) -> Post {
-    Post { title: title.to_owned(), colour, description, fields: Vec::new(), footer: "slomix".to_owned() }
+    Post {
+        title: title.to_owned(),
+        colour,
+        description,
+        fields: Vec::new(),
+        footer: "slomix".to_owned(),
+    }
 }
 
 fn db_id(id: u64) -> i64 {
@@ -22,7 +28,12 @@ fn db_id(id: u64) -> i64 {
 }
 
 /// `!link [name|GUID]`, or for admins `!link @user <name|GUID>` (`for_user`).
-pub async fn link(ctx: &Ctx, caller: &Caller, for_user: Option<(u64, String)>, arg: Option<&str>) -> CommandResult {
+pub async fn link(
+    ctx: &Ctx,
+    caller: &Caller,
+    for_user: Option<(u64, String)>,
+    arg: Option<&str>,
+) -> CommandResult {
     let (account, account_name, yours) = match for_user {
         Some((id, name)) => {
             if !caller.admin {
@@ -36,7 +47,9 @@ pub async fn link(ctx: &Ctx, caller: &Caller, for_user: Option<(u64, String)>, a
         },
     };
     if let Some(existing) = players::linked_guid(&ctx.db, account).await? {
-        let name = players::display_names(&ctx.db, std::slice::from_ref(&existing)).await?.remove(&existing);
+        let name = players::display_names(&ctx.db, std::slice::from_ref(&existing))
+            .await?
+            .remove(&existing);
         return Err(CommandError::Refused(format!(
             "{} already linked to {} (`{existing}`); `!unlink` first",
             if yours { "you are" } else { "that account is" },
@@ -44,10 +57,13 @@ pub async fn link(ctx: &Ctx, caller: &Caller, for_user: Option<(u64, String)>, a
         )));
     }
     let Some(arg) = arg.map(str::trim).filter(|a| !a.is_empty()) else {
-        return Ok(unlinked_suggestions(ctx).await?);
+        return unlinked_suggestions(ctx).await;
     };
     let player = players::resolve(ctx, &Who::Text(arg.to_owned()), caller).await?;
-    let taken = links::Entity::find().filter(links::Column::PlayerGuid.eq(player.guid.as_str())).one(&ctx.db).await?;
+    let taken = links::Entity::find()
+        .filter(links::Column::PlayerGuid.eq(player.guid.as_str()))
+        .one(&ctx.db)
+        .await?;
     if taken.is_some() {
         return Err(CommandError::Refused(format!(
             "{} (`{}`) is already linked to another account",
@@ -85,8 +101,12 @@ pub async fn link(ctx: &Ctx, caller: &Caller, for_user: Option<(u64, String)>, a
 
 /// The three players seen last who have no link yet.
 async fn unlinked_suggestions(ctx: &Ctx) -> Result<Reply, CommandError> {
-    let linked: Vec<String> =
-        links::Entity::find().select_only().column(links::Column::PlayerGuid).into_tuple().all(&ctx.db).await?;
+    let linked: Vec<String> = links::Entity::find()
+        .select_only()
+        .column(links::Column::PlayerGuid)
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
     let recent: Vec<totals::Model> = totals::Entity::find()
         .filter(totals::Column::Guid.is_not_in(linked))
         .order_by_desc(totals::Column::LastSeen)
@@ -110,9 +130,15 @@ async fn unlinked_suggestions(ctx: &Ctx) -> Result<Reply, CommandError> {
     let description = if lines.is_empty() {
         "No unlinked players. Use `!link <name or GUID>`.".to_owned()
     } else {
-        format!("Recently seen players without a link:\n{}\n\nUse `!link <GUID>` or `!link <name>`.", lines.join("\n"))
+        format!(
+            "Recently seen players without a link:\n{}\n\nUse `!link <GUID>` or `!link <name>`.",
+            lines.join("\n")
+        )
     };
-    Ok(Reply::single(post("🔗 Link your account", 0x0058_65F2, description), json!({ "unlinked": guids })))
+    Ok(Reply::single(
+        post("🔗 Link your account", 0x0058_65F2, description),
+        json!({ "unlinked": guids }),
+    ))
 }
 
 /// `!unlink`, or for admins `!unlink @user`.
@@ -122,9 +148,14 @@ pub async fn unlink(ctx: &Ctx, caller: &Caller, for_user: Option<u64>) -> Comman
             return Err(CommandError::Refused("only admins can unlink other accounts".into()));
         }
         Some(id) => id,
-        None => caller.discord_id.ok_or_else(|| CommandError::Invalid("unlinking needs a Discord account".into()))?,
+        None => caller
+            .discord_id
+            .ok_or_else(|| CommandError::Invalid("unlinking needs a Discord account".into()))?,
     };
-    let removed = links::Entity::delete_many().filter(links::Column::DiscordId.eq(db_id(account))).exec(&ctx.db).await?;
+    let removed = links::Entity::delete_many()
+        .filter(links::Column::DiscordId.eq(db_id(account)))
+        .exec(&ctx.db)
+        .await?;
     if removed.rows_affected == 0 {
         return Err(CommandError::NotLinked { who: format!("<@{account}>") });
     }
@@ -170,7 +201,8 @@ pub async fn find_player(ctx: &Ctx, text: &str) -> CommandResult {
         let t = players::totals_of(&ctx.db, guid).await?;
         let known = players::aliases_of(&ctx.db, guid, 3).await?;
         let name = names.get(guid).cloned().unwrap_or_else(|| guid.clone());
-        let (rounds, kd) = t.as_ref().map_or((0, 0.0), |t| (t.rounds, format::kd(t.kills, t.deaths)));
+        let (rounds, kd) =
+            t.as_ref().map_or((0, 0.0), |t| (t.rounds, format::kd(t.kills, t.deaths)));
         let is_linked = linked.contains(guid);
         let shown: Vec<String> = known.iter().map(|a| safe_name(a, ctx.names, 20)).collect();
         fields.push(Field {
@@ -179,13 +211,20 @@ pub async fn find_player(ctx: &Ctx, text: &str) -> CommandResult {
                 "Names: {}\nK/D {kd:.2} · {rounds} rounds · last seen {}\n{}",
                 shown.join(", "),
                 last.format("%Y-%m-%d"),
-                if is_linked { "🔗 linked".to_owned() } else { format!("not linked: `!link {guid}`") }
+                if is_linked {
+                    "🔗 linked".to_owned()
+                } else {
+                    format!("not linked: `!link {guid}`")
+                }
             ),
         });
         data.push(json!({ "guid": guid, "name": name, "aliases": known, "rounds": rounds, "kd": kd, "linked": is_linked }));
     }
     let post = Post {
-        title: format::cut(&format!("🔍 Players matching \"{}\"", safe_name(text, ctx.names, 32)), 256),
+        title: format::cut(
+            &format!("🔍 Players matching \"{}\"", safe_name(text, ctx.names, 32)),
+            256,
+        ),
         colour: 0x0058_65F2,
         description: String::new(),
         fields,

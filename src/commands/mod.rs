@@ -98,11 +98,11 @@ impl Reply {
         Reply { posts: vec![post], attachments: Vec::new(), pages: None, data }
     }
 
-    /// The terminal form.
+    /// The terminal form (Discord's bold markers dropped).
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for post in &self.posts {
-            out.push_str(&post.to_text());
+            out.push_str(&post.to_text().replace("**", ""));
         }
         for image in &self.attachments {
             out.push_str(&format!("[image {} {}x{}]\n", image.filename, image.width, image.height));
@@ -213,7 +213,12 @@ impl CommandError {
                     candidates.len()
                 );
                 for c in candidates.iter().take(10) {
-                    out.push_str(&format!("\n• {} `{}` ({} rounds)", name(&c.name), c.guid, c.rounds));
+                    out.push_str(&format!(
+                        "\n• {} `{}` ({} rounds)",
+                        name(&c.name),
+                        c.guid,
+                        c.rounds
+                    ));
                 }
                 out
             }

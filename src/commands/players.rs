@@ -79,7 +79,10 @@ pub async fn resolve(ctx: &Ctx, who: &Who, caller: &Caller) -> Result<Resolved, 
 }
 
 /// The GUID linked to a Discord account.
-pub async fn linked_guid(db: &impl ConnectionTrait, discord_id: u64) -> Result<Option<String>, DbErr> {
+pub async fn linked_guid(
+    db: &impl ConnectionTrait,
+    discord_id: u64,
+) -> Result<Option<String>, DbErr> {
     let id = i64::try_from(discord_id).unwrap_or(i64::MAX);
     Ok(links::Entity::find()
         .filter(links::Column::DiscordId.eq(id))
@@ -165,7 +168,10 @@ async fn by_text(db: &impl ConnectionTrait, text: &str) -> Result<String, Comman
 }
 
 /// The players `guids` are, most rounds first (at most 10).
-pub async fn candidates(db: &impl ConnectionTrait, guids: &[String]) -> Result<Vec<Candidate>, DbErr> {
+pub async fn candidates(
+    db: &impl ConnectionTrait,
+    guids: &[String],
+) -> Result<Vec<Candidate>, DbErr> {
     let rows: Vec<(String, i64)> = totals::Entity::find()
         .select_only()
         .column(totals::Column::Guid)
@@ -251,7 +257,11 @@ pub async fn display_names(
 }
 
 /// The names a GUID played under, most recent first.
-pub async fn aliases_of(db: &impl ConnectionTrait, guid: &str, limit: u64) -> Result<Vec<String>, DbErr> {
+pub async fn aliases_of(
+    db: &impl ConnectionTrait,
+    guid: &str,
+    limit: u64,
+) -> Result<Vec<String>, DbErr> {
     aliases::Entity::find()
         .select_only()
         .column(aliases::Column::Alias)
@@ -265,7 +275,10 @@ pub async fn aliases_of(db: &impl ConnectionTrait, guid: &str, limit: u64) -> Re
 }
 
 /// A player's lifetime totals.
-pub async fn totals_of(db: &impl ConnectionTrait, guid: &str) -> Result<Option<totals::Model>, DbErr> {
+pub async fn totals_of(
+    db: &impl ConnectionTrait,
+    guid: &str,
+) -> Result<Option<totals::Model>, DbErr> {
     totals::Entity::find_by_id(guid.to_owned()).one(db).await
 }
 

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use entity::{gaming_sessions as sessions, player_comprehensive_stats as pcs, rounds};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 
 use super::{CommandError, CommandResult, Ctx, Reply, achievements, charts, format, players};
@@ -25,7 +27,9 @@ pub enum Pick {
 impl Pick {
     /// Reads `[id|YYYY-MM-DD|today|yesterday]`; `today` is the game servers' local date.
     pub fn parse(arg: Option<&str>, today: NaiveDate) -> Result<Pick, CommandError> {
-        let Some(text) = arg.map(str::trim).filter(|a| !a.is_empty()) else { return Ok(Pick::Latest) };
+        let Some(text) = arg.map(str::trim).filter(|a| !a.is_empty()) else {
+            return Ok(Pick::Latest);
+        };
         match text.to_lowercase().as_str() {
             "today" => return Ok(Pick::Date(today)),
             "yesterday" => return Ok(Pick::Date(today - TimeDelta::days(1))),
@@ -41,7 +45,9 @@ impl Pick {
 }
 
 fn bad_pick() -> CommandError {
-    CommandError::Invalid("give a session id (e.g. 20251012224530), a date YYYY-MM-DD, today or yesterday".into())
+    CommandError::Invalid(
+        "give a session id (e.g. 20251012224530), a date YYYY-MM-DD, today or yesterday".into(),
+    )
 }
 
 /// The rounds (1 and 2) of one or more sessions and their players' rows.
@@ -86,7 +92,13 @@ impl SessionData {
 /// Loads the session(s) `pick` means; `None` when there is none.
 pub async fn load(ctx: &Ctx, pick: Pick) -> Result<Option<SessionData>, DbErr> {
     let chosen: Vec<sessions::Model> = match pick {
-        Pick::Latest => sessions::Entity::find().order_by_desc(sessions::Column::Id).limit(1).all(&ctx.db).await?,
+        Pick::Latest => {
+            sessions::Entity::find()
+                .order_by_desc(sessions::Column::Id)
+                .limit(1)
+                .all(&ctx.db)
+                .await?
+        }
         Pick::Id(id) => sessions::Entity::find_by_id(id).all(&ctx.db).await?,
         Pick::Date(day) => {
             let start = day.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -113,7 +125,12 @@ pub async fn load(ctx: &Ctx, pick: Pick) -> Result<Option<SessionData>, DbErr> {
     let round_ids: Vec<i32> = rounds.iter().map(|r| r.id).collect();
     let mut rows = Vec::new();
     for chunk in round_ids.chunks(500) {
-        rows.extend(pcs::Entity::find().filter(pcs::Column::RoundId.is_in(chunk.to_vec())).all(&ctx.db).await?);
+        rows.extend(
+            pcs::Entity::find()
+                .filter(pcs::Column::RoundId.is_in(chunk.to_vec()))
+                .all(&ctx.db)
+                .await?,
+        );
     }
     Ok(Some(SessionData { sessions: chosen, rounds, rows }))
 }
@@ -190,12 +207,20 @@ pub fn aggregate(rows: &[pcs::Model], names: &HashMap<String, String>) -> Vec<Se
         p.times_revived += i64::from(r.times_revived);
         p.useful_kills += i64::from(r.most_useful_kills);
         p.denied += i64::from(r.denied_playtime);
-        for (sum, n) in p.multikills.iter_mut().zip([r.double_kills, r.triple_kills, r.quad_kills, r.multi_kills, r.mega_kills]) {
+        for (sum, n) in p.multikills.iter_mut().zip([
+            r.double_kills,
+            r.triple_kills,
+            r.quad_kills,
+            r.multi_kills,
+            r.mega_kills,
+        ]) {
             *sum += i64::from(n);
         }
     }
     let mut out: Vec<SessionPlayer> = by.into_values().collect();
-    out.sort_by(|a, b| b.kills.cmp(&a.kills).then(b.damage_given.cmp(&a.damage_given)).then(a.guid.cmp(&b.guid)));
+    out.sort_by(|a, b| {
+        b.kills.cmp(&a.kills).then(b.damage_given.cmp(&a.damage_given)).then(a.guid.cmp(&b.guid))
+    });
     out
 }
 
@@ -211,7 +236,8 @@ fn player_block(index: usize, p: &SessionPlayer, badges: &str, ctx: &Ctx) -> Str
         .filter(|(n, _)| **n > 0)
         .map(|(n, x)| format!("{n}x{x}"))
         .collect();
-    let multis = if multis.is_empty() { String::new() } else { format!(" • 🔥{}", multis.join(" ")) };
+    let multis =
+        if multis.is_empty() { String::new() } else { format!(" • 🔥{}", multis.join(" ")) };
     format!(
         "{} **{}** {badges}\n↳ {}K/{}D/{}G ({:.2}) • DPM {:.0} • {}⬆/{}⬇ • ACC {:.1}% • HS {} ({:.0}%)\n↳ UK {} • Rev {}↑/{}↓ • ⏱{} 💀{} ⏳{}{multis}",
         rank(index),
@@ -236,7 +262,10 @@ fn player_block(index: usize, p: &SessionPlayer, badges: &str, ctx: &Ctx) -> Str
 }
 
 /// The summary posts of a session and its per-player sums.
-async fn summary(ctx: &Ctx, data: &SessionData) -> Result<(Vec<Post>, Vec<SessionPlayer>, serde_json::Value), DbErr> {
+async fn summary(
+    ctx: &Ctx,
+    data: &SessionData,
+) -> Result<(Vec<Post>, Vec<SessionPlayer>, serde_json::Value), DbErr> {
     let guids: Vec<String> = {
         let mut g: Vec<String> = data.rows.iter().map(|r| r.player_guid.clone()).collect();
         g.sort();
@@ -244,19 +273,18 @@ async fn summary(ctx: &Ctx, data: &SessionData) -> Result<(Vec<Post>, Vec<Sessio
         g
     };
     let names = players::display_names(&ctx.db, &guids).await?;
-    let totals: HashMap<String, entity::player_totals::Model> = entity::player_totals::Entity::find()
-        .filter(entity::player_totals::Column::Guid.is_in(guids.clone()))
-        .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|t| (t.guid.clone(), t))
-        .collect();
+    let totals: HashMap<String, entity::player_totals::Model> =
+        entity::player_totals::Entity::find()
+            .filter(entity::player_totals::Column::Guid.is_in(guids.clone()))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.guid.clone(), t))
+            .collect();
     let players = aggregate(&data.rows, &names);
     let maps = data.maps();
-    let map_list: Vec<String> = maps
-        .iter()
-        .map(|(m, n)| if *n > 1 { format!("{m} (x{n})") } else { m.clone() })
-        .collect();
+    let map_list: Vec<String> =
+        maps.iter().map(|(m, n)| if *n > 1 { format!("{m} (x{n})") } else { m.clone() }).collect();
     let (started, ended) = (data.started(), data.ended());
     let ids: Vec<String> = data.sessions.iter().map(|s| format!("#{}", s.id)).collect();
     let description = format!(
@@ -281,7 +309,11 @@ async fn summary(ctx: &Ctx, data: &SessionData) -> Result<(Vec<Post>, Vec<Sessio
     let damage: i64 = players.iter().map(|p| p.damage_given).sum();
     let extra = vec![Field {
         name: "📊 Session totals".to_owned(),
-        value: format!("**Kills:** {} · **Damage:** {}", format::thousands(kills), format::thousands(damage)),
+        value: format!(
+            "**Kills:** {} · **Damage:** {}",
+            format::thousands(kills),
+            format::thousands(damage)
+        ),
     }];
     let head = Post {
         title: format!("📊 Session Summary: {}", started.format("%Y-%m-%d")),
@@ -340,12 +372,16 @@ pub fn parse_month(arg: &str, today: NaiveDate) -> Result<(i32, u32), CommandErr
         let (y, m) = (y.parse::<i32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?);
         return if (1..=12).contains(&m) { Ok((y, m)) } else { Err(bad()) };
     }
-    const NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const NAMES: [&str; 12] =
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     let month = match text.parse::<u32>() {
         Ok(m) if (1..=12).contains(&m) => m,
         Ok(_) => return Err(bad()),
         Err(_) => {
-            let i = NAMES.iter().position(|n| text.len() >= 3 && text.starts_with(n)).ok_or_else(bad)?;
+            let i = NAMES
+                .iter()
+                .position(|n| text.len() >= 3 && text.starts_with(n))
+                .ok_or_else(bad)?;
             u32::try_from(i).map_err(|_| bad())? + 1
         }
     };
@@ -365,9 +401,14 @@ pub async fn sessions(ctx: &Ctx, month: Option<&str>) -> CommandResult {
     let mut heading = "Last gaming sessions".to_owned();
     if let Some(month) = month.filter(|m| !m.trim().is_empty()) {
         let (year, m) = parse_month(month, ctx.now.date())?;
-        let start = NaiveDate::from_ymd_opt(year, m, 1).ok_or_else(|| CommandError::Invalid("no such month".into()))?;
-        let end = if m == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, m + 1, 1) }
+        let start = NaiveDate::from_ymd_opt(year, m, 1)
             .ok_or_else(|| CommandError::Invalid("no such month".into()))?;
+        let end = if m == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, m + 1, 1)
+        }
+        .ok_or_else(|| CommandError::Invalid("no such month".into()))?;
         query = sessions::Entity::find()
             .filter(sessions::Column::StartedAt.gte(start.and_hms_opt(0, 0, 0).unwrap_or_default()))
             .filter(sessions::Column::StartedAt.lt(end.and_hms_opt(0, 0, 0).unwrap_or_default()))
@@ -419,7 +460,11 @@ pub async fn sessions(ctx: &Ctx, month: Option<&str>) -> CommandResult {
             format::duration((s.ended_at - s.started_at).num_seconds()),
             s.round_count,
             players,
-            if played.is_empty() { "—".to_owned() } else { safe_name(&played.join(", "), ctx.names, 200) }
+            if played.is_empty() {
+                "—".to_owned()
+            } else {
+                safe_name(&played.join(", "), ctx.names, 200)
+            }
         ));
         data.push(json!({
             "id": s.id, "started": s.started_at.to_string(), "ended": s.ended_at.to_string(),
@@ -436,7 +481,12 @@ pub async fn sessions(ctx: &Ctx, month: Option<&str>) -> CommandResult {
         fields: Vec::new(),
         footer: "`!session <id|date>` for one session".to_owned(),
     };
-    Ok(Reply { posts: pack_posts(head, &lines, Vec::new()), attachments: Vec::new(), pages: None, data: json!({ "sessions": data }) })
+    Ok(Reply {
+        posts: pack_posts(head, &lines, Vec::new()),
+        attachments: Vec::new(),
+        pages: None,
+        data: json!({ "sessions": data }),
+    })
 }
 
 #[cfg(test)]

@@ -87,7 +87,10 @@ pub async fn stats(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResult {
                 format::thousands(t.useful_kills),
                 t.dynamites_planted,
                 t.dynamites_defused,
-                t.objectives_stolen + t.objectives_returned + t.objectives_completed + t.objectives_destroyed,
+                t.objectives_stolen
+                    + t.objectives_returned
+                    + t.objectives_completed
+                    + t.objectives_destroyed,
             ),
         },
         Field {
@@ -96,7 +99,11 @@ pub async fn stats(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResult {
                 "**Rounds:** {} · **Played:** {} · **Dead:** {:.0}%\n**First seen:** {} · **Last seen:** {}",
                 format::thousands(t.rounds),
                 format::duration(t.time_played_seconds),
-                if t.time_played_seconds > 0 { t.time_dead_seconds * 100.0 / t.time_played_seconds as f64 } else { 0.0 },
+                if t.time_played_seconds > 0 {
+                    t.time_dead_seconds * 100.0 / t.time_played_seconds as f64
+                } else {
+                    0.0
+                },
                 t.first_seen.format("%Y-%m-%d"),
                 t.last_seen.format("%Y-%m-%d"),
             ),
@@ -133,8 +140,12 @@ pub async fn stats(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResult {
             .collect();
         fields.push(Field { name: "🕹️ Last rounds".to_owned(), value: lines.join("\n") });
     }
-    let others: Vec<String> =
-        aliases.iter().filter(|a| **a != player.name).take(3).map(|a| safe_name(a, ctx.names, 24)).collect();
+    let others: Vec<String> = aliases
+        .iter()
+        .filter(|a| **a != player.name)
+        .take(3)
+        .map(|a| safe_name(a, ctx.names, 24))
+        .collect();
     let footer = if others.is_empty() {
         format!("GUID: {}", player.guid)
     } else {

@@ -47,7 +47,9 @@ pub fn detect(data: &SessionData) -> Lineups {
         if one.is_empty() && two.is_empty() {
             continue;
         }
-        let count = |set: &BTreeSet<&str>, team: Team| set.iter().filter(|g| members.get(**g) == Some(&team)).count();
+        let count = |set: &BTreeSet<&str>, team: Team| {
+            set.iter().filter(|g| members.get(**g) == Some(&team)).count()
+        };
         let straight = count(&one, Team::A) + count(&two, Team::B);
         let crossed = count(&one, Team::B) + count(&two, Team::A);
         let a_side = if straight >= crossed { 1 } else { 2 };
@@ -66,7 +68,8 @@ pub fn detect(data: &SessionData) -> Lineups {
 /// Maps won by each team: a map goes to the team holding the side its round 2 names winner.
 pub fn map_wins(data: &SessionData, lineups: &Lineups) -> (usize, usize, usize) {
     let (mut a, mut b, mut draws) = (0, 0, 0);
-    for round in data.rounds.iter().filter(|r| r.round_number == 2 && r.round_status != "orphan_r2") {
+    for round in data.rounds.iter().filter(|r| r.round_number == 2 && r.round_status != "orphan_r2")
+    {
         match (round.winner_team, lineups.side_of_a.get(&round.id)) {
             (0, _) | (_, None) => draws += 1,
             (winner, Some(side)) if winner == *side => a += 1,
@@ -88,7 +91,8 @@ pub async fn teams(ctx: &Ctx, pick: Pick) -> CommandResult {
     let (wins_a, wins_b, draws) = map_wins(&data, &lineups);
     let mut fields = Vec::new();
     let mut json_teams = Vec::new();
-    for (team, title) in [(Team::A, "═══ Team A ═══"), (Team::B, "═══ Team B ═══")] {
+    for (team, title) in [(Team::A, "═══ Team A ═══"), (Team::B, "═══ Team B ═══")]
+    {
         let roster: Vec<&sessions::SessionPlayer> =
             totals.iter().filter(|p| lineups.members.get(&p.guid) == Some(&team)).collect();
         let kills: i64 = roster.iter().map(|p| p.kills).sum();
@@ -110,7 +114,14 @@ pub async fn teams(ctx: &Ctx, pick: Pick) -> CommandResult {
         let body = if lines.is_empty() { "—".to_owned() } else { lines.join("\n") };
         fields.push(Field {
             name: title.to_owned(),
-            value: format::cut(&format!("{body}\n**Total:** {} kills, {} damage", kills, format::thousands(damage)), 1024),
+            value: format::cut(
+                &format!(
+                    "{body}\n**Total:** {} kills, {} damage",
+                    kills,
+                    format::thousands(damage)
+                ),
+                1024,
+            ),
         });
         json_teams.push(json!({
             "team": if team == Team::A { "A" } else { "B" },
@@ -121,7 +132,10 @@ pub async fn teams(ctx: &Ctx, pick: Pick) -> CommandResult {
     let post = Post {
         title: format!("👥 Teams: {}", data.started().format("%Y-%m-%d")),
         colour: 0x00E6_7E22,
-        description: format!("**Maps won:** Team A {wins_a} – {wins_b} Team B{}", if draws > 0 { format!(" ({draws} undecided)") } else { String::new() }),
+        description: format!(
+            "**Maps won:** Team A {wins_a} – {wins_b} Team B{}",
+            if draws > 0 { format!(" ({draws} undecided)") } else { String::new() }
+        ),
         fields,
         footer: "Teams follow who played together; sides swap between rounds".to_owned(),
     };

@@ -13,7 +13,7 @@ use actix::Addr;
 use entity::{round_posts, rounds};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serenity::{
-    all::{Command, Context, EventHandler, Guild, GuildId, Message, Ready, VoiceState},
+    all::{Context, EventHandler, Guild, GuildId, Message, Ready, VoiceState},
     async_trait,
 };
 
@@ -45,7 +45,7 @@ impl TriggerRoutes {
 
 /// The serenity event handler.
 pub struct Bot {
-    gate: Mutex<TriggerGate>,
+    gate: Arc<Mutex<TriggerGate>>,
     routes: TriggerRoutes,
     voice: Addr<VoiceSessionTracker>,
     gaming_channels: Vec<u64>,
@@ -60,7 +60,7 @@ pub struct Bot {
 impl Bot {
     /// A handler with these rules and actors.
     pub fn new(
-        gate: TriggerGate,
+        gate: Arc<Mutex<TriggerGate>>,
         routes: TriggerRoutes,
         voice: Addr<VoiceSessionTracker>,
         gaming_channels: Vec<u64>,
@@ -68,7 +68,7 @@ impl Bot {
         db: DatabaseConnection,
     ) -> Self {
         Bot {
-            gate: Mutex::new(gate),
+            gate,
             routes,
             voice,
             gaming_channels,
@@ -176,15 +176,9 @@ async fn already_posted(db: &DatabaseConnection, file: &str) -> Result<bool, sea
 
 #[async_trait]
 impl EventHandler for Bot {
-    async fn ready(&self, ctx: Context, ready: Ready) {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        // Slash commands are registered (and stale ones dropped) by the command framework.
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "discord gateway ready");
-        // Slash commands of earlier versions that this one does not serve are removed.
-        match Command::set_global_commands(&ctx.http, Vec::new()).await {
-            Ok(_) => tracing::debug!("stale slash commands cleared"),
-            Err(error) => {
-                tracing::warn!(error = %super::sink::describe(&error), "cannot clear slash commands")
-            }
-        }
     }
 
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {

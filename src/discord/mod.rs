@@ -4,11 +4,12 @@
 //!
 //! With `discord.api_url` set (a test server), REST and gateway discovery go there and
 //! serenity's rate limiter is off (it ignores the proxy otherwise); the sink retries 429 itself.
+pub mod commands;
 pub mod handler;
 pub mod sink;
 pub mod trigger;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use sea_orm::DatabaseConnection;
 use serenity::{
@@ -17,11 +18,17 @@ use serenity::{
 };
 
 use self::{
+    commands::{ChannelRules, Data},
     handler::{Bot, TriggerRoutes},
     sink::{DiscordAnnouncer, PendingTriggers},
     trigger::TriggerGate,
 };
-use crate::{daemon::App, settings::DiscordSettings};
+use crate::{
+    commands::cache::CommandCache,
+    daemon::App,
+    ops::{DaemonOps, Reloader},
+    settings::{DiscordSettings, Settings, SettingsSource, changed_keys},
+};
 
 /// Why Discord could not start. No message carries the token.
 #[derive(Debug, thiserror::Error)]
@@ -109,19 +116,53 @@ pub async fn connect(settings: &DiscordSettings) -> Result<Discord, DiscordError
     Ok(Discord { http, announcer, triggers })
 }
 
-/// Logs in to the gateway with the handler and runs the client on the current runtime.
-/// Returns the shard manager, to shut the connection down on stop.
+/// Logs in to the gateway with the event handler and the command framework, and runs the
+/// client on the current runtime. Returns the shard manager, to shut the connection down.
 pub async fn start_gateway(
     discord: &Discord,
-    settings: &DiscordSettings,
+    settings: &Settings,
+    source: SettingsSource,
     app: &App,
     db: DatabaseConnection,
+    cache: Arc<CommandCache>,
 ) -> Result<Arc<ShardManager>, DiscordError> {
-    let gate = TriggerGate::new(
-        settings.control_channel_id,
-        settings.webhook_whitelist.clone(),
-        &settings.webhook_username,
+    let d = &settings.discord;
+    let gate = Arc::new(Mutex::new(TriggerGate::new(
+        d.control_channel_id,
+        d.webhook_whitelist.clone(),
+        &d.webhook_username,
+    )));
+    let rules = Arc::new(RwLock::new(ChannelRules::from_settings(d)));
+    let reload = reloader(settings.clone(), source, rules.clone(), gate.clone());
+    let ops = Arc::new(DaemonOps::new(app, cache.clone(), reload));
+    let timezone: chrono_tz::Tz = settings.poll.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let data = Data::new(
+        db.clone(),
+        cache,
+        ops,
+        rules,
+        timezone,
+        std::time::Duration::from_millis(settings.commands.slow_warning_ms),
     );
+    let slash = d.slash_commands;
+    let framework = poise::Framework::builder()
+        .options(commands::options(&d.command_prefix))
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                // The list is replaced whole, so slash commands this version no longer serves go.
+                let result = if slash {
+                    poise::builtins::register_globally(ctx, &framework.options().commands).await
+                } else {
+                    serenity::all::Command::set_global_commands(&ctx.http, Vec::new()).await.map(|_| ())
+                };
+                match result {
+                    Ok(()) => tracing::info!(slash, "slash commands registered"),
+                    Err(error) => tracing::warn!(error = %sink::describe(&error), "cannot register slash commands"),
+                }
+                Ok(data)
+            })
+        })
+        .build();
     let routes = TriggerRoutes {
         servers: app.servers.iter().map(|s| (s.webhook_ids.clone(), s.scheduler.clone())).collect(),
     };
@@ -129,16 +170,16 @@ pub async fn start_gateway(
         gate,
         routes,
         app.voice.clone(),
-        settings.gaming_voice_channels.clone(),
+        d.gaming_voice_channels.clone(),
         discord.triggers.clone(),
         db,
     );
     // The gateway client gets its own REST client with the same settings.
-    let mut client =
-        serenity::client::ClientBuilder::new_with_http(build_http(settings), intents())
-            .event_handler(bot)
-            .await
-            .map_err(|e| DiscordError::Gateway(sink::describe(&e)))?;
+    let mut client = serenity::client::ClientBuilder::new_with_http(build_http(d), intents())
+        .event_handler(bot)
+        .framework(framework)
+        .await
+        .map_err(|e| DiscordError::Gateway(sink::describe(&e)))?;
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
         if let Err(error) = client.start().await {
@@ -146,4 +187,28 @@ pub async fn start_gateway(
         }
     });
     Ok(shards)
+}
+
+/// `!reload`: reads the settings again; channel rules, admins and the webhook whitelist take
+/// effect at once, other changes are reported as needing a restart.
+fn reloader(
+    current: Settings,
+    source: SettingsSource,
+    rules: Arc<RwLock<ChannelRules>>,
+    gate: Arc<Mutex<TriggerGate>>,
+) -> Reloader {
+    let current = Mutex::new(current);
+    Arc::new(move || {
+        let new = source.load().map_err(|e| e.to_string())?;
+        let mut old = current.lock().unwrap_or_else(PoisonError::into_inner);
+        let changed = changed_keys(&old, &new);
+        *rules.write().unwrap_or_else(PoisonError::into_inner) =
+            ChannelRules::from_settings(&new.discord);
+        gate.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set_rules(new.discord.webhook_whitelist.clone(), &new.discord.webhook_username);
+        tracing::info!(changed = ?changed, "settings reloaded");
+        *old = new;
+        Ok(changed)
+    })
 }

@@ -82,6 +82,12 @@ impl TriggerGate {
         }
     }
 
+    /// New whitelist and expected name (a settings reload); the rate-limit memory stays.
+    pub fn set_rules(&mut self, whitelist: Vec<u64>, expected_name: &str) {
+        self.whitelist = whitelist;
+        self.expected_name = expected_name.to_owned();
+    }
+
     /// Whether a message in `channel_id` is for the gate at all.
     pub fn is_control_channel(&self, channel_id: u64) -> bool {
         self.control_channel != 0 && channel_id == self.control_channel

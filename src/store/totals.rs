@@ -8,7 +8,11 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
 /// Adds (`sign` = 1) or subtracts (`sign` = -1) the rows of round `round_id` to the totals.
 /// Match summaries (round 0) are not counted: they repeat rounds 1 and 2.
-pub(super) async fn apply(txn: &DatabaseTransaction, round_id: i32, sign: i64) -> Result<(), DbErr> {
+pub(super) async fn apply(
+    txn: &DatabaseTransaction,
+    round_id: i32,
+    sign: i64,
+) -> Result<(), DbErr> {
     // `round_id` is an integer from our own table; no user text reaches this SQL.
     let columns: Vec<&str> = PLAYER_SUMS.iter().map(|(c, _)| *c).collect();
     let sums: Vec<String> =

@@ -10,7 +10,8 @@ use slomix::{
     commands::{
         Caller, CommandError, Ctx, Reply, achievements, compare, help,
         leaderboard::{self, Category},
-        links, players::Who,
+        links,
+        players::Who,
         sessions::{self, Pick},
         stats, teams,
     },
@@ -23,7 +24,8 @@ use crate::support::{db, shared_fixtures};
 
 /// A database with every real fixture imported, and a context on it.
 pub async fn imported(t: &db::TestDb) -> Ctx {
-    let store = Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60));
+    let store =
+        Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60));
     let mut files: Vec<_> = std::fs::read_dir(shared_fixtures("real"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -86,11 +88,18 @@ async fn stats_are_the_sums_of_the_players_rows_and_names_resolve() {
         assert!((dpm - damage as f64 * 60.0 / seconds as f64).abs() < 1e-9, "{dpm}");
         assert!(kills > 1000, "the fixture player has real numbers: {kills}");
         let shown = text(&reply);
-        assert!(shown.contains(&format!("**Kills:** {}", slomix::commands::format::thousands(kills))), "{shown}");
+        assert!(
+            shown.contains(&format!("**Kills:** {}", slomix::commands::format::thousands(kills))),
+            "{shown}"
+        );
         assert!(reply.posts.iter().all(|p| p.fits_discord()));
         // Top weapons are ordered by kills.
-        let top: Vec<i64> =
-            reply.data["top_weapons"].as_array().unwrap().iter().map(|w| w["kills"].as_i64().unwrap()).collect();
+        let top: Vec<i64> = reply.data["top_weapons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["kills"].as_i64().unwrap())
+            .collect();
         assert!(!top.is_empty() && top.windows(2).all(|w| w[0] >= w[1]), "{top:?}");
 
         // Several players share "ripazha": the candidates are listed.
@@ -114,14 +123,20 @@ async fn stats_are_the_sums_of_the_players_rows_and_names_resolve() {
         }
         for hostile in ["'; DROP TABLE rounds; --", "%", "\\"] {
             let result = stats::stats(&ctx, &Who::Text(hostile.into()), &caller).await;
-            assert!(matches!(result, Err(CommandError::NotFound { .. })), "{hostile:?}: {result:?}");
+            assert!(
+                matches!(result, Err(CommandError::NotFound { .. })),
+                "{hostile:?}: {result:?}"
+            );
         }
         // LIKE's wildcards are literal: `_` is the one player with an underscore in a name.
         let underscore = stats::stats(&ctx, &Who::Text("_".into()), &caller).await.unwrap();
         assert_eq!(underscore.data["name"], "v_kt_r");
         assert!(rounds::Entity::find().one(&t.db).await.unwrap().is_some(), "still there");
         // No argument and no link: the caller is told to link.
-        assert!(matches!(stats::stats(&ctx, &Who::Me, &caller).await, Err(CommandError::NotLinked { .. })));
+        assert!(matches!(
+            stats::stats(&ctx, &Who::Me, &caller).await,
+            Err(CommandError::NotLinked { .. })
+        ));
     }
 }
 
@@ -135,7 +150,8 @@ async fn leaderboards_rank_by_their_category_with_the_minimum_rules() {
         assert_eq!(first.data["qualifying"], qualifying as i64, "{}", t.kind);
         let pages = qualifying.div_ceil(10);
         assert_eq!(first.pages.unwrap().total as usize, pages);
-        let mut expected: Vec<&player_totals::Model> = totals.iter().filter(|t| t.rounds > 10).collect();
+        let mut expected: Vec<&player_totals::Model> =
+            totals.iter().filter(|t| t.rounds > 10).collect();
         expected.sort_by(|a, b| b.kills.cmp(&a.kills).then(a.guid.cmp(&b.guid)));
         let mut ranked = Vec::new();
         for page in 1..=pages as u32 {
@@ -166,8 +182,12 @@ async fn leaderboards_rank_by_their_category_with_the_minimum_rules() {
         assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
         // Teamwork ranks up: least team damage first.
         let team = leaderboard::leaderboard(&ctx, Category::Teamwork, 1).await.unwrap();
-        let values: Vec<f64> =
-            team.data["players"].as_array().unwrap().iter().map(|p| p["value"].as_f64().unwrap()).collect();
+        let values: Vec<f64> = team.data["players"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_f64().unwrap())
+            .collect();
         assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
         // Every category answers on both databases.
         for category in Category::ALL {
@@ -183,9 +203,14 @@ async fn leaderboards_rank_by_their_category_with_the_minimum_rules() {
 async fn compare_marks_the_better_player_of_each_number() {
     for t in db::all().await {
         let ctx = imported(&t).await;
-        let reply = compare::compare(&ctx, &Who::Text("vid".into()), &Who::Text("SuperBoyy".into()), &user(1))
-            .await
-            .unwrap();
+        let reply = compare::compare(
+            &ctx,
+            &Who::Text("vid".into()),
+            &Who::Text("SuperBoyy".into()),
+            &user(1),
+        )
+        .await
+        .unwrap();
         let metrics = reply.data["metrics"].as_array().unwrap();
         let kills = metrics.iter().find(|m| m["metric"] == "Kills").unwrap();
         assert_eq!(kills["first"], 2274.0, "{}", t.kind);
@@ -200,7 +225,13 @@ async fn compare_marks_the_better_player_of_each_number() {
             .count();
         assert_eq!(wins[0], counted as u64);
         assert!(matches!(
-            compare::compare(&ctx, &Who::Text("vid".into()), &Who::Text("D8423F90".into()), &user(1)).await,
+            compare::compare(
+                &ctx,
+                &Who::Text("vid".into()),
+                &Who::Text("D8423F90".into()),
+                &user(1)
+            )
+            .await,
             Err(CommandError::Invalid(_))
         ));
     }
@@ -210,13 +241,23 @@ async fn compare_marks_the_better_player_of_each_number() {
 async fn sessions_follow_the_stored_session_boundaries() {
     for t in db::all().await {
         let ctx = imported(&t).await;
-        let stored = gaming_sessions::Entity::find().order_by_desc(gaming_sessions::Column::Id).all(&t.db).await.unwrap();
+        let stored = gaming_sessions::Entity::find()
+            .order_by_desc(gaming_sessions::Column::Id)
+            .all(&t.db)
+            .await
+            .unwrap();
         assert!(stored.len() > 20, "{}", t.kind);
         let list = sessions::sessions(&ctx, None).await.unwrap();
-        let ids: Vec<i64> = list.data["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+        let ids: Vec<i64> = list.data["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
         assert_eq!(ids, stored.iter().take(20).map(|s| s.id).collect::<Vec<_>>(), "{}", t.kind);
         let october = sessions::sessions(&ctx, Some("2025-10")).await.unwrap();
-        let in_october = stored.iter().filter(|s| s.started_at.format("%Y-%m").to_string() == "2025-10").count();
+        let in_october =
+            stored.iter().filter(|s| s.started_at.format("%Y-%m").to_string() == "2025-10").count();
         assert_eq!(october.data["sessions"].as_array().unwrap().len(), in_october);
 
         // One session by id: its rounds are exactly the rows carrying its id.
@@ -231,8 +272,13 @@ async fn sessions_follow_the_stored_session_boundaries() {
         assert_eq!(reply.data["rounds"], rounds_in.len() as u64, "{}", t.kind);
         assert_eq!(rounds_in.len() as i32, latest.round_count);
         let round_ids: BTreeSet<i32> = rounds_in.iter().map(|r| r.id).collect();
-        let rows: Vec<pcs::Model> =
-            pcs::Entity::find().all(&t.db).await.unwrap().into_iter().filter(|p| round_ids.contains(&p.round_id)).collect();
+        let rows: Vec<pcs::Model> = pcs::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|p| round_ids.contains(&p.round_id))
+            .collect();
         let mut kills: BTreeMap<String, i64> = BTreeMap::new();
         for r in &rows {
             *kills.entry(r.player_guid.clone()).or_default() += i64::from(r.kills);
@@ -255,8 +301,12 @@ async fn sessions_follow_the_stored_session_boundaries() {
             .map(|s| s.id)
             .rev()
             .collect();
-        let got: Vec<i64> =
-            by_date.data["sessions"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        let got: Vec<i64> = by_date.data["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
         assert_eq!(got, that_day, "{}", t.kind);
         assert!(matches!(
             sessions::session(&ctx, Pick::Date(day - TimeDelta::days(3650))).await,
@@ -270,17 +320,28 @@ async fn last_session_comes_with_two_png_graphs_of_the_stated_size() {
     for t in db::all().await {
         let ctx = imported(&t).await;
         let reply = sessions::last_session(&ctx).await.unwrap();
-        let latest = gaming_sessions::Entity::find().order_by_desc(gaming_sessions::Column::Id).one(&t.db).await.unwrap().unwrap();
+        let latest = gaming_sessions::Entity::find()
+            .order_by_desc(gaming_sessions::Column::Id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(reply.data["sessions"][0], latest.id, "{}", t.kind);
         assert_eq!(reply.attachments.len(), 2);
         for image in &reply.attachments {
             let decoder = png::Decoder::new(std::io::Cursor::new(&image.png));
             let reader = decoder.read_info().unwrap();
             let info = reader.info();
-            assert_eq!((info.width, info.height), (image.width, image.height), "{}", image.filename);
+            assert_eq!(
+                (info.width, info.height),
+                (image.width, image.height),
+                "{}",
+                image.filename
+            );
             assert!(image.width >= 1000 && image.height >= 500);
             // A real picture: more than a handful of distinct colours.
-            let mut reader = png::Decoder::new(std::io::Cursor::new(&image.png)).read_info().unwrap();
+            let mut reader =
+                png::Decoder::new(std::io::Cursor::new(&image.png)).read_info().unwrap();
             let mut pixels = vec![0; reader.output_buffer_size()];
             reader.next_frame(&mut pixels).unwrap();
             let colours: BTreeSet<&[u8]> = pixels.chunks(3).collect();
@@ -296,7 +357,12 @@ async fn last_session_comes_with_two_png_graphs_of_the_stated_size() {
 async fn teams_split_every_player_of_a_session() {
     for t in db::all().await {
         let ctx = imported(&t).await;
-        let stored = gaming_sessions::Entity::find().order_by_desc(gaming_sessions::Column::RoundCount).one(&t.db).await.unwrap().unwrap();
+        let stored = gaming_sessions::Entity::find()
+            .order_by_desc(gaming_sessions::Column::RoundCount)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
         let data = sessions::load(&ctx, Pick::Id(stored.id)).await.unwrap().unwrap();
         let lineups = teams::detect(&data);
         let players: BTreeSet<&str> = data.rows.iter().map(|r| r.player_guid.as_str()).collect();
@@ -306,7 +372,9 @@ async fn teams_split_every_player_of_a_session() {
         let mut total = 0;
         for round in &data.rounds {
             let a_side = lineups.side_of_a[&round.id];
-            for row in data.rows.iter().filter(|r| r.round_id == round.id && (r.team == 1 || r.team == 2)) {
+            for row in
+                data.rows.iter().filter(|r| r.round_id == round.id && (r.team == 1 || r.team == 2))
+            {
                 total += 1;
                 let team = lineups.members[&row.player_guid];
                 agree += usize::from((row.team == a_side) == (team == teams::Team::A));
@@ -314,13 +382,23 @@ async fn teams_split_every_player_of_a_session() {
         }
         assert!(agree * 10 >= total * 9, "{agree} of {total}");
         let reply = teams::teams(&ctx, Pick::Id(stored.id)).await.unwrap();
-        let listed: usize =
-            reply.data["teams"].as_array().unwrap().iter().map(|t| t["players"].as_array().unwrap().len()).sum();
+        let listed: usize = reply.data["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["players"].as_array().unwrap().len())
+            .sum();
         assert_eq!(listed, players.len());
         let won = &reply.data["maps_won"];
-        let maps = data.rounds.iter().filter(|r| r.round_number == 2 && r.round_status != "orphan_r2").count();
+        let maps = data
+            .rounds
+            .iter()
+            .filter(|r| r.round_number == 2 && r.round_status != "orphan_r2")
+            .count();
         assert_eq!(
-            won["a"].as_u64().unwrap() + won["b"].as_u64().unwrap() + won["undecided"].as_u64().unwrap(),
+            won["a"].as_u64().unwrap()
+                + won["b"].as_u64().unwrap()
+                + won["undecided"].as_u64().unwrap(),
             maps as u64
         );
     }
@@ -340,22 +418,35 @@ async fn linking_makes_stats_and_mentions_mean_the_player() {
         let mentioned = stats::stats(&ctx, &Who::parse(Some("<@111>")), &bob).await.unwrap();
         assert_eq!(mentioned.data["guid"], "0A26D447");
         // Once per account and once per player; others cannot link for someone else.
-        assert!(matches!(links::link(&ctx, &alice, None, Some("vid")).await, Err(CommandError::Refused(_))));
-        assert!(matches!(links::link(&ctx, &bob, None, Some("0A26D447")).await, Err(CommandError::Refused(_))));
+        assert!(matches!(
+            links::link(&ctx, &alice, None, Some("vid")).await,
+            Err(CommandError::Refused(_))
+        ));
+        assert!(matches!(
+            links::link(&ctx, &bob, None, Some("0A26D447")).await,
+            Err(CommandError::Refused(_))
+        ));
         assert!(matches!(
             links::link(&ctx, &bob, Some((333, "carol".into())), Some("vid")).await,
             Err(CommandError::Refused(_))
         ));
         let admin = Caller { admin: true, ..user(999) };
-        let for_carol = links::link(&ctx, &admin, Some((333, "carol".into())), Some("vid")).await.unwrap();
+        let for_carol =
+            links::link(&ctx, &admin, Some((333, "carol".into())), Some("vid")).await.unwrap();
         assert_eq!(for_carol.data["discord_id"], 333);
         // The linked name is found first, case-insensitively.
         let found = links::find_player(&ctx, "CARN").await.unwrap();
         assert_eq!(found.data["players"][0]["guid"], "0A26D447");
         assert_eq!(found.data["players"][0]["linked"], true);
         links::unlink(&ctx, &alice, None).await.unwrap();
-        assert!(matches!(stats::stats(&ctx, &Who::Me, &alice).await, Err(CommandError::NotLinked { .. })));
-        assert!(matches!(links::unlink(&ctx, &alice, None).await, Err(CommandError::NotLinked { .. })));
+        assert!(matches!(
+            stats::stats(&ctx, &Who::Me, &alice).await,
+            Err(CommandError::NotLinked { .. })
+        ));
+        assert!(matches!(
+            links::unlink(&ctx, &alice, None).await,
+            Err(CommandError::NotLinked { .. })
+        ));
     }
 }
 
@@ -363,8 +454,15 @@ async fn linking_makes_stats_and_mentions_mean_the_player() {
 async fn achievements_season_and_help_answer_from_the_data() {
     for t in db::all().await {
         let ctx = imported(&t).await;
-        let reply = achievements::achievements(&ctx, &Who::Text("vid".into()), &user(1)).await.unwrap();
-        let kills = reply.data["ladders"].as_array().unwrap().iter().find(|l| l["ladder"] == "Kills").unwrap().clone();
+        let reply =
+            achievements::achievements(&ctx, &Who::Text("vid".into()), &user(1)).await.unwrap();
+        let kills = reply.data["ladders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["ladder"] == "Kills")
+            .unwrap()
+            .clone();
         assert_eq!(kills["value"], 2274.0, "{}", t.kind);
         assert_eq!(kills["tiers_reached"], 1, "past 1,000, not 5,000");
         assert!(reply.data["badges"].as_str().unwrap().contains("🎯"));

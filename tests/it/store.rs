@@ -108,7 +108,10 @@ async fn dump(db: &DatabaseConnection) -> String {
         ));
     }
     for w in player_weapon_totals::Entity::find().all(db).await.unwrap() {
-        lines.push(format!("weapon_totals {} {} {} {} {}", w.guid, w.weapon, w.kills, w.shots, w.hits));
+        lines.push(format!(
+            "weapon_totals {} {} {} {} {}",
+            w.guid, w.weapon, w.kills, w.shots, w.hits
+        ));
     }
     lines.sort();
     lines.join("\n")
@@ -116,9 +119,16 @@ async fn dump(db: &DatabaseConnection) -> String {
 
 /// The totals a `GROUP BY` over the stored round-1 and round-2 rows gives, as text lines.
 async fn totals_from_rows(db: &DatabaseConnection) -> (Vec<String>, Vec<String>) {
-    let rounds_at: BTreeMap<i32, NaiveDateTime> =
-        rounds::Entity::find().all(db).await.unwrap().into_iter().map(|r| (r.id, r.round_at)).collect();
-    let mut players: BTreeMap<String, (i64, i64, i64, i64, i64, NaiveDateTime, NaiveDateTime)> = BTreeMap::new();
+    let rounds_at: BTreeMap<i32, NaiveDateTime> = rounds::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.round_at))
+        .collect();
+    // (rounds, kills, deaths, damage, head hits, first seen, last seen) per GUID.
+    type Sums = (i64, i64, i64, i64, i64, NaiveDateTime, NaiveDateTime);
+    let mut players: BTreeMap<String, Sums> = BTreeMap::new();
     for p in pcs::Entity::find().all(db).await.unwrap() {
         if p.round_number == 0 {
             continue;
@@ -160,7 +170,15 @@ async fn stored_totals(db: &DatabaseConnection) -> (Vec<String>, Vec<String>) {
             format!(
                 "{} {:?}",
                 t.guid,
-                (t.rounds, t.kills, t.deaths, t.damage_given, t.headshots, t.first_seen, t.last_seen)
+                (
+                    t.rounds,
+                    t.kills,
+                    t.deaths,
+                    t.damage_given,
+                    t.headshots,
+                    t.first_seen,
+                    t.last_seen
+                )
             )
         })
         .collect();

@@ -1,0 +1,138 @@
+//! The running daemon as the admin commands see it ([`Operations`]): health from the
+//! HealthMonitor, listings and fetches through each game server's FileFetcher and
+//! PollScheduler, the voice tracker's state, the command cache, and a settings reload.
+use std::sync::Arc;
+
+use actix::Addr;
+use chrono::NaiveDate;
+
+use crate::{
+    actors::{
+        file_fetcher::FileFetcher,
+        health::{ComponentStatus, GetHealth},
+        health_monitor::{CollectHealth, HealthMonitor},
+        messages::ListSource,
+        poll_scheduler::{FetchNow, PollScheduler, SyncNow},
+        voice_session_tracker::VoiceSessionTracker,
+    },
+    commands::{
+        admin::{OpFuture, Operations, SourceCheck},
+        cache::CommandCache,
+    },
+    daemon::App,
+    stats::StatsFileName,
+};
+
+/// Re-reads the settings and applies what can change while running; returns the changed
+/// keys (never values) or why the settings could not be read.
+pub type Reloader = Arc<dyn Fn() -> Result<Vec<String>, String> + Send + Sync>;
+
+/// One game server's actors.
+#[derive(Clone)]
+struct Server {
+    name: String,
+    scheduler: Addr<PollScheduler>,
+    fetcher: Addr<FileFetcher>,
+}
+
+/// [`Operations`] over the running actors.
+pub struct DaemonOps {
+    servers: Vec<Server>,
+    health: Addr<HealthMonitor>,
+    voice: Addr<VoiceSessionTracker>,
+    cache: Arc<CommandCache>,
+    reload: Reloader,
+}
+
+impl DaemonOps {
+    /// Operations on `app`'s actors.
+    pub fn new(app: &App, cache: Arc<CommandCache>, reload: Reloader) -> Self {
+        DaemonOps {
+            servers: app
+                .servers
+                .iter()
+                .map(|s| Server {
+                    name: s.name.clone(),
+                    scheduler: s.scheduler.clone(),
+                    fetcher: s.fetcher.clone(),
+                })
+                .collect(),
+            health: app.health.clone(),
+            voice: app.voice.clone(),
+            cache,
+            reload,
+        }
+    }
+}
+
+impl Operations for DaemonOps {
+    fn health(&self) -> OpFuture<'_, Vec<ComponentStatus>> {
+        Box::pin(async move { self.health.send(CollectHealth).await.unwrap_or_default() })
+    }
+
+    fn check_sources(&self) -> OpFuture<'_, Vec<SourceCheck>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for server in &self.servers {
+                let result = match server.fetcher.send(ListSource).await {
+                    Ok(Ok(listing)) => Ok((listing.took, listing.files.len())),
+                    Ok(Err(error)) => Err(error),
+                    Err(error) => Err(format!("fetcher not answering: {error}")),
+                };
+                out.push(SourceCheck { server: server.name.clone(), result });
+            }
+            out
+        })
+    }
+
+    fn sync(&self, since: Option<NaiveDate>) -> OpFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            for server in &self.servers {
+                server.scheduler.do_send(SyncNow { since });
+            }
+            self.servers.iter().map(|s| s.name.clone()).collect()
+        })
+    }
+
+    fn import(&self, file: StatsFileName) -> OpFuture<'_, Result<Option<String>, String>> {
+        Box::pin(async move {
+            let mut errors = Vec::new();
+            for server in &self.servers {
+                match server.fetcher.send(ListSource).await {
+                    Ok(Ok(listing)) if listing.files.iter().any(|f| f == file.as_str()) => {
+                        server.scheduler.do_send(FetchNow { name: file.as_str().to_owned() });
+                        return Ok(Some(server.name.clone()));
+                    }
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => errors.push(format!("{}: {error}", server.name)),
+                    Err(error) => errors.push(format!("{}: {error}", server.name)),
+                }
+            }
+            if errors.len() == self.servers.len() && !errors.is_empty() {
+                return Err(errors.join("; "));
+            }
+            Ok(None)
+        })
+    }
+
+    fn reload(&self) -> OpFuture<'_, Result<Vec<String>, String>> {
+        Box::pin(async move {
+            let changed = (self.reload)()?;
+            self.cache.clear();
+            Ok(changed)
+        })
+    }
+
+    fn cache_clear(&self) -> usize {
+        self.cache.clear()
+    }
+
+    fn voice(&self) -> OpFuture<'_, String> {
+        Box::pin(async move {
+            match self.voice.send(GetHealth).await {
+                Ok(status) => status.detail,
+                Err(error) => format!("voice tracker not answering: {error}"),
+            }
+        })
+    }
+}
