@@ -8,9 +8,11 @@
 //! `settings` the layered settings and the redacting webhook URL. Nothing here uses actix,
 //! serenity or sea-orm.
 pub mod announcer;
+pub mod run;
 pub mod settings;
 pub mod state;
 pub mod webhook;
 
 pub use announcer::{Announcer, Outcome, Rules, Seen};
+pub use run::{NotifyError, run};
 pub use settings::{NotifySettings, Overrides, WebhookUrl};
