@@ -1,7 +1,7 @@
 //! slomix: ET:Legacy round statistics to Discord. The library half of the `slomix` binary.
 //!
 //! `stats` is the pure parser (no I/O); `settings`, `telemetry` and `db` are the daemon's plumbing;
-//! `cli` holds the terminal commands.
+//! `cli` holds the terminal commands; `notify` is the game-server notifier (`slomix-notify`).
 pub mod actors;
 pub mod cli;
 pub mod commands;
@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod db;
 pub mod discord;
 pub mod local_files;
+pub mod notify;
 pub mod ops;
 pub mod render;
 pub mod settings;

@@ -6,6 +6,7 @@ mod daemon_ssh;
 mod discord;
 mod fake_discord_selftest;
 mod golden;
+mod notify;
 mod parser;
 mod sftp;
 mod store;

@@ -1,6 +1,7 @@
 //! Shared test helpers: fixture paths and the databases every storage test runs on.
 pub mod db;
 pub mod fake_discord;
+pub mod notifier;
 pub mod sshd;
 
 use std::path::{Path, PathBuf};
