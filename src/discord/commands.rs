@@ -13,8 +13,8 @@ use std::{
 use poise::serenity_prelude as serenity;
 use sea_orm::DatabaseConnection;
 use serenity::{
-    ComponentInteractionCollector, CreateActionRow, CreateAllowedMentions, CreateAttachment,
-    CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, EditMessage,
+    CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EditMessage,
 };
 
 use super::sink::embed;
@@ -389,10 +389,20 @@ pub async fn leaderboard(
     })
     .await?;
     let key = format!("lb{}", ctx.id());
+    // Listen for the buttons before the message exists, so no press can come too early.
+    let presses = reply.pages.filter(|p| p.total > 1).map(|_| {
+        let prefix = format!("{key}:");
+        serenity::collector::collect(&ctx.serenity_context().shard, move |event| match event {
+            serenity::Event::InteractionCreate(created) => created
+                .interaction
+                .as_message_component()
+                .filter(|press| press.data.custom_id.starts_with(&prefix))
+                .cloned(),
+            _ => None,
+        })
+    });
     let message = send(ctx, &reply, Some(&key)).await?;
-    if let (Some(message), Some(pages)) = (message, reply.pages)
-        && pages.total > 1
-    {
+    if let (Some(message), Some(pages), Some(presses)) = (message, reply.pages, presses) {
         let pager = Pager {
             serenity: ctx.serenity_context().clone(),
             data: PagerData {
@@ -406,7 +416,7 @@ pub async fn leaderboard(
             page: pages.page,
             total: pages.total,
         };
-        tokio::spawn(pager.run(message));
+        tokio::spawn(pager.run(message, Box::pin(presses)));
     }
     Ok(())
 }
@@ -434,16 +444,19 @@ struct Pager {
 pub const PAGE_BUTTONS_FOR: Duration = Duration::from_secs(180);
 
 impl Pager {
-    async fn run(mut self, mut message: serenity::Message) {
-        let prefix = format!("{}:", self.key);
-        loop {
-            let filter = prefix.clone();
-            let press = ComponentInteractionCollector::new(&self.serenity)
-                .message_id(message.id)
-                .filter(move |i| i.data.custom_id.starts_with(&filter))
-                .timeout(PAGE_BUTTONS_FOR)
-                .await;
-            let Some(press) = press else { break };
+    async fn run(
+        mut self,
+        mut message: serenity::Message,
+        mut presses: std::pin::Pin<
+            Box<dyn futures_util::Stream<Item = serenity::ComponentInteraction> + Send>,
+        >,
+    ) {
+        use futures_util::StreamExt;
+        // The buttons work until three minutes pass without a press.
+        while let Ok(Some(press)) = tokio::time::timeout(PAGE_BUTTONS_FOR, presses.next()).await {
+            if press.message.id != message.id {
+                continue;
+            }
             if press.user.id != self.owner {
                 let answer = CreateInteractionResponseMessage::new()
                     .content("Only the person who asked can turn these pages.")
@@ -514,9 +527,6 @@ impl Pager {
                 .await
             {
                 tracing::warn!(error = %super::sink::describe(&error), "cannot turn the page");
-            }
-            if let Some(updated) = Some(*press.message.clone()) {
-                message = updated;
             }
         }
         if let Err(error) =

@@ -395,7 +395,7 @@ async fn a_dropped_gateway_and_a_429_lose_and_duplicate_nothing() {
 }
 
 /// A round-1 file with 20 players whose names try markdown, mentions and length.
-fn twenty_player_file() -> (String, Vec<u8>) {
+pub fn twenty_player_file() -> (String, Vec<u8>) {
     let name = "2025-10-20-210000-supply-round-1.txt";
     let source = std::fs::read(shared_fixtures("real").join(R1)).unwrap();
     let text = String::from_utf8_lossy(&source);

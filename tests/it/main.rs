@@ -4,6 +4,7 @@ mod commands;
 mod daemon;
 mod daemon_ssh;
 mod discord;
+mod discord_commands;
 mod fake_discord_selftest;
 mod golden;
 mod notify;

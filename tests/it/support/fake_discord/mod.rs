@@ -193,8 +193,11 @@ struct State {
     webhooks: HashMap<u64, Webhook>,
     global_commands: Vec<Value>,
     guild_commands: HashMap<u64, Vec<Value>>,
-    /// Interaction token -> (channel, original response message id once there is one).
+    /// Interaction token -> (channel, original response message id once there is one; for a
+    /// button press, the message the button is on).
     interactions: HashMap<String, (u64, Option<u64>)>,
+    /// (message id, callback data) of every UPDATE_MESSAGE answer to a button press.
+    component_updates: Vec<(u64, Value)>,
     // gateway
     voice: BTreeMap<u64, u64>,
     names: BTreeMap<u64, String>,
@@ -559,6 +562,55 @@ impl FakeDiscord {
             st.dispatch("INTERACTION_CREATE", data);
             (id, token)
         })
+    }
+
+    /// INTERACTION_CREATE for a press on the button `custom_id` of message `message_id` by a
+    /// human; returns (interaction id, token). An UPDATE_MESSAGE answer edits that message
+    /// (see `component_updates` and `message_json`).
+    pub fn button_click(
+        &self,
+        message_id: u64,
+        user_id: u64,
+        username: &str,
+        custom_id: &str,
+    ) -> (u64, String) {
+        let config = &self.shared.config;
+        self.update(|st| {
+            st.names.insert(user_id, username.to_owned());
+            let message = st.messages.get(&message_id).cloned().unwrap_or_else(|| json!({}));
+            let channel_id = message.get("channel_id").and_then(id_of).unwrap_or_default();
+            let id = st.next_id();
+            let token = format!("fake-interaction-token-{id}");
+            let mut member = fixtures::member(fixtures::human_user(user_id, username), &[]);
+            member["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
+            let guild_id = config.guild_id.to_string();
+            let data = json!({
+                "id": id.to_string(),
+                "application_id": config.application_id.to_string(),
+                "type": 3,
+                "data": { "custom_id": custom_id, "component_type": 2 },
+                "message": message,
+                "guild_id": guild_id,
+                "channel_id": channel_id.to_string(),
+                "member": member,
+                "token": token,
+                "version": 1,
+                "app_permissions": st.bot_permissions.to_string(),
+                "locale": "en-US",
+                "guild_locale": "en-US",
+                "entitlements": [],
+                "context": 0,
+                "attachment_size_limit": 10_485_760,
+            });
+            st.dispatch("INTERACTION_CREATE", data);
+            st.interactions.insert(token.clone(), (channel_id, Some(message_id)));
+            (id, token)
+        })
+    }
+
+    /// (message id, data) of every UPDATE_MESSAGE answer to a button press, in order.
+    pub fn component_updates(&self) -> Vec<(u64, Value)> {
+        self.lock().component_updates.clone()
     }
 
     /// Drops the current gateway connection without a close frame; serenity reconnects.

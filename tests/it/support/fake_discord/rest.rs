@@ -399,13 +399,29 @@ fn webhook_message(
     }
 }
 
-/// `POST /interactions/{id}/{token}/callback`: type 4 posts the reply, 5 defers it.
+/// `POST /interactions/{id}/{token}/callback`: type 4 posts the reply, 5 defers it; for a
+/// button press, 7 edits the message the button is on and 6 acknowledges without a change.
 fn interaction_callback(shared: &Shared, st: &mut St, req: &Req<'_>, token: &str) -> Reply {
-    let Some(&(channel_id, _)) = st.interactions.get(token) else {
+    let Some(&(channel_id, original)) = st.interactions.get(token) else {
         return Reply::error(404, "Unknown interaction", 10062);
     };
     let json = req.body.json.clone().unwrap_or_default();
     match json.get("type").and_then(Value::as_u64) {
+        Some(7) => {
+            let Some(message) = original else {
+                return Reply::error(400, "400: Bad Request", 50035);
+            };
+            let data = Body {
+                json: json.get("data").cloned(),
+                files: req.body.files.clone(),
+                error: None,
+            };
+            if edit_message(shared, st, message, &data).is_none() {
+                return Reply::unknown_message();
+            }
+            st.component_updates.push((message, json.get("data").cloned().unwrap_or_default()));
+        }
+        Some(6) => {}
         Some(4) => {
             let data = Body {
                 json: json.get("data").cloned(),

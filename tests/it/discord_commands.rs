@@ -1,0 +1,414 @@
+//! The commands through the fake Discord, as players and admins use them: prefix and slash
+//! from one definition, page buttons, the session graphs as attachments, channel rules,
+//! generic errors, cooldowns, admin checks with the audit log, and the cache dropped when a
+//! round is stored.
+use std::{path::Path, time::Duration};
+
+use entity::command_audit;
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use serde_json::Value;
+use slomix::{
+    cli::daemon::{Running, start_with},
+    settings::SettingsSource,
+};
+
+use crate::{
+    commands::imported,
+    daemon::local_source,
+    support::{
+        db,
+        fake_discord::{FakeDiscord, Posted},
+        logs,
+    },
+};
+
+const PRODUCTION: u64 = 100;
+const CONTROL: u64 = 101;
+const GENERAL: u64 = 102;
+const OTHER: u64 = 103;
+const ADMIN: u64 = 105;
+const ADMIN_USER: u64 = 7;
+
+fn env(
+    fake: &FakeDiscord,
+    local: &Path,
+    extra: &[(&str, &str)],
+) -> std::collections::HashMap<String, String> {
+    let mut env: std::collections::HashMap<String, String> = [
+        ("SLOMIX__STATS__LOCAL_DIR", local.display().to_string()),
+        ("SLOMIX__HEALTH__LOG_INTERVAL_SECS", "3600".to_owned()),
+        ("SLOMIX__POLL__TIMEZONE", "UTC".to_owned()),
+        ("SLOMIX__POLL__ENABLED", "false".to_owned()),
+        ("SLOMIX__DISCORD__TOKEN", fake.config().token.clone()),
+        ("SLOMIX__DISCORD__API_URL", fake.base_url()),
+        ("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", PRODUCTION.to_string()),
+        ("SLOMIX__DISCORD__CONTROL_CHANNEL_ID", CONTROL.to_string()),
+        ("SLOMIX__DISCORD__GENERAL_CHANNEL_ID", GENERAL.to_string()),
+        ("SLOMIX__DISCORD__ADMIN_CHANNEL_IDS", ADMIN.to_string()),
+        ("SLOMIX__DISCORD__ADMIN_USER_IDS", ADMIN_USER.to_string()),
+        ("SLOMIX__DISCORD__WEBHOOK_WHITELIST", "4242".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    env
+}
+
+/// The daemon with Discord on the fake and every real fixture already imported.
+async fn start_bot(
+    fake: &FakeDiscord,
+    t: &db::TestDb,
+    local: &Path,
+    extra: &[(&str, &str)],
+) -> Running {
+    let env = env(fake, local, extra);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("settings");
+    let settings = slomix::settings::Settings::load(&dir, &env).unwrap();
+    let running = start_with(
+        settings,
+        SettingsSource::Fixed { dir, env },
+        t.db.clone(),
+        vec![local_source(local)],
+    )
+    .await
+    .unwrap();
+    within(
+        fake.wait_until(|f| f.is_ready() && f.commands(None).iter().any(|c| c["name"] == "stats")),
+    )
+    .await;
+    running
+}
+
+async fn within<T>(what: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(30), what).await.expect("within 30 s")
+}
+
+/// Sends `content` as `user` in `channel` and waits for the bot's next message there.
+async fn ask(fake: &FakeDiscord, channel: u64, user: u64, content: &str) -> Posted {
+    let before = fake.messages(channel).len();
+    fake.user_message(channel, user, &format!("user{user}"), content);
+    within(fake.wait_until(|f| f.messages(channel).len() > before)).await;
+    fake.messages(channel)[before].clone()
+}
+
+fn embed(posted: &Posted) -> &Value {
+    &posted.payload["embeds"][0]
+}
+
+fn field_text(embed: &Value) -> String {
+    embed["fields"].as_array().map_or(String::new(), |f| {
+        f.iter()
+            .map(|f| {
+                format!(
+                    "{}\n{}\n",
+                    f["name"].as_str().unwrap_or(""),
+                    f["value"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    })
+}
+
+#[actix::test]
+async fn prefix_and_slash_commands_answer_from_one_definition() {
+    logs();
+    let t = db::sqlite().await;
+    let ctx = imported(&t).await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    // A slash command of an earlier version, still registered.
+    {
+        let http = serenity::all::HttpBuilder::new(fake.config().token.clone())
+            .proxy(fake.base_url())
+            .ratelimiter_disabled(true)
+            .application_id(serenity::all::ApplicationId::new(fake.config().application_id))
+            .build();
+        let old = serenity::all::CreateCommand::new("oldstats").description("gone");
+        serenity::all::Command::set_global_commands(&http, vec![old]).await.unwrap();
+    }
+    let running = start_bot(&fake, &t, local.path(), &[]).await;
+    let names: Vec<String> =
+        fake.commands(None).iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+    for name in
+        ["stats", "leaderboard", "compare", "last_session", "session", "link", "automation_status"]
+    {
+        assert!(names.contains(&name.to_owned()), "{name} registered: {names:?}");
+    }
+    assert!(!names.contains(&"oldstats".to_owned()), "stale commands cleared: {names:?}");
+
+    let kills = slomix::commands::stats::stats(
+        &ctx,
+        &slomix::commands::players::Who::Text("endekk".into()),
+        &slomix::commands::Caller::default(),
+    )
+    .await
+    .unwrap()
+    .data["kills"]
+        .as_i64()
+        .unwrap();
+    let prefix = ask(&fake, GENERAL, 50, "!stats endekk").await;
+    let title = embed(&prefix)["title"].as_str().unwrap().to_owned();
+    assert!(title.starts_with("📊 Player Statistics: endekk"), "{title}");
+    assert!(
+        field_text(embed(&prefix))
+            .contains(&format!("**Kills:** {}", slomix::commands::format::thousands(kills)))
+    );
+    assert_eq!(prefix.payload["allowed_mentions"]["parse"], serde_json::json!([]));
+
+    let before = fake.messages(GENERAL).len();
+    fake.slash_command(
+        GENERAL,
+        51,
+        "user51",
+        "stats",
+        serde_json::json!([{"name": "player", "type": 3, "value": "endekk"}]),
+    );
+    within(fake.wait_until(|f| f.messages(GENERAL).len() > before)).await;
+    let slash = &fake.messages(GENERAL)[before];
+    assert_eq!(slash.webhook_id, Some(fake.config().application_id), "an interaction reply");
+    assert_eq!(embed(slash)["title"], title.as_str());
+    assert_eq!(field_text(embed(slash)), field_text(embed(&prefix)));
+
+    // Aliases and case: `!LB` is the leaderboard.
+    let lb = ask(&fake, GENERAL, 52, "!LB kills").await;
+    assert_eq!(embed(&lb)["title"], "🏆 Leaderboard: Kills");
+    running.stop().await;
+}
+
+#[actix::test]
+async fn leaderboard_pages_turn_with_buttons_for_the_one_who_asked() {
+    logs();
+    let t = db::sqlite().await;
+    imported(&t).await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t, local.path(), &[]).await;
+    let posted = ask(&fake, GENERAL, 60, "!leaderboard games").await;
+    assert!(
+        embed(&posted)["footer"]["text"].as_str().unwrap().starts_with("Page 1/4"),
+        "{}",
+        embed(&posted)
+    );
+    let buttons = posted.payload["components"][0]["components"].as_array().unwrap().clone();
+    assert_eq!(buttons.len(), 4);
+    let id_of = |action: &str| {
+        buttons
+            .iter()
+            .map(|b| b["custom_id"].as_str().unwrap().to_owned())
+            .find(|id| id.ends_with(action))
+            .unwrap()
+    };
+    assert_eq!(buttons[0]["disabled"], true, "no first page before page 1");
+
+    // Someone else cannot turn the pages.
+    let before = fake.messages(GENERAL).len();
+    fake.button_click(posted.id, 61, "user61", &id_of(":next"));
+    within(fake.wait_until(|f| f.messages(GENERAL).len() > before)).await;
+    let refusal = &fake.messages(GENERAL)[before];
+    assert!(refusal.payload["content"].as_str().unwrap().contains("Only the person who asked"));
+    assert_eq!(refusal.payload["flags"], 64, "ephemeral");
+    assert!(fake.component_updates().is_empty());
+
+    fake.button_click(posted.id, 60, "user60", &id_of(":next"));
+    within(fake.wait_until(|f| f.component_updates().len() == 1)).await;
+    let shown = fake.message_json(posted.id).unwrap();
+    assert!(
+        shown["embeds"][0]["footer"]["text"].as_str().unwrap().starts_with("Page 2/4"),
+        "{shown}"
+    );
+    assert!(shown["embeds"][0]["description"].as_str().unwrap().starts_with("1️⃣1️⃣"), "ranks 11 on");
+    fake.button_click(posted.id, 60, "user60", &id_of(":last"));
+    within(fake.wait_until(|f| f.component_updates().len() == 2)).await;
+    let shown = fake.message_json(posted.id).unwrap();
+    assert!(shown["embeds"][0]["footer"]["text"].as_str().unwrap().starts_with("Page 4/4"));
+    assert_eq!(
+        shown["components"][0]["components"][3]["disabled"], true,
+        "no next after the last page"
+    );
+    running.stop().await;
+}
+
+#[actix::test]
+async fn last_session_is_posted_with_two_png_graphs() {
+    logs();
+    for t in db::all().await {
+        imported(&t).await;
+        let fake = FakeDiscord::start();
+        let local = tempfile::tempdir().unwrap();
+        let running = start_bot(&fake, &t, local.path(), &[]).await;
+        let posted = ask(&fake, PRODUCTION, 70, "!last_session").await;
+        assert!(
+            embed(&posted)["title"].as_str().unwrap().starts_with("📊 Session Summary: 2025-11-11")
+        );
+        assert_eq!(posted.files.len(), 2, "{}", t.kind);
+        for (file, (w, h)) in posted.files.iter().zip([(1200, 800), (1200, 600)]) {
+            assert!(file.filename.ends_with(".png"));
+            let reader = png::Decoder::new(std::io::Cursor::new(&file.bytes)).read_info().unwrap();
+            assert_eq!((reader.info().width, reader.info().height), (w, h), "{}", file.filename);
+        }
+        // The slash form defers first (graphs take a moment), then answers with the images.
+        let before = fake.messages(PRODUCTION).len();
+        fake.slash_command(PRODUCTION, 71, "user71", "last_session", serde_json::json!([]));
+        within(fake.wait_until(|f| f.messages(PRODUCTION).len() > before)).await;
+        assert_eq!(fake.messages(PRODUCTION)[before].files.len(), 2);
+        running.stop().await;
+    }
+}
+
+#[actix::test]
+async fn commands_elsewhere_are_ignored_and_errors_say_nothing_of_ours() {
+    logs();
+    let t = db::sqlite().await;
+    imported(&t).await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t, local.path(), &[]).await;
+    fake.user_message(OTHER, 80, "user80", "!stats endekk");
+    fake.user_message(CONTROL, 80, "user80", "!stats endekk");
+    fake.slash_command(OTHER, 80, "user80", "stats", serde_json::json!([]));
+    // A command answered afterwards proves the earlier ones were seen (and ignored).
+    let answered = ask(&fake, GENERAL, 80, "!help").await;
+    assert_eq!(embed(&answered)["title"], "📖 slomix commands");
+    assert!(!field_text(embed(&answered)).contains("!sync"), "no admin commands for players");
+    assert!(fake.messages(OTHER).is_empty() && fake.messages(CONTROL).is_empty());
+
+    let unknown = ask(&fake, GENERAL, 81, "!stats endekz").await;
+    let text = unknown.payload["content"].as_str().unwrap();
+    assert!(
+        text.starts_with("❌ No player matches **endekz**") && text.contains("endekk"),
+        "{text}"
+    );
+    // A failure of ours: the reply is generic, the detail (SQL, table names) stays in the log.
+    t.db.execute_unprepared("DROP TABLE player_weapon_totals").await.unwrap();
+    let broken = ask(&fake, GENERAL, 82, "!stats endekk").await;
+    let text = broken.payload["content"].as_str().unwrap();
+    assert_eq!(text, slomix::commands::GENERIC_ERROR);
+    // Cooldowns per user: a second `!stats` within 5 s is refused.
+    let again = ask(&fake, GENERAL, 81, "!stats vid").await;
+    assert!(
+        again.payload["content"].as_str().unwrap().starts_with("⏱️ Slow down!"),
+        "{}",
+        again.payload
+    );
+    running.stop().await;
+}
+
+#[actix::test]
+async fn admin_commands_need_the_admin_channel_and_an_admin_and_are_audited() {
+    logs();
+    for t in db::all().await {
+        imported(&t).await;
+        let fake = FakeDiscord::start();
+        let local = tempfile::tempdir().unwrap();
+        let running = start_bot(&fake, &t, local.path(), &[]).await;
+
+        let status = ask(&fake, ADMIN, ADMIN_USER, "!automation_status").await;
+        assert_eq!(embed(&status)["title"], "🤖 Automation status", "{}", t.kind);
+        let text = embed(&status)["description"].as_str().unwrap().to_owned();
+        for actor in [
+            "db_writer",
+            "file_fetcher",
+            "poll_scheduler",
+            "round_publisher",
+            "stats_parser",
+            "voice_session_tracker",
+        ] {
+            assert!(text.contains(actor), "{actor}: {text}");
+        }
+        let refused = ask(&fake, ADMIN, 90, "!automation_status").await;
+        assert_eq!(refused.payload["content"], "❌ admins only");
+        // Outside the admin channel an admin command is not answered at all.
+        fake.user_message(GENERAL, ADMIN_USER, "boss", "!cache_clear");
+        let check = ask(&fake, ADMIN, ADMIN_USER, "!ssh_check").await;
+        assert!(
+            embed(&check)["description"].as_str().unwrap().starts_with("✅ **default** — "),
+            "{}",
+            embed(&check)
+        );
+        assert!(embed(&check)["description"].as_str().unwrap().ends_with("0 stats files"));
+        assert!(fake.messages(GENERAL).is_empty(), "{:?}", fake.messages(GENERAL));
+
+        // `!import` fetches one file now and its round is posted.
+        // (Every real fixture is stored already: a round of 20 new players.)
+        let (file, bytes) = crate::discord::twenty_player_file();
+        std::fs::write(local.path().join(&file), bytes).unwrap();
+        let started = ask(&fake, ADMIN, ADMIN_USER, &format!("!import {file}")).await;
+        assert_eq!(embed(&started)["title"], "📥 Import started");
+        let hostile = ask(&fake, ADMIN, ADMIN_USER, "!import ../../etc/passwd").await;
+        assert!(
+            hostile.payload["content"].as_str().unwrap().starts_with("❌ not a stats file name")
+        );
+        let reload = ask(&fake, ADMIN, ADMIN_USER, "!reload").await;
+        assert_eq!(embed(&reload)["description"], "Settings re-read: nothing changed.");
+        let synced = ask(&fake, ADMIN, ADMIN_USER, "!sync 3").await;
+        assert_eq!(embed(&synced)["title"], "🔄 Sync started");
+
+        let audit = command_audit::Entity::find()
+            .order_by_asc(command_audit::Column::Id)
+            .all(&t.db)
+            .await
+            .unwrap();
+        let rows: Vec<(String, i64, String)> =
+            audit.iter().map(|a| (a.command.clone(), a.user_id, a.outcome.clone())).collect();
+        assert_eq!(
+            rows.iter()
+                .map(|(c, u, o)| (c.as_str(), *u, o.split(':').next().unwrap()))
+                .collect::<Vec<_>>(),
+            [
+                ("automation_status", ADMIN_USER as i64, "ok"),
+                ("automation_status", 90, "refused"),
+                ("ssh_check", ADMIN_USER as i64, "ok"),
+                ("import", ADMIN_USER as i64, "ok"),
+                ("import", ADMIN_USER as i64, "refused"),
+                ("reload", ADMIN_USER as i64, "ok"),
+                ("sync", ADMIN_USER as i64, "ok"),
+            ],
+            "{}",
+            t.kind
+        );
+        assert!(audit.iter().all(|a| a.channel_id == ADMIN as i64));
+        within(fake.wait_until(|f| !f.messages(PRODUCTION).is_empty())).await;
+        assert_eq!(embed(&fake.messages(PRODUCTION)[0])["title"], "🎮 Round 1 Complete - supply");
+        running.stop().await;
+    }
+}
+
+#[actix::test]
+async fn a_stored_round_drops_cached_replies() {
+    logs();
+    let t = db::sqlite().await;
+    imported(&t).await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t, local.path(), &[]).await;
+    let qualifying = |p: &Posted| {
+        embed(p)["footer"]["text"].as_str().unwrap().split(" · ").nth(1).unwrap().to_owned()
+    };
+    let first = ask(&fake, GENERAL, 100, "!leaderboard games").await;
+    let second = ask(&fake, GENERAL, 101, "!leaderboard games").await;
+    assert_eq!(qualifying(&first), "35 qualifying");
+    assert_eq!(embed(&first), embed(&second));
+    // A round with 20 new players is stored: the next answer counts them.
+    let (name, bytes) = crate::discord::twenty_player_file();
+    std::fs::write(local.path().join(&name), bytes).unwrap();
+    fake.webhook_message(CONTROL, 4242, "ET:Legacy Stats", &format!("📊 `{name}`"));
+    within(fake.wait_until(|f| !f.messages(PRODUCTION).is_empty())).await;
+    within(async {
+        loop {
+            let third = ask(
+                &fake,
+                GENERAL,
+                102 + fake.messages(GENERAL).len() as u64,
+                "!leaderboard games",
+            )
+            .await;
+            if qualifying(&third) == "55 qualifying" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    running.stop().await;
+}
