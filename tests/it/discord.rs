@@ -75,7 +75,7 @@ async fn within<T>(what: impl Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(30), what).await.expect("within 30 s")
 }
 
-fn sftp_source(folder: &Path, local: &Path) -> Source {
+pub fn sftp_source(folder: &Path, local: &Path) -> Source {
     let shared = sshd().expect("sshd");
     let target = shared.target(folder);
     Source {
@@ -434,4 +434,36 @@ async fn a_twenty_player_round_fits_discord_limits_with_names_defused() {
     }
     assert_eq!(players, 20, "every player once");
     running.stop().await;
+}
+
+#[actix::test]
+async fn a_rejected_token_or_a_missing_channel_stops_start_up_with_a_clear_error() {
+    logs();
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    fake.reject_token(true);
+    let local = tempfile::tempdir().unwrap();
+    let token = "super-secret-token-value";
+    let base = fake.base_url();
+    let env = [
+        ("SLOMIX__DISCORD__TOKEN", token),
+        ("SLOMIX__DISCORD__API_URL", base.as_str()),
+        ("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", "100"),
+    ];
+    let error = start(settings(local.path(), &env), t.db.clone(), vec![local_source(local.path())])
+        .await
+        .err()
+        .expect("start-up fails");
+    let text = error.to_string();
+    assert!(text.contains("Discord rejected the bot token (HTTP 401)"), "{text}");
+    assert!(!text.contains(token), "{text}");
+    // Without a production channel there is nowhere to post: refused before any request.
+    let requests = fake.requests().len();
+    let env = [("SLOMIX__DISCORD__TOKEN", token), ("SLOMIX__DISCORD__API_URL", base.as_str())];
+    let error = start(settings(local.path(), &env), t.db.clone(), vec![local_source(local.path())])
+        .await
+        .err()
+        .expect("start-up fails");
+    assert!(error.to_string().contains("discord.production_channel_id"), "{error}");
+    assert_eq!(fake.requests().len(), requests);
 }

@@ -417,3 +417,88 @@ async fn notify_never_prints_the_webhook_url() {
     let (status, output) = holder.stop().await;
     assert!(status.success(), "{status}\n{output}");
 }
+
+/// The whole loop of the mission document: a round ends on the game server (a stats file
+/// lands in its folder, served by the real sshd) → `slomix-notify` posts the trigger to the
+/// control channel's webhook → the daemon sees it on the gateway, fetches the file over SFTP,
+/// stores it and posts the round in the production channel → the trigger is deleted. Round 1
+/// then round 2: three posts (R1, R2, the match summary), each once, on SQLite and PostgreSQL.
+#[actix::test]
+async fn full_loop_notifier_to_discord_trigger_to_round_post() {
+    use crate::support::{db, shared_fixtures, sshd::sshd};
+    const PRODUCTION: u64 = 100;
+    let Some(server) = sshd() else { return };
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let (hook, url) = fake.add_webhook(CONTROL);
+        let folder = server.folder();
+        let local = tempfile::tempdir().unwrap();
+        let mut env: Vec<(&str, String)> = vec![
+            ("SLOMIX__DISCORD__TOKEN", fake.config().token.clone()),
+            ("SLOMIX__DISCORD__API_URL", fake.base_url()),
+            ("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", PRODUCTION.to_string()),
+            ("SLOMIX__DISCORD__CONTROL_CHANNEL_ID", CONTROL.to_string()),
+            ("SLOMIX__DISCORD__WEBHOOK_WHITELIST", hook.to_string()),
+            ("SLOMIX__POLL__ENABLED", "false".to_owned()),
+        ];
+        env.push(("SLOMIX__STATS__LOCAL_DIR", local.path().display().to_string()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let settings = crate::daemon::settings(local.path(), &env);
+        let source = crate::discord::sftp_source(folder.path(), local.path());
+        let running =
+            slomix::cli::daemon::start(settings, t.db.clone(), vec![source]).await.unwrap();
+        tokio::time::timeout(WAIT, fake.wait_ready()).await.expect("bot ready");
+
+        let state = tempfile::tempdir().unwrap();
+        let notifier = RunningNotifier::spawn(
+            folder.path(),
+            &url,
+            &state.path().join("state.json"),
+            &NotifierOptions::default(),
+        );
+        for name in [crate::daemon::R1, crate::daemon::R2] {
+            let bytes = std::fs::read(shared_fixtures("real").join(name)).unwrap();
+            // The game server writes the file in one go, then the next round is played.
+            std::fs::File::create(folder.path().join(name)).unwrap().write_all(&bytes).unwrap();
+            let before = fake.messages(PRODUCTION).len();
+            tokio::time::timeout(WAIT, fake.wait_until(|f| f.messages(PRODUCTION).len() > before))
+                .await
+                .unwrap_or_else(|_| panic!("{}: {name} posted", t.kind));
+        }
+        tokio::time::timeout(WAIT, fake.wait_until(|f| f.messages(PRODUCTION).len() >= 3))
+            .await
+            .unwrap();
+        let titles: Vec<String> = fake
+            .messages(PRODUCTION)
+            .iter()
+            .map(|m| m.payload["embeds"][0]["title"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "🎮 Round 1 Complete - sw_goldrush_te",
+                "🎮 Round 2 Complete - sw_goldrush_te",
+                "🏆 Match Complete - sw_goldrush_te"
+            ],
+            "{}",
+            t.kind
+        );
+        // Both triggers arrived from the webhook and were deleted once their round was posted.
+        let triggers: Vec<u64> = fake.messages(CONTROL).iter().map(|m| m.id).collect();
+        assert_eq!(announced(&fake, CONTROL), [crate::daemon::R1, crate::daemon::R2]);
+        assert!(fake.messages(CONTROL).iter().all(|m| m.webhook_id == Some(hook)));
+        tokio::time::timeout(
+            WAIT,
+            fake.wait_until(|f| triggers.iter().all(|id| f.deleted().contains(&(CONTROL, *id)))),
+        )
+        .await
+        .expect("triggers deleted");
+        let (status, output) = notifier.stop().await;
+        assert!(status.success(), "{output}");
+        assert_no_token(&output, &url);
+        // Nothing more arrives: each round was posted once.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(fake.messages(PRODUCTION).len(), 3, "{}", t.kind);
+        running.stop().await;
+    }
+}
