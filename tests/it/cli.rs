@@ -195,3 +195,54 @@ async fn the_daemon_on_its_defaults_posts_a_dropped_file_reports_status_and_stop
     assert!(out.status.success(), "{} {stderr}", out.status);
     assert!(!stderr.contains("panic"), "{stderr}");
 }
+
+#[tokio::test]
+async fn query_commands_answer_on_the_terminal_as_text_and_json() {
+    for t in db::all().await {
+        crate::commands::imported(&t).await;
+        let run = |args: &[&str]| slomix().args(args).env("DATABASE_URL", &t.url).output().unwrap();
+        let stats = run(&["stats", "endekk", "--json"]);
+        assert!(stats.status.success(), "{}: {}", t.kind, String::from_utf8_lossy(&stats.stderr));
+        let json: Value = serde_json::from_slice(&stats.stdout).unwrap();
+        for key in ["guid", "name", "rounds", "kills", "deaths", "damage_given", "dpm", "accuracy"]
+        {
+            assert!(json.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(json["guid"], "7B84BE88");
+        assert_eq!(json["name"], "endekk");
+        let kills = json["kills"].as_i64().unwrap();
+        // The text form shows the same numbers, without Discord's bold markers.
+        let text = run(&["stats", "ENDEKK"]);
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains(&format!("Kills: {}", slomix::commands::format::thousands(kills))),
+            "{text}"
+        );
+        assert!(!text.contains("**"), "{text}");
+        // An ambiguous name lists the candidates and exits 1; an unknown one suggests.
+        let ambiguous = run(&["stats", "ripazha"]);
+        assert_eq!(ambiguous.status.code(), Some(1));
+        let listed = String::from_utf8_lossy(&ambiguous.stderr);
+        assert_eq!(listed.matches("rounds)").count(), 5, "{listed}");
+        let json = run(&["stats", "ripazha", "--json"]);
+        let body: Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(body["candidates"].as_array().unwrap().len(), 5);
+        let unknown = run(&["stats", "endekz"]);
+        assert_eq!(unknown.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("Did you mean: endekk"));
+        // The leaderboard pages, sessions and graphs.
+        let lb = run(&["leaderboard", "kills", "--page", "2", "--json"]);
+        let lb: Value = serde_json::from_slice(&lb.stdout).unwrap();
+        assert_eq!((lb["category"].as_str(), lb["page"].as_u64()), (Some("kills"), Some(2)));
+        let graphs = tempfile::tempdir().unwrap();
+        let last = run(&["last-session", "--graphs", graphs.path().to_str().unwrap()]);
+        assert!(last.status.success());
+        for name in ["session_combat.png", "session_timeline.png"] {
+            let bytes = std::fs::read(graphs.path().join(name)).unwrap();
+            assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{name}");
+        }
+        let bad = run(&["leaderboard", "nope"]);
+        assert_eq!(bad.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("try one of: kills"));
+    }
+}

@@ -374,23 +374,20 @@ async fn a_dropped_gateway_and_a_429_lose_and_duplicate_nothing() {
 
     fake.drop_gateway();
     within(fake.wait_until(|f| f.identify_count() == 2 && f.is_ready())).await;
-    fake.fail_next(
-        "POST",
-        &format!("/api/v10/channels/{PRODUCTION}/messages"),
-        Failure::RateLimited { retry_after_secs: 0.5 },
-        1,
-    );
+    let posts = format!("/api/v10/channels/{PRODUCTION}/messages");
+    fake.fail_next("POST", &posts, Failure::Status(503), 1);
+    fake.fail_next("POST", &posts, Failure::RateLimited { retry_after_secs: 0.5 }, 1);
     put(local.path(), R1);
     let id = trigger(&fake, R1);
     within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, id)))).await;
-    assert_eq!(fake.messages(PRODUCTION).len(), 1, "one post after the 429");
+    assert_eq!(fake.messages(PRODUCTION).len(), 1, "one post after the 503 and the 429");
     let statuses: Vec<u16> = fake
         .requests()
         .iter()
         .filter(|r| r.method == "POST" && r.path.ends_with(&format!("/{PRODUCTION}/messages")))
         .map(|r| r.status)
         .collect();
-    assert_eq!(statuses, [429, 200]);
+    assert_eq!(statuses, [503, 429, 200]);
     running.stop().await;
 }
 

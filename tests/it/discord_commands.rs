@@ -412,3 +412,30 @@ async fn a_stored_round_drops_cached_replies() {
     .await;
     running.stop().await;
 }
+
+#[actix::test]
+async fn slow_commands_are_logged_as_warnings() {
+    let (logs, _guard) = crate::support::capture_logs();
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    // Every command counts as slow with a threshold of 0 ms.
+    let running =
+        start_bot(&fake, &t, local.path(), &[("SLOMIX__COMMANDS__SLOW_WARNING_MS", "0")]).await;
+    ask(&fake, GENERAL, 110, "!help").await;
+    within(async {
+        while !String::from_utf8_lossy(&logs.lock().unwrap()).contains("slow command") {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    let line = text.lines().find(|l| l.contains("slow command")).unwrap();
+    assert!(
+        line.contains("WARN") && line.contains("command=help") && line.contains("took_ms="),
+        "{line}"
+    );
+    // The token never reaches the log.
+    assert!(!text.contains(&fake.config().token), "{text}");
+    running.stop().await;
+}
