@@ -181,6 +181,7 @@ pub struct DiscordSettings {
     pub webhook_whitelist: Vec<u64>,
     pub webhook_username: String,
     pub general_channel_id: u64,
+    pub gather_channel_id: u64,
     #[serde(deserialize_with = "ids")]
     pub admin_channel_ids: Vec<u64>,
     #[serde(deserialize_with = "ids")]
@@ -328,6 +329,7 @@ const ALIASES: &[(&str, &str, Kind)] = &[
     ("WEBHOOK_TRIGGER_WHITELIST", "discord.webhook_whitelist", Kind::IdList),
     ("WEBHOOK_TRIGGER_USERNAME", "discord.webhook_username", Kind::Text),
     ("GENERAL_CHANNEL_ID", "discord.general_channel_id", Kind::Int),
+    ("GATHER_CHANNEL_ID", "discord.gather_channel_id", Kind::Int),
     ("ADMIN_CHANNEL_ID", "discord.admin_channel_ids", Kind::IdList),
     ("GAMING_VOICE_CHANNELS", "discord.gaming_voice_channels", Kind::IdList),
     ("BOT_COMMAND_CHANNELS", "discord.command_channels", Kind::IdList),
@@ -598,6 +600,14 @@ pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
         "discord.control_channel_id (restart needed)",
     );
     key(a.token.expose() != b.token.expose(), "discord.token (restart needed)");
+    key(a.api_url != b.api_url, "discord.api_url (restart needed)");
+    key(
+        a.gaming_voice_channels != b.gaming_voice_channels,
+        "discord.gaming_voice_channels (restart needed)",
+    );
+    key(a.command_prefix != b.command_prefix, "discord.command_prefix (restart needed)");
+    key(a.slash_commands != b.slash_commands, "discord.slash_commands (restart needed)");
+    key(a.gather_channel_id != b.gather_channel_id, "discord.gather_channel_id");
     let section =
         |x: &dyn std::fmt::Debug, y: &dyn std::fmt::Debug| format!("{x:?}") != format!("{y:?}");
     for (changed, name) in [
@@ -613,6 +623,8 @@ pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
         (section(&old.parser, &new.parser), "parser"),
         (section(&old.stats, &new.stats), "stats"),
         (section(&old.commands, &new.commands), "commands"),
+        (section(&old.health, &new.health), "health"),
+        (section(&old.log, &new.log), "log"),
     ] {
         key(changed, &format!("{name} (restart needed)"));
     }
@@ -777,6 +789,8 @@ mod tests {
             }),
             ("WEBHOOK_TRIGGER_USERNAME", "hook", |s| s.discord.webhook_username.clone()),
             ("GENERAL_CHANNEL_ID", "15", |s| s.discord.general_channel_id.to_string()),
+            ("GATHER_CHANNEL_ID", "28", |s| s.discord.gather_channel_id.to_string()),
+            ("ADMIN_USER_IDS", "29,30", |s| format!("{:?}", s.discord.admin_user_ids)),
             ("ADMIN_CHANNEL_ID", "16", |s| format!("{:?}", s.discord.admin_channel_ids)),
             ("GAMING_VOICE_CHANNELS", "17,18", |s| {
                 format!("{:?}", s.discord.gaming_voice_channels)
@@ -809,6 +823,7 @@ mod tests {
             let expected = match *value {
                 "13,14" => "[13, 14]".to_owned(),
                 "17,18" => "[17, 18]".to_owned(),
+                "29,30" => "[29, 30]".to_owned(),
                 "16" | "19" => format!("[{value}]"),
                 "yes" => "true".to_owned(),
                 "off" => "false".to_owned(),

@@ -76,7 +76,8 @@ pub struct RoundStored {
     pub file: String,
 }
 
-/// Event from DbWriter to PollScheduler: a file arrived (starts the grace period).
+/// Event from DbWriter to its listeners: a file arrived. PollScheduler starts its grace period;
+/// CacheKeeper drops the cached command replies.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct FileStored {

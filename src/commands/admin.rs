@@ -65,7 +65,8 @@ pub async fn audit(
     outcome: &str,
 ) -> Result<(), sea_orm::DbErr> {
     audit::ActiveModel {
-        at: Set(ctx.now),
+        // UTC, like every other stored time of ours (`ctx.now` is game-server local).
+        at: Set(chrono::Utc::now().naive_utc()),
         user_id: Set(caller.discord_id.map_or(0, |id| i64::try_from(id).unwrap_or(i64::MAX))),
         user_name: Set(caller.name.chars().take(100).collect()),
         channel_id: Set(i64::try_from(channel_id).unwrap_or(i64::MAX)),

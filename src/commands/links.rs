@@ -76,7 +76,7 @@ pub async fn link(
         discord_id: Set(db_id(account)),
         discord_username: Set(account_name),
         player_name: Set(player.name.clone()),
-        linked_at: Set(ctx.now),
+        linked_at: Set(chrono::Utc::now().naive_utc()),
         display_name: Set(None),
         display_name_source: Set("auto".to_owned()),
         display_name_updated_at: Set(None),

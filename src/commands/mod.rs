@@ -153,11 +153,13 @@ pub enum CommandError {
         suggestions: Vec<String>,
     },
     /// Several players match.
-    #[error("{query:?} matches {} players", candidates.len())]
+    #[error("{query:?} matches {count} players")]
     Ambiguous {
         /// What was asked.
         query: String,
-        /// Who it could be.
+        /// How many players match.
+        count: usize,
+        /// Who it could be (the ten with most rounds).
         candidates: Vec<Candidate>,
     },
     /// The Discord account has no linked player.
@@ -206,11 +208,10 @@ impl CommandError {
                 }
                 out
             }
-            CommandError::Ambiguous { query, candidates } => {
+            CommandError::Ambiguous { query, count, candidates } => {
                 let mut out = format!(
-                    "❓ **{}** matches {} players; use a longer name or the GUID:",
-                    name(query),
-                    candidates.len()
+                    "❓ **{}** matches {count} players; use a longer name or the GUID:",
+                    name(query)
                 );
                 for c in candidates.iter().take(10) {
                     out.push_str(&format!(

@@ -162,6 +162,7 @@ async fn by_text(db: &impl ConnectionTrait, text: &str) -> Result<String, Comman
         }),
         many => Err(CommandError::Ambiguous {
             query: text.to_owned(),
+            count: many.len(),
             candidates: candidates(db, many).await?,
         }),
     }

@@ -41,7 +41,7 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 pub struct ChannelRules {
     /// Channels where commands are read; empty: the public and admin channels.
     pub command_channels: Vec<u64>,
-    /// Production and general channels.
+    /// Production, general and gather channels.
     pub public: Vec<u64>,
     /// Admin channels; admin commands are answered only there (anywhere when empty).
     pub admin_channels: Vec<u64>,
@@ -58,10 +58,14 @@ impl ChannelRules {
     pub fn from_settings(settings: &DiscordSettings) -> Self {
         ChannelRules {
             command_channels: settings.command_channels.clone(),
-            public: [settings.production_channel_id, settings.general_channel_id]
-                .into_iter()
-                .filter(|c| *c != 0)
-                .collect(),
+            public: [
+                settings.production_channel_id,
+                settings.general_channel_id,
+                settings.gather_channel_id,
+            ]
+            .into_iter()
+            .filter(|c| *c != 0)
+            .collect(),
             admin_channels: settings.admin_channel_ids.clone(),
             control: settings.control_channel_id,
             admin_users: settings.admin_user_ids.clone(),
@@ -677,9 +681,38 @@ pub async fn link(
         },
         None => (None, None),
     };
-    let reply = commands::links::link(&ctx.data().ctx(), &caller, target, rest.as_deref()).await?;
+    let c = ctx.data().ctx();
+    let result = commands::links::link(&c, &caller, target.clone(), rest.as_deref()).await;
+    if let Some((id, _)) = &target {
+        let arguments = format!("<@{id}> {}", rest.as_deref().unwrap_or(""));
+        audit_other(ctx, &c, &caller, "link", &arguments, &result).await;
+    }
+    let reply = result?;
     ctx.data().cache.clear();
     send(ctx, &reply, None).await.map(|_| ())
+}
+
+/// Linking or unlinking another account is an admin act: it goes to the audit log.
+async fn audit_other(
+    ctx: Context<'_>,
+    c: &Ctx,
+    caller: &Caller,
+    command: &str,
+    arguments: &str,
+    result: &CommandResult,
+) {
+    let outcome = match result {
+        Ok(_) => "ok".to_owned(),
+        Err(error) if error.is_users() => {
+            format!("refused: {}", commands::format::cut(&error.to_string(), 200))
+        }
+        Err(_) => "error".to_owned(),
+    };
+    if let Err(error) =
+        admin::audit(c, caller, ctx.channel_id().get(), command, arguments, &outcome).await
+    {
+        tracing::error!(error = %error, "cannot write the audit log");
+    }
 }
 
 /// Remove your link (admins: `!unlink @user`).
@@ -690,7 +723,12 @@ pub async fn unlink(
 ) -> Result<(), Error> {
     let caller = caller(ctx).await;
     let target = user.as_deref().and_then(mention_id);
-    let reply = commands::links::unlink(&ctx.data().ctx(), &caller, target).await?;
+    let c = ctx.data().ctx();
+    let result = commands::links::unlink(&c, &caller, target).await;
+    if let Some(id) = target.filter(|id| Some(*id) != caller.discord_id) {
+        audit_other(ctx, &c, &caller, "unlink", &format!("<@{id}>"), &result).await;
+    }
+    let reply = result?;
     ctx.data().cache.clear();
     send(ctx, &reply, None).await.map(|_| ())
 }

@@ -166,14 +166,15 @@ pub async fn start_gateway(
     let routes = TriggerRoutes {
         servers: app.servers.iter().map(|s| (s.webhook_ids.clone(), s.scheduler.clone())).collect(),
     };
-    let bot = Bot::new(
-        gate,
-        routes,
-        app.voice.clone(),
-        d.gaming_voice_channels.clone(),
-        discord.triggers.clone(),
-        db,
-    );
+    // Voice counts only with voice automation on (the original's AUTOMATION_ENABLED).
+    let voice_channels = if settings.voice.automation_enabled {
+        d.gaming_voice_channels.clone()
+    } else {
+        tracing::info!("voice sessions off (voice.automation_enabled = false)");
+        Vec::new()
+    };
+    let bot =
+        Bot::new(gate, routes, app.voice.clone(), voice_channels, discord.triggers.clone(), db);
     // The gateway client gets its own REST client with the same settings.
     let mut client = serenity::client::ClientBuilder::new_with_http(build_http(d), intents())
         .event_handler(bot)

@@ -2,7 +2,9 @@
 //! rows: every time the import stores a round-1 or round-2 row set it adds that round's sums,
 //! and before it replaces or deletes one it subtracts them, in the same transaction. Sums
 //! commute, so the totals do not depend on import order, and they always equal a `GROUP BY`
-//! over the rows (a test checks exactly that).
+//! over the rows (a test checks exactly that). `first_seen`/`last_seen` only widen: a round is
+//! only ever replaced by itself (the same file, so the same time and players), which cannot
+//! narrow them.
 use migration::m20261201_000004_command_tables::{PLAYER_SUMS, WEAPON_SUMS};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 

@@ -45,8 +45,16 @@ fn user(id: u64) -> Caller {
     Caller { discord_id: Some(id), name: format!("user{id}"), admin: false }
 }
 
+/// Everything the posts show, as sent to Discord (markdown included).
 fn text(reply: &Reply) -> String {
-    reply.to_text()
+    let mut out = String::new();
+    for post in &reply.posts {
+        out.push_str(&format!("{}\n{}\n", post.title, post.description));
+        for field in &post.fields {
+            out.push_str(&format!("{}\n{}\n", field.name, field.value));
+        }
+    }
+    out
 }
 
 /// Σ of a column over a player's round-1 and round-2 rows, straight from the table.
@@ -434,7 +442,7 @@ async fn linking_makes_stats_and_mentions_mean_the_player() {
         let for_carol =
             links::link(&ctx, &admin, Some((333, "carol".into())), Some("vid")).await.unwrap();
         assert_eq!(for_carol.data["discord_id"], 333);
-        // The linked name is found first, case-insensitively.
+        // Names are matched without case; the link shows in the result.
         let found = links::find_player(&ctx, "CARN").await.unwrap();
         assert_eq!(found.data["players"][0]["guid"], "0A26D447");
         assert_eq!(found.data["players"][0]["linked"], true);

@@ -61,6 +61,7 @@ async fn start_daemon(
         ("SLOMIX__DISCORD__GENERAL_CHANNEL_ID", GENERAL.to_string()),
         ("SLOMIX__DISCORD__WEBHOOK_WHITELIST", WEBHOOK.to_string()),
         ("SLOMIX__DISCORD__GAMING_VOICE_CHANNELS", "200,201".to_owned()),
+        ("SLOMIX__VOICE__AUTOMATION_ENABLED", "true".to_owned()),
         ("SLOMIX__POLL__ENABLED", "false".to_owned()),
     ]
     .into_iter()
