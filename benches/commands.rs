@@ -7,11 +7,13 @@
 //! The generated databases are kept (SQLite under `target/bench-data/`, PostgreSQL as
 //! `slomix_bench_commands_v1`) and reused by later runs when complete.
 //! `cargo bench --bench commands` (`scripts/bench commands` starts PostgreSQL).
+mod support;
 use std::{
     collections::BTreeSet,
-    path::{Path, PathBuf},
+    path::PathBuf,
     time::{Duration, Instant},
 };
+use support::{percentile, real_files};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -29,21 +31,6 @@ use slomix::{
 
 const COPIES: usize = 173;
 const PLAYERS: usize = 500;
-
-fn real_files() -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .map(|p| {
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 /// The GUIDs of the real files, in order.
 fn real_guids(real: &[(String, Vec<u8>)]) -> Vec<String> {
@@ -120,11 +107,6 @@ async fn populate(label: &str, db: &DatabaseConnection) {
         "{label}: {files} files -> {stored} rounds (with match summaries), {players} players, in {:.0} s",
         started.elapsed().as_secs_f64()
     );
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
 }
 
 fn report(label: &str, command: &str, mut took: Vec<Duration>) {

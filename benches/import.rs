@@ -3,7 +3,9 @@
 //! `SLOMIX_TEST_POSTGRES_URL` set) PostgreSQL. Prints rounds per second.
 //!
 //! `cargo bench --bench import` (add `-- --quick` for one 2,900-file history).
-use std::{path::Path, time::Instant};
+mod support;
+use std::time::Instant;
+use support::real_files;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use sea_orm::ConnectionTrait;
@@ -11,21 +13,6 @@ use slomix::{
     stats::{PairingRules, StatsFileName},
     store::{ImportOutcome, Store},
 };
-
-fn real_files() -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .map(|p| {
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 /// `copies` shifted copies of the real files: copy k is moved 2 years + k weeks later and its
 /// header's server name gets `#k`, so every file has its own name and content.

@@ -7,11 +7,13 @@
 //! Needs the test sshd (`SLOMIX_TEST_SSH_*`); `scripts/bench latency` starts one and runs
 //! `cargo bench --bench latency`. With `SLOMIX_TEST_POSTGRES_URL` set PostgreSQL is measured
 //! too.
+mod support;
 use std::{
     path::{Path, PathBuf},
     sync::Arc,
     time::{Duration, Instant},
 };
+use support::percentile;
 
 use slomix::{
     actors::{
@@ -73,9 +75,22 @@ fn rounds() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
+/// The game server behind `target`, fetched into `local`.
+fn sftp_server(target: &SshTarget, local: &Path) -> GameServer {
+    GameServer {
+        name: "bench".into(),
+        source: SourceKind::Sftp {
+            host: target.host.clone(),
+            port: target.port,
+            user: target.user.clone(),
+            key_path: target.key_path.display().to_string(),
+            remote_path: target.remote_path.display().to_string(),
+            known_hosts: target.known_hosts.display().to_string(),
+            strict_host_key: true,
+        },
+        local_dir: local.display().to_string(),
+        webhook_ids: Vec::new(),
+    }
 }
 
 async fn latency(label: &str, url: &str, ssh_root: &Path, target: &SshTarget) {
@@ -97,20 +112,7 @@ async fn latency(label: &str, url: &str, ssh_root: &Path, target: &SshTarget) {
     let settings =
         Settings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("settings"), &env).unwrap();
     let (sender, mut posts) = unbounded_channel();
-    let server = GameServer {
-        name: "bench".into(),
-        source: SourceKind::Sftp {
-            host: target.host.clone(),
-            port: target.port,
-            user: target.user.clone(),
-            key_path: target.key_path.display().to_string(),
-            remote_path: target.remote_path.display().to_string(),
-            known_hosts: target.known_hosts.display().to_string(),
-            strict_host_key: true,
-        },
-        local_dir: local.path().display().to_string(),
-        webhook_ids: Vec::new(),
-    };
+    let server = sftp_server(&target, local.path());
     let app = daemon::start(Parts {
         settings,
         db,
@@ -178,20 +180,7 @@ async fn discord_latency(label: &str, url: &str, ssh_root: &Path, target: &SshTa
     .collect();
     let settings =
         Settings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("settings"), &env).unwrap();
-    let server = GameServer {
-        name: "bench".into(),
-        source: SourceKind::Sftp {
-            host: target.host.clone(),
-            port: target.port,
-            user: target.user.clone(),
-            key_path: target.key_path.display().to_string(),
-            remote_path: target.remote_path.display().to_string(),
-            known_hosts: target.known_hosts.display().to_string(),
-            strict_host_key: true,
-        },
-        local_dir: local.path().display().to_string(),
-        webhook_ids: Vec::new(),
-    };
+    let server = sftp_server(&target, local.path());
     let running =
         slomix::cli::daemon::start(settings, db, vec![Source { server, remote: files.clone() }])
             .await

@@ -1,24 +1,10 @@
 //! Criterion benchmark of the stats parser: every real fixture (files/s and MB/s) and one
 //! round-1 + round-2 pair end to end (parse both, pair, match summary).
-use std::path::Path;
+mod support;
+use support::real_files;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use slomix::stats;
-
-fn real_files() -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .map(|p| {
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 fn bench(c: &mut Criterion) {
     let files = real_files();
