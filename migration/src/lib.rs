@@ -7,7 +7,7 @@ mod m20261125_000001_processed_files;
 mod m20261125_000002_stats_schema;
 mod m20261125_000003_round_posts;
 pub mod m20261201_000004_command_tables;
-mod m20261201_000005_rounds_map_time_index;
+mod m20261201_000005_lookup_indexes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -19,7 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_stats_schema::Migration),
             Box::new(m20261125_000003_round_posts::Migration),
             Box::new(m20261201_000004_command_tables::Migration),
-            Box::new(m20261201_000005_rounds_map_time_index::Migration),
+            Box::new(m20261201_000005_lookup_indexes::Migration),
         ]
     }
 }

@@ -191,4 +191,4 @@ const RECENT_SQL: &str = "SELECT r.round_date AS round_date, r.map_name AS map_n
         p.kills AS kills, p.deaths AS deaths, p.damage_given AS damage_given, p.time_played_seconds AS time_played_seconds \
      FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
      WHERE p.player_guid = ? AND p.round_number IN (1, 2) \
-     ORDER BY r.round_at DESC, r.round_number DESC LIMIT 3";
+     ORDER BY p.round_date DESC, r.round_at DESC, r.round_number DESC LIMIT 3";
