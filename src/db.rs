@@ -56,14 +56,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false).max_connections(8);
-    if url.starts_with("sqlite:") && !url.contains(":memory:") {
-        // Write-ahead logging: commands read while DbWriter writes, and a write is one
-        // append instead of a rollback journal per transaction.
-        options.map_sqlx_sqlite_opts(|o| {
-            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
-        });
-    }
     Database::connect(options).await.map_err(|error| {
         let mut message = error.to_string();
         if let Some(password) = password_of(url) {

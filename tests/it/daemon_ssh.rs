@@ -116,6 +116,24 @@ async fn rounds_arrive_once_through_an_sshd_kill_and_restart() {
         assert!(files.connects() >= 2, "a new session after the restart");
         wait_health(&app, "file_fetcher", |s| *s == HealthState::Healthy).await;
         app.stop_polling().await;
+
+        // The daemon itself restarts on the same database and folders, and the files are
+        // announced again and polled: nothing is fetched, stored or posted twice.
+        let again = Arc::new(SftpFiles::new(server.target()));
+        let source = Source {
+            server: sftp_server("default", &server.target(), local.path()),
+            remote: again.clone(),
+        };
+        let (restarted, recorder, mut posts) =
+            start_with(&t.db, settings(local.path(), &[]), vec![source]);
+        for name in [R1, R2] {
+            restarted.scheduler.send(FetchNow { name: name.into() }).await.unwrap();
+        }
+        restarted.scheduler.send(PollNow).await.unwrap();
+        no_more_posts(&mut posts).await;
+        assert!(recorder.posts.lock().unwrap().is_empty(), "{}", t.kind);
+        assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 3, "{}", t.kind);
+        restarted.stop_polling().await;
     }
 }
 
