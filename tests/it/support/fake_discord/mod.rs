@@ -258,6 +258,44 @@ impl State {
         ids.into_iter().map(|id| (id, self.name_of(id))).collect()
     }
 
+    /// An INTERACTION_CREATE payload of `kind` (2 command, 3 button press) by a human (id,
+    /// name) in `channel_id`, with a fresh id and token.
+    fn interaction(
+        &mut self,
+        config: &FakeConfig,
+        kind: u64,
+        channel_id: u64,
+        (user_id, username): (u64, &str),
+        data: Value,
+        message: Option<Value>,
+    ) -> (u64, String, Value) {
+        let id = self.next_id();
+        let token = format!("fake-interaction-token-{id}");
+        let mut member = fixtures::member(fixtures::human_user(user_id, username), &[]);
+        member["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
+        let mut payload = json!({
+            "id": id.to_string(),
+            "application_id": config.application_id.to_string(),
+            "type": kind,
+            "data": data,
+            "guild_id": config.guild_id.to_string(),
+            "channel_id": channel_id.to_string(),
+            "member": member,
+            "token": token,
+            "version": 1,
+            "app_permissions": self.bot_permissions.to_string(),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "context": 0,
+            "attachment_size_limit": 10_485_760,
+        });
+        if let Some(message) = message {
+            payload["message"] = message;
+        }
+        (id, token, payload)
+    }
+
     fn name_of(&self, user_id: u64) -> String {
         self.names.get(&user_id).cloned().unwrap_or_else(|| format!("user{user_id}"))
     }
@@ -530,35 +568,17 @@ impl FakeDiscord {
                 .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
                 .and_then(|c| c.get("id").and_then(id_of));
             let command_id = command_id.unwrap_or_else(|| st.next_id());
-            let id = st.next_id();
-            let token = format!("fake-interaction-token-{id}");
-            let mut member = fixtures::member(fixtures::human_user(user_id, username), &[]);
-            member["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
             let guild_id = config.guild_id.to_string();
             let data = json!({
-                "id": id.to_string(),
-                "application_id": config.application_id.to_string(),
-                "type": 2,
-                "data": {
-                    "id": command_id.to_string(),
-                    "name": name,
-                    "type": 1,
-                    "options": options,
-                    "resolved": {},
-                    "guild_id": guild_id,
-                },
+                "id": command_id.to_string(),
+                "name": name,
+                "type": 1,
+                "options": options,
+                "resolved": {},
                 "guild_id": guild_id,
-                "channel_id": channel_id.to_string(),
-                "member": member,
-                "token": token,
-                "version": 1,
-                "app_permissions": st.bot_permissions.to_string(),
-                "locale": "en-US",
-                "guild_locale": "en-US",
-                "entitlements": [],
-                "context": 0,
-                "attachment_size_limit": 10_485_760,
             });
+            let (id, token, data) =
+                st.interaction(config, 2, channel_id, (user_id, username), data, None);
             st.dispatch("INTERACTION_CREATE", data);
             (id, token)
         })
@@ -579,29 +599,9 @@ impl FakeDiscord {
             st.names.insert(user_id, username.to_owned());
             let message = st.messages.get(&message_id).cloned().unwrap_or_else(|| json!({}));
             let channel_id = message.get("channel_id").and_then(id_of).unwrap_or_default();
-            let id = st.next_id();
-            let token = format!("fake-interaction-token-{id}");
-            let mut member = fixtures::member(fixtures::human_user(user_id, username), &[]);
-            member["permissions"] = json!(EVERYONE_PERMISSIONS.to_string());
-            let guild_id = config.guild_id.to_string();
-            let data = json!({
-                "id": id.to_string(),
-                "application_id": config.application_id.to_string(),
-                "type": 3,
-                "data": { "custom_id": custom_id, "component_type": 2 },
-                "message": message,
-                "guild_id": guild_id,
-                "channel_id": channel_id.to_string(),
-                "member": member,
-                "token": token,
-                "version": 1,
-                "app_permissions": st.bot_permissions.to_string(),
-                "locale": "en-US",
-                "guild_locale": "en-US",
-                "entitlements": [],
-                "context": 0,
-                "attachment_size_limit": 10_485_760,
-            });
+            let data = json!({ "custom_id": custom_id, "component_type": 2 });
+            let (id, token, data) =
+                st.interaction(config, 3, channel_id, (user_id, username), data, Some(message));
             st.dispatch("INTERACTION_CREATE", data);
             st.interactions.insert(token.clone(), (channel_id, Some(message_id)));
             (id, token)
