@@ -80,6 +80,18 @@ pub async fn audit(
     Ok(())
 }
 
+/// How an audited command went, for `command_audit.outcome`: `ok`, `refused: <reason>` (the
+/// user's to fix) or `error` (ours; the detail is in the log).
+pub fn outcome(result: &CommandResult) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(error) if error.is_users() => {
+            format!("refused: {}", super::format::cut(&error.to_string(), 200))
+        }
+        Err(_) => "error".to_owned(),
+    }
+}
+
 fn state_line(status: &ComponentStatus) -> String {
     match &status.state {
         HealthState::Healthy => format!("🟢 **{}** — {}", status.component, status.detail),

@@ -93,6 +93,22 @@ impl CommandCache {
         inner.entries.insert(key, (now, reply));
     }
 
+    /// A live entry for `key`, or `compute`'s reply, kept unless the cache was dropped while
+    /// it was computed. Errors are not kept.
+    pub async fn get_or_compute(
+        &self,
+        key: String,
+        compute: impl Future<Output = super::CommandResult>,
+    ) -> super::CommandResult {
+        if let Some(reply) = self.get(&key, Instant::now()) {
+            return Ok(reply);
+        }
+        let generation = self.generation();
+        let reply = compute.await?;
+        self.put(key, reply.clone(), generation, Instant::now());
+        Ok(reply)
+    }
+
     /// Drops every entry; returns how many there were.
     pub fn clear(&self) -> usize {
         let mut inner = self.lock();

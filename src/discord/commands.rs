@@ -340,14 +340,7 @@ where
     F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = CommandResult>,
 {
-    let cache = &ctx.data().cache;
-    if let Some(reply) = cache.get(&key, Instant::now()) {
-        return Ok(reply);
-    }
-    let generation = cache.generation();
-    let reply = compute(ctx.data().ctx()).await?;
-    cache.put(key, reply.clone(), generation, Instant::now());
-    Ok(reply)
+    ctx.data().cache.get_or_compute(key, compute(ctx.data().ctx())).await
 }
 
 /// Slash commands may take a moment (graphs): tell Discord to wait.
@@ -486,17 +479,11 @@ impl Pager {
                 now: chrono::Utc::now().with_timezone(&self.data.timezone).naive_local(),
             };
             let key = format!("lb:{}:{}", self.category.key(), self.page);
-            let reply = match self.data.cache.get(&key, Instant::now()) {
-                Some(reply) => Ok(reply),
-                None => {
-                    let generation = self.data.cache.generation();
-                    let reply = leaderboard::leaderboard(&ctx, self.category, self.page).await;
-                    if let Ok(reply) = &reply {
-                        self.data.cache.put(key, reply.clone(), generation, Instant::now());
-                    }
-                    reply
-                }
-            };
+            let reply = self
+                .data
+                .cache
+                .get_or_compute(key, leaderboard::leaderboard(&ctx, self.category, self.page))
+                .await;
             let reply = match reply {
                 Ok(reply) => reply,
                 Err(error) => {
@@ -701,13 +688,7 @@ async fn audit_other(
     arguments: &str,
     result: &CommandResult,
 ) {
-    let outcome = match result {
-        Ok(_) => "ok".to_owned(),
-        Err(error) if error.is_users() => {
-            format!("refused: {}", commands::format::cut(&error.to_string(), 200))
-        }
-        Err(_) => "error".to_owned(),
-    };
+    let outcome = admin::outcome(result);
     if let Err(error) =
         admin::audit(c, caller, ctx.channel_id().get(), command, arguments, &outcome).await
     {
@@ -804,13 +785,7 @@ where
         return Err(CommandError::Refused("admins only".into()));
     }
     let result = run(c.clone(), caller.clone(), ctx.data().ops.clone()).await;
-    let outcome = match &result {
-        Ok(_) => "ok".to_owned(),
-        Err(error) if error.is_users() => {
-            format!("refused: {}", commands::format::cut(&error.to_string(), 200))
-        }
-        Err(_) => "error".to_owned(),
-    };
+    let outcome = admin::outcome(&result);
     if let Err(error) = admin::audit(&c, &caller, channel, name, arguments, &outcome).await {
         tracing::error!(error = %error, "cannot write the audit log");
     }

@@ -136,14 +136,8 @@ impl Bot {
         match already_posted(&self.db, &file).await {
             Ok(true) => {
                 // Announced again after its round was posted: nothing to fetch, tidy up.
-                for (channel, message) in self.triggers.take(&file) {
-                    let _ = ctx
-                        .http
-                        .delete_message(channel.into(), message.into(), None)
-                        .await
-                        .map_err(|e| tracing::warn!(file = %file, error = %super::sink::describe(&e), "cannot delete trigger"));
-                }
-                tracing::info!(file = %file, "already posted; trigger removed");
+                self.triggers.delete(&ctx.http, &file).await;
+                tracing::info!(file = %file, "already posted; nothing to fetch");
             }
             Ok(false) | Err(_) => {
                 if let Some(scheduler) = self.routes.scheduler(webhook) {

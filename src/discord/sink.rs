@@ -36,6 +36,19 @@ impl PendingTriggers {
         let mut map = self.by_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.remove(file).unwrap_or_default()
     }
+
+    /// Deletes every trigger for `file` (its round is posted, or was already).
+    pub async fn delete(&self, http: &Http, file: &str) {
+        for (channel, message) in self.take(file) {
+            match http.delete_message(ChannelId::new(channel), MessageId::new(message), None).await
+            {
+                Ok(()) => tracing::info!(file, message, "trigger deleted"),
+                Err(error) => {
+                    tracing::warn!(file, message, error = %describe(&error), "cannot delete trigger")
+                }
+            }
+        }
+    }
 }
 
 /// How often and how long to retry a post.
@@ -208,22 +221,7 @@ impl Announcer for DiscordAnnouncer {
     }
 
     fn round_posted<'a>(&'a self, file: &'a str) -> SinkFuture<'a, ()> {
-        Box::pin(async move {
-            for (channel, message) in self.triggers.take(file) {
-                let result = self
-                    .http
-                    .delete_message(ChannelId::new(channel), MessageId::new(message), None)
-                    .await;
-                match result {
-                    Ok(()) => {
-                        tracing::info!(actor = "round_publisher", file, message, "trigger deleted")
-                    }
-                    Err(error) => {
-                        tracing::warn!(actor = "round_publisher", file, message, error = %describe(&error), "cannot delete trigger")
-                    }
-                }
-            }
-        })
+        Box::pin(self.triggers.delete(&self.http, file))
     }
 }
 
