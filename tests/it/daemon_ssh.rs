@@ -19,8 +19,7 @@ use slomix::{
         poll_scheduler::{FetchNow, PollNow},
     },
     daemon::{App, Source},
-    settings::{GameServer, SourceKind},
-    sftp::{BoxFuture, RemoteEntry, RemoteFiles, SftpError, SftpFiles, SshTarget},
+    sftp::{BoxFuture, RemoteEntry, RemoteFiles, SftpError, SftpFiles},
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -28,26 +27,9 @@ use crate::{
     daemon::{OTHER, R1, R2, next_post, settings, start_with},
     support::{
         db, shared_fixtures,
-        sshd::{OwnSshd, sshd},
+        sshd::{OwnSshd, sftp_server, sshd},
     },
 };
-
-fn sftp_server(name: &str, target: &SshTarget, local_dir: &Path) -> GameServer {
-    GameServer {
-        name: name.into(),
-        source: SourceKind::Sftp {
-            host: target.host.clone(),
-            port: target.port,
-            user: target.user.clone(),
-            key_path: target.key_path.display().to_string(),
-            remote_path: target.remote_path.display().to_string(),
-            known_hosts: target.known_hosts.display().to_string(),
-            strict_host_key: true,
-        },
-        local_dir: local_dir.display().to_string(),
-        webhook_ids: Vec::new(),
-    }
-}
 
 fn put(remote_dir: &Path, name: &str) {
     std::fs::copy(shared_fixtures("real").join(name), remote_dir.join(name)).unwrap();

@@ -12,7 +12,6 @@ use slomix::{
     actors::health::GetHealth,
     cli::daemon::{Running, start},
     daemon::Source,
-    settings::{GameServer, SourceKind},
     sftp::SftpFiles,
 };
 
@@ -80,20 +79,7 @@ pub fn sftp_source(folder: &Path, local: &Path) -> Source {
     let shared = sshd().expect("sshd");
     let target = shared.target(folder);
     Source {
-        server: GameServer {
-            name: "default".into(),
-            source: SourceKind::Sftp {
-                host: target.host.clone(),
-                port: target.port,
-                user: target.user.clone(),
-                key_path: target.key_path.display().to_string(),
-                remote_path: target.remote_path.display().to_string(),
-                known_hosts: target.known_hosts.display().to_string(),
-                strict_host_key: true,
-            },
-            local_dir: local.display().to_string(),
-            webhook_ids: Vec::new(),
-        },
+        server: crate::support::sshd::sftp_server("default", &target, local),
         remote: Arc::new(SftpFiles::new(target)),
     }
 }

@@ -6,7 +6,10 @@ use std::{
     time::Duration,
 };
 
-use slomix::sftp::SshTarget;
+use slomix::{
+    settings::{GameServer, SourceKind},
+    sftp::SshTarget,
+};
 
 /// The test sshd, from the environment.
 pub struct Sshd {
@@ -204,5 +207,23 @@ impl OwnSshd {
 impl Drop for OwnSshd {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// The game server behind `target`, fetched into `local_dir`, as settings would give it.
+pub fn sftp_server(name: &str, target: &SshTarget, local_dir: &Path) -> GameServer {
+    GameServer {
+        name: name.into(),
+        source: SourceKind::Sftp {
+            host: target.host.clone(),
+            port: target.port,
+            user: target.user.clone(),
+            key_path: target.key_path.display().to_string(),
+            remote_path: target.remote_path.display().to_string(),
+            known_hosts: target.known_hosts.display().to_string(),
+            strict_host_key: true,
+        },
+        local_dir: local_dir.display().to_string(),
+        webhook_ids: Vec::new(),
     }
 }
