@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     actors::{
-        db_writer::{AddFileListener, DbWriter},
+        db_writer::{AddFetcher, AddFileListener, DbWriter},
         file_fetcher::{FetcherConfig, FileFetcher},
         health::GetHealth,
         health_monitor::HealthMonitor,
@@ -62,6 +62,9 @@ pub struct App {
     pub fetcher: Addr<FileFetcher>,
     /// Every game server, in settings order.
     pub servers: Vec<ServerActors>,
+    /// The name of an actor that died (a panic: its Supervisor died with it); the daemon then
+    /// exits non-zero. Taken once by whoever runs the daemon.
+    pub fatal: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<String>>>,
 }
 
 impl App {
@@ -72,6 +75,11 @@ impl App {
             .iter()
             .find(|s| s.webhook_ids.contains(&webhook_id))
             .map_or(&self.scheduler, |s| &s.scheduler)
+    }
+
+    /// The receiver of [`App::fatal`] (None when taken already).
+    pub fn take_fatal(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        self.fatal.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
     }
 
     /// Stops polling on every server (shutdown).
@@ -128,7 +136,8 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         &settings.stats.server_name,
         rules,
         TimeDelta::minutes(i64::from(settings.sessions.gap_minutes)),
-    );
+    )
+    .posting();
 
     let publisher = Supervisor::start({
         let db = db.clone();
@@ -207,6 +216,10 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
             }
         });
         db_writer.do_send(AddFileListener(scheduler.clone().recipient()));
+        db_writer.do_send(AddFetcher {
+            done: fetcher.clone().recipient(),
+            restarted: fetcher.clone().recipient(),
+        });
         tracing::info!(
             server = %server.name,
             source = if local_source { "local folder" } else { "sftp" },
@@ -234,6 +247,7 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         ended.push(publisher.clone().recipient());
         move |_| VoiceSessionTracker::new(voice_rules, started, ended)
     });
+    let (fatal_tx, fatal_rx) = tokio::sync::mpsc::unbounded_channel();
     let health = Supervisor::start({
         let mut all = vec![("voice_session_tracker".to_owned(), voice.clone().recipient())];
         all.extend(components);
@@ -241,10 +255,11 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         all.push(("db_writer".to_owned(), db_writer.clone().recipient()));
         all.push(("round_publisher".to_owned(), publisher.clone().recipient()));
         let interval = Duration::from_secs(settings.health.log_interval_secs.max(1));
-        move |_| HealthMonitor::new(all, interval)
+        move |_| HealthMonitor::new(all, interval).with_fatal(fatal_tx)
     });
     tracing::info!(servers = servers.len(), "actors started");
     let scheduler = servers[0].scheduler.clone();
     let fetcher = servers[0].fetcher.clone();
-    Ok(App { scheduler, voice, health, db_writer, fetcher, servers })
+    let fatal = std::sync::Mutex::new(Some(fatal_rx));
+    Ok(App { scheduler, voice, health, db_writer, fetcher, servers, fatal })
 }

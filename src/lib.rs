@@ -12,6 +12,7 @@ pub mod local_files;
 pub mod notify;
 pub mod ops;
 pub mod render;
+pub mod retry;
 pub mod settings;
 pub mod sftp;
 pub mod stats;

@@ -74,12 +74,12 @@ impl Operations for DaemonOps {
         Box::pin(async move {
             let mut out = Vec::new();
             for server in &self.servers {
-                let result = match server.fetcher.send(ListSource).await {
-                    Ok(Ok(listing)) => Ok((listing.took, listing.files.len())),
-                    Ok(Err(error)) => Err(error),
-                    Err(error) => Err(format!("fetcher not answering: {error}")),
+                let (result, link) = match server.fetcher.send(ListSource).await {
+                    Ok(Ok(listing)) => (Ok((listing.took, listing.files.len())), listing.link),
+                    Ok(Err(error)) => (Err(error), String::new()),
+                    Err(error) => (Err(format!("fetcher not answering: {error}")), String::new()),
                 };
-                out.push(SourceCheck { server: server.name.clone(), result });
+                out.push(SourceCheck { server: server.name.clone(), result, link });
             }
             out
         })

@@ -15,7 +15,8 @@ pub fn init(filter: &str) {
     if installed {
         let default_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            tracing::error!(panic = %info, "panic");
+            let thread = std::thread::current();
+            tracing::error!(panic = %info, thread = thread.name().unwrap_or("unnamed"), "panic");
             default_hook(info);
         }));
     }

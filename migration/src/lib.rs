@@ -8,6 +8,7 @@ mod m20261125_000002_stats_schema;
 mod m20261125_000003_round_posts;
 pub mod m20261201_000004_command_tables;
 mod m20261201_000005_lookup_indexes;
+mod m20261202_000006_outbox;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_round_posts::Migration),
             Box::new(m20261201_000004_command_tables::Migration),
             Box::new(m20261201_000005_lookup_indexes::Migration),
+            Box::new(m20261202_000006_outbox::Migration),
         ]
     }
 }

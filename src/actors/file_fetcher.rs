@@ -3,8 +3,16 @@
 //! rename), and hands each complete file to StatsParser. Only this actor touches the source.
 //!
 //! A file whose size changed between listing and reading is still being written: it is tried
-//! again shortly. Network failures are retried with exponential back-off and jitter; the same
-//! file requested twice at once is fetched once.
+//! again shortly. The server's connection is a [`Link`] state machine: a transport failure of
+//! any listing or download backs the whole server off (`retry::SSH_LINK`), and the work that
+//! failed waits in the lookup queue until the link may be tried again. Errors about one file
+//! are retried for that file (`retry::FILE_FETCH`). The same file requested twice at once is
+//! fetched once.
+//!
+//! A file handed on stays `pending` until DbWriter says it is settled ([`FileDone`]); when the
+//! writer restarts ([`WriterStarted`]) or a pending file is not settled within
+//! [`PENDING_TIMEOUT`], it is offered again from the local copy. At start-up the local folder
+//! is scanned for files fetched by an earlier run and never stored.
 use std::{
     collections::{HashMap, HashSet, VecDeque},
     path::{Path, PathBuf},
@@ -16,16 +24,20 @@ use actix::prelude::*;
 use sea_orm::DatabaseConnection;
 
 use super::{
-    backoff::Backoff,
     clock::Clock,
     health::{GetHealth, Health},
-    messages::{FetchFile, FileFetched, SyncFiles},
+    link::{Failure, Link, LinkState},
+    messages::{FetchFile, FileDone, FileFetched, FileOutcome, SyncFiles, WriterStarted},
 };
 use crate::{
+    retry::{self, Backoff},
     sftp::{RemoteEntry, RemoteFiles, SftpError},
     stats::StatsFileName,
-    store::dedup::{Decision, Dedup, Trigger},
+    store::dedup::{self, Decision, Dedup, SkipReason, Trigger},
 };
+
+/// How long a handed-on file may stay unsettled before it is offered again.
+pub const PENDING_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Why one fetch failed.
 #[derive(Debug, thiserror::Error)]
@@ -57,14 +69,22 @@ pub enum FetchError {
     Db(#[from] sea_orm::DbErr),
 }
 
-/// Writes `bytes` to `dir/name` via a temp file and a rename, so readers never see half a file.
+/// Writes `bytes` to `dir/name` via a temp file, flushed to disk, and a rename, so readers
+/// never see half a file and a power loss leaves the old state or the whole file.
 pub async fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, FetchError> {
+    use tokio::io::AsyncWriteExt;
     let local = |path: &Path, source| FetchError::Local { path: path.to_path_buf(), source };
     tokio::fs::create_dir_all(dir).await.map_err(|e| local(dir, e))?;
     let target = dir.join(name);
     let temp = dir.join(format!(".{name}.part"));
-    tokio::fs::write(&temp, bytes).await.map_err(|e| local(&temp, e))?;
+    let mut file = tokio::fs::File::create(&temp).await.map_err(|e| local(&temp, e))?;
+    file.write_all(bytes).await.map_err(|e| local(&temp, e))?;
+    file.sync_all().await.map_err(|e| local(&temp, e))?;
+    drop(file);
     tokio::fs::rename(&temp, &target).await.map_err(|e| local(&target, e))?;
+    if let Ok(folder) = tokio::fs::File::open(dir).await {
+        let _ = folder.sync_all().await; // the rename itself (not every filesystem allows it)
+    }
     Ok(target)
 }
 
@@ -106,9 +126,12 @@ pub struct FileFetcher {
     dedup: Dedup,
     parser: Recipient<FileFetched>,
     in_flight: HashSet<String>,
-    // Files handed to the parser this run, with their size: offered again only if they change.
-    handed_off: HashMap<String, u64>,
+    // Files handed on and not settled by DbWriter yet: size and when. Not offered again while
+    // here (unless their size changes).
+    pending: HashMap<String, (u64, std::time::Instant)>,
     retries: HashMap<String, Backoff>,
+    link: Link,
+    wake: Option<SpawnHandle>,
     health: Health,
     clock: Clock,
     fetched: u64,
@@ -124,6 +147,8 @@ pub struct FileFetcher {
 enum Lookup {
     Sync(Trigger, Option<chrono::NaiveDate>),
     One(String, Trigger),
+    // The local folder: files fetched earlier and never stored.
+    Local,
 }
 
 impl FileFetcher {
@@ -134,8 +159,10 @@ impl FileFetcher {
             config,
             parser,
             in_flight: HashSet::new(),
-            handed_off: HashMap::new(),
+            pending: HashMap::new(),
             retries: HashMap::new(),
+            link: Link::default(),
+            wake: None,
             health: Health::new("file_fetcher"),
             clock: Clock::start(),
             fetched: 0,
@@ -145,7 +172,7 @@ impl FileFetcher {
     }
 
     fn hand_off(&mut self, name: String, path: PathBuf, size: u64, trigger: Trigger) {
-        self.handed_off.insert(name.clone(), size);
+        self.pending.insert(name.clone(), (size, std::time::Instant::now()));
         self.parser.do_send(FileFetched {
             server: self.config.server.clone(),
             name,
@@ -162,8 +189,11 @@ impl FileFetcher {
         trigger: Trigger,
         ctx: &mut Context<Self>,
     ) {
-        if trigger == Trigger::Poll && self.handed_off.get(&entry.name) == Some(&entry.size) {
-            return;
+        if let Some((size, since)) = self.pending.get(&entry.name) {
+            let stale = since.elapsed() > PENDING_TIMEOUT;
+            if *size == entry.size && !stale {
+                return; // handed on, not settled yet
+            }
         }
         tracing::debug!(actor = "file_fetcher", server = %self.config.server, file = %entry.name, ?decision, ?trigger, "dedup decision");
         match decision {
@@ -195,13 +225,54 @@ impl FileFetcher {
                 Ok(path) => {
                     act.retries.remove(&entry.name);
                     act.fetched += 1;
-                    act.health.healthy();
+                    act.link.succeeded(act.clock.now());
+                    act.link_health();
                     tracing::info!(actor = "file_fetcher", server = %act.config.server, file = %entry.name, bytes = entry.size, "fetched");
                     act.hand_off(entry.name, path, entry.size, trigger);
                 }
-                Err(error) => act.retry_later(entry.name, trigger, &error, ctx),
+                Err(error) => act.failed(Lookup::One(entry.name, trigger), &error, ctx),
             }
         }));
+    }
+
+    /// A lookup or download failed: a transport failure backs the server off and the work
+    /// waits for the link; anything else is retried for this file alone.
+    fn failed(&mut self, work: Lookup, error: &FetchError, ctx: &mut Context<Self>) {
+        let now = self.clock.now();
+        let failure = match error {
+            FetchError::Source(source) => self.link.failed(now, source),
+            _ => Failure::File,
+        };
+        self.link_health();
+        match (failure, work) {
+            (Failure::Transport | Failure::Refused, work) => {
+                tracing::warn!(actor = "file_fetcher", server = %self.config.server, error = %error, link = %self.link.describe(), "source failed; waiting for the link");
+                if !self.queue.contains(&work) {
+                    self.queue.push_front(work);
+                }
+            }
+            (Failure::File, Lookup::One(name, trigger)) => {
+                self.retry_later(name, trigger, error, ctx)
+            }
+            (Failure::File, work) => {
+                self.health.degraded(now, &error.to_string());
+                tracing::warn!(actor = "file_fetcher", server = %self.config.server, error = %error, ?work, "lookup failed; the next poll tries again");
+            }
+        }
+    }
+
+    /// Health follows the link; per-file trouble shows as degraded while it lasts.
+    fn link_health(&mut self) {
+        let now = self.clock.now();
+        match self.link.state() {
+            LinkState::Connected { .. } | LinkState::Connecting { attempt: 0 } => {
+                if self.retries.is_empty() {
+                    self.health.healthy();
+                }
+            }
+            LinkState::Down { .. } => self.health.down(now, &self.link.describe()),
+            _ => self.health.degraded(now, &self.link.describe()),
+        }
     }
 
     fn retry_later(
@@ -211,10 +282,11 @@ impl FileFetcher {
         error: &FetchError,
         ctx: &mut Context<Self>,
     ) {
-        let backoff = self.retries.entry(name.clone()).or_insert_with(|| {
-            Backoff::new(Duration::from_secs(2), Duration::from_secs(300), name.len() as u64 + 17)
-        });
-        if backoff.attempts() >= 8 {
+        let backoff = self
+            .retries
+            .entry(name.clone())
+            .or_insert_with(|| retry::FILE_FETCH.backoff(name.len() as u64 + 17));
+        if !retry::FILE_FETCH.allows_another(backoff.attempts() + 1) {
             tracing::error!(actor = "file_fetcher", file = %name, error = %error, "giving up on this file until the next poll");
             self.retries.remove(&name);
             return;
@@ -234,20 +306,25 @@ impl FileFetcher {
 impl Actor for FileFetcher {
     type Context = Context<Self>;
 
-    fn started(&mut self, _ctx: &mut Self::Context) {
+    fn started(&mut self, ctx: &mut Self::Context) {
         self.health.healthy();
+        // Files an earlier run fetched and never stored are in the local folder.
+        self.enqueue(Lookup::Local, ctx);
     }
 }
 
 impl Supervised for FileFetcher {
     fn restarting(&mut self, _ctx: &mut Self::Context) {
-        // In-flight work is re-derived from the database and the dedup layers.
+        // In-flight work is re-derived from the database, the local folder and the dedup
+        // layers (`started` scans the folder again).
         self.dedup.forget();
         self.in_flight.clear();
-        self.handed_off.clear();
+        self.pending.clear();
         self.retries.clear();
         self.queue.clear();
         self.looking = false;
+        self.wake = None;
+        self.link = Link::default();
     }
 }
 
@@ -260,15 +337,78 @@ impl FileFetcher {
     }
 
     fn next_lookup(&mut self, ctx: &mut Context<Self>) {
-        if self.looking {
+        if self.looking || self.wake.is_some() || self.queue.is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        let local = self.queue.front() == Some(&Lookup::Local);
+        if let (Err(until), false) = (self.link.ready(now), local) {
+            let wait = (until - now).to_std().unwrap_or_default();
+            self.wake = Some(ctx.run_later(wait, |act, ctx| {
+                act.wake = None;
+                act.next_lookup(ctx);
+            }));
             return;
         }
         let Some(lookup) = self.queue.pop_front() else { return };
         self.looking = true;
         match lookup {
-            Lookup::Sync(trigger, since) => self.sync(trigger, since, ctx),
-            Lookup::One(name, trigger) => self.look_up(name, trigger, ctx),
+            Lookup::Sync(trigger, since) => {
+                self.link.begin();
+                self.sync(trigger, since, ctx)
+            }
+            Lookup::One(name, trigger) => {
+                self.link.begin();
+                self.look_up(name, trigger, ctx)
+            }
+            Lookup::Local => self.scan_local(ctx),
         }
+    }
+
+    /// Hands on every file of the local folder that is not stored and not set aside.
+    fn scan_local(&mut self, ctx: &mut Context<Self>) {
+        let db = self.config.db.clone();
+        let server = self.config.server.clone();
+        let dir = self.config.local_dir.clone();
+        let mut dedup = self.dedup.clone();
+        let work = async move {
+            let mut found = Vec::new();
+            let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { return Ok(found) };
+            while let Ok(Some(entry)) = entries.next_entry().await {
+                let raw = entry.file_name().to_string_lossy().into_owned();
+                let Ok(name) = StatsFileName::parse(&raw) else { continue };
+                let Ok(meta) = entry.metadata().await else { continue };
+                let decision = dedup.decide(&db, &server, &name, Trigger::Explicit).await?;
+                if let Decision::ImportLocal(path) = decision {
+                    if dedup::set_aside_size(&db, &name).await? != Some(meta.len()) {
+                        found.push((name, path, meta.len()));
+                    }
+                }
+            }
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok::<_, FetchError>(found)
+        };
+        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+            act.looking = false;
+            match result {
+                Ok(found) => {
+                    if !found.is_empty() {
+                        tracing::info!(actor = "file_fetcher", server = %act.config.server, files = found.len(), "local copies not stored yet; handing them on");
+                    }
+                    for (name, path, size) in found {
+                        let fresh = act.pending.get(name.as_str()).is_none_or(|(s, _)| *s != size);
+                        if fresh && !act.in_flight.contains(name.as_str()) {
+                            act.hand_off(name.as_str().to_owned(), path, size, Trigger::Explicit);
+                        }
+                    }
+                }
+                Err(error) => {
+                    act.health.degraded(act.clock.now(), &error.to_string());
+                    tracing::warn!(actor = "file_fetcher", server = %act.config.server, error = %error, "cannot scan the local folder");
+                }
+            }
+            act.next_lookup(ctx);
+        }));
     }
 
     fn sync(
@@ -291,7 +431,13 @@ impl FileFetcher {
             named.sort_by(|a, b| a.0.cmp(&b.0));
             let mut decisions = Vec::with_capacity(named.len());
             for (name, entry) in named {
-                let decision = dedup.decide(&db, &server, &name, trigger).await?;
+                let mut decision = dedup.decide(&db, &server, &name, trigger).await?;
+                if trigger == Trigger::Poll
+                    && !matches!(decision, Decision::Skip(_))
+                    && dedup::set_aside_size(&db, &name).await? == Some(entry.size)
+                {
+                    decision = Decision::Skip(SkipReason::SetAside);
+                }
                 decisions.push((entry, decision));
             }
             Ok::<_, FetchError>((dedup, decisions))
@@ -301,16 +447,14 @@ impl FileFetcher {
             match result {
                 Ok((dedup, decisions)) => {
                     act.dedup = dedup;
-                    act.health.healthy();
+                    act.link.succeeded(act.clock.now());
+                    act.link_health();
                     // Decisions are applied in file-time order.
                     for (entry, decision) in decisions {
                         act.process(entry, decision, trigger, ctx);
                     }
                 }
-                Err(error) => {
-                    act.health.degraded(act.clock.now(), &error.to_string());
-                    tracing::warn!(actor = "file_fetcher", server = %act.config.server, error = %error, "listing failed");
-                }
+                Err(error) => act.failed(Lookup::Sync(trigger, since), &error, ctx),
             }
             act.next_lookup(ctx);
         }));
@@ -338,6 +482,10 @@ impl FileFetcher {
         };
         ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
             act.looking = false;
+            if let Ok((_, Decision::Fetch | Decision::ImportLocal(_), _)) = &result {
+                act.link.succeeded(act.clock.now());
+                act.link_health();
+            }
             match result {
                 Ok((dedup, decision, Some(entry))) => {
                     act.dedup = dedup;
@@ -352,7 +500,7 @@ impl FileFetcher {
                     let error = FetchError::Source(SftpError::NotFound(raw.clone()));
                     act.retry_later(raw, trigger, &error, ctx);
                 }
-                Err(error) => act.retry_later(raw, trigger, &error, ctx),
+                Err(error) => act.failed(Lookup::One(raw, trigger), &error, ctx),
             }
             act.next_lookup(ctx);
         }));
@@ -368,7 +516,7 @@ impl Handler<SyncFiles> for FileFetcher {
 }
 
 impl Handler<crate::actors::messages::ListSource> for FileFetcher {
-    type Result = ResponseFuture<Result<crate::actors::messages::SourceListing, String>>;
+    type Result = ResponseActFuture<Self, Result<crate::actors::messages::SourceListing, String>>;
 
     fn handle(
         &mut self,
@@ -376,17 +524,66 @@ impl Handler<crate::actors::messages::ListSource> for FileFetcher {
         _ctx: &mut Self::Context,
     ) -> Self::Result {
         let remote = self.config.remote.clone();
-        Box::pin(async move {
+        let work = async move {
             let started = std::time::Instant::now();
-            let entries = remote.list().await.map_err(|e| e.to_string())?;
-            let took = started.elapsed();
-            let files = entries
-                .into_iter()
-                .filter(|e| StatsFileName::parse(&e.name).is_ok())
-                .map(|e| e.name)
-                .collect();
-            Ok(crate::actors::messages::SourceListing { took, files })
-        })
+            let entries = remote.list().await;
+            (entries, started.elapsed())
+        };
+        Box::pin(work.into_actor(self).map(|(entries, took), act, ctx| {
+            let now = act.clock.now();
+            match entries {
+                Ok(entries) => {
+                    act.link.succeeded(now);
+                    act.link_health();
+                    // A link that was backing off is usable again: run what waited for it.
+                    if let Some(wake) = act.wake.take() {
+                        ctx.cancel_future(wake);
+                    }
+                    act.next_lookup(ctx);
+                    let files = entries
+                        .into_iter()
+                        .filter(|e| StatsFileName::parse(&e.name).is_ok())
+                        .map(|e| e.name)
+                        .collect();
+                    Ok(crate::actors::messages::SourceListing {
+                        took,
+                        files,
+                        link: act.link.describe(),
+                    })
+                }
+                Err(error) => {
+                    act.link.failed(now, &error);
+                    act.link_health();
+                    Err(format!("{error} (link: {})", act.link.describe()))
+                }
+            }
+        }))
+    }
+}
+
+impl Handler<FileDone> for FileFetcher {
+    type Result = ();
+
+    fn handle(&mut self, msg: FileDone, _ctx: &mut Self::Context) {
+        if msg.server != self.config.server {
+            return;
+        }
+        self.pending.remove(&msg.name);
+        if let (FileOutcome::Stored | FileOutcome::AlreadyStored, Ok(name)) =
+            (msg.outcome, StatsFileName::parse(&msg.name))
+        {
+            self.dedup.remember(&name);
+        }
+    }
+}
+
+impl Handler<WriterStarted> for FileFetcher {
+    type Result = ();
+
+    fn handle(&mut self, _msg: WriterStarted, ctx: &mut Self::Context) {
+        tracing::info!(actor = "file_fetcher", server = %self.config.server, pending = self.pending.len(), "writer restarted; offering unsettled files again");
+        self.pending.clear();
+        self.enqueue(Lookup::Local, ctx);
     }
 }
 
@@ -403,10 +600,12 @@ impl Handler<GetHealth> for FileFetcher {
 
     fn handle(&mut self, _msg: GetHealth, _ctx: &mut Self::Context) -> Self::Result {
         MessageResult(self.health.status(format!(
-            "{} fetched, {} in flight, {} retrying",
+            "link {}; {} fetched, {} in flight, {} retrying, {} waiting for the writer",
+            self.link.describe(),
             self.fetched,
             self.in_flight.len(),
-            self.retries.len()
+            self.retries.len(),
+            self.pending.len()
         )))
     }
 }

@@ -24,6 +24,13 @@ pub enum HealthState {
         /// The last error.
         last_error: String,
     },
+    /// Did not answer the health request in time (its mailbox is blocked or flooded).
+    Stalled {
+        /// When it was asked.
+        since: DateTime<Utc>,
+        /// How long it was given.
+        waited_ms: u64,
+    },
 }
 
 /// What `GetHealth` answers.
@@ -113,6 +120,10 @@ pub fn render(status: &ComponentStatus) -> String {
         HealthState::Down { since, last_error } => format!(
             "{:<22} down      since {} last error: {} ({})",
             status.component, since, last_error, status.detail
+        ),
+        HealthState::Stalled { since, waited_ms } => format!(
+            "{:<22} stalled   at {} no answer within {} ms ({})",
+            status.component, since, waited_ms, status.detail
         ),
     }
 }

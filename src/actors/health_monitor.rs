@@ -1,12 +1,24 @@
 //! HealthMonitor: asks every actor for its health, logs one structured line per actor every
 //! interval, and answers `slomix status` over a loopback TCP socket.
+//!
+//! It never waits long: each actor gets [`ASK_TIMEOUT`] to answer and is reported `stalled`
+//! otherwise, so a status request answers within a second whatever is failing. Every second
+//! it also checks that each actor's mailbox is still open: an actor that died (a panic kills
+//! its Supervisor with it) leaves the process half-alive, so the monitor reports it on the
+//! `fatal` channel and the daemon exits non-zero for systemd to restart it.
 use std::time::Duration;
 
 use actix::prelude::*;
 use futures_util::future::join_all;
-use tokio::io::AsyncWriteExt;
+use tokio::{io::AsyncWriteExt, sync::mpsc::UnboundedSender};
 
 use super::health::{ComponentStatus, GetHealth, HealthState, render};
+
+/// How long each actor has to answer a health request.
+pub const ASK_TIMEOUT: Duration = Duration::from_millis(400);
+
+/// How often the monitor checks that every actor is alive.
+pub const LIVENESS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Command: collect every component's status now.
 #[derive(Debug, Clone, Copy, Message)]
@@ -17,12 +29,20 @@ pub struct CollectHealth;
 pub struct HealthMonitor {
     components: Vec<(String, Recipient<GetHealth>)>,
     interval: Duration,
+    fatal: Option<UnboundedSender<String>>,
+    reported: bool,
 }
 
 impl HealthMonitor {
     /// A monitor over `components`, logging every `interval`.
     pub fn new(components: Vec<(String, Recipient<GetHealth>)>, interval: Duration) -> Self {
-        HealthMonitor { components, interval }
+        HealthMonitor { components, interval, fatal: None, reported: false }
+    }
+
+    /// Also report the name of any actor that died on `fatal` (once).
+    pub fn with_fatal(mut self, fatal: UnboundedSender<String>) -> Self {
+        self.fatal = Some(fatal);
+        self
     }
 
     fn collect(&self) -> impl Future<Output = Vec<ComponentStatus>> + 'static {
@@ -33,22 +53,36 @@ impl HealthMonitor {
                 let name = name.clone();
                 let request = recipient.send(GetHealth);
                 async move {
-                    match request.await {
+                    let asked = chrono::Utc::now();
+                    match tokio::time::timeout(ASK_TIMEOUT, request).await {
                         // The monitor's name wins: it tells several fetchers apart.
-                        Ok(status) => ComponentStatus { component: name, ..status },
-                        Err(error) => ComponentStatus {
+                        Ok(Ok(status)) => ComponentStatus { component: name, ..status },
+                        Ok(Err(error)) => ComponentStatus {
                             component: name,
                             state: HealthState::Down {
-                                since: chrono::Utc::now(),
+                                since: asked,
                                 last_error: format!("mailbox: {error}"),
                             },
                             detail: "not answering".to_owned(),
+                        },
+                        Err(_) => ComponentStatus {
+                            component: name,
+                            state: HealthState::Stalled {
+                                since: asked,
+                                waited_ms: ASK_TIMEOUT.as_millis() as u64,
+                            },
+                            detail: "busy".to_owned(),
                         },
                     }
                 }
             })
             .collect();
         join_all(asks)
+    }
+
+    /// The first actor whose mailbox is closed (it died and was not restarted).
+    pub fn dead(&self) -> Option<&str> {
+        self.components.iter().find(|(_, r)| !r.connected()).map(|(name, _)| name.as_str())
     }
 }
 
@@ -65,6 +99,10 @@ fn log_status(status: &ComponentStatus) {
             actor = %status.component, state = "down", since = %since, last_error = %last_error,
             detail = %status.detail, "health"
         ),
+        HealthState::Stalled { since, waited_ms } => tracing::warn!(
+            actor = %status.component, state = "stalled", since = %since, waited_ms,
+            detail = %status.detail, "health"
+        ),
     }
 }
 
@@ -79,6 +117,18 @@ impl Actor for HealthMonitor {
                     log_status(status);
                 }
             }));
+        });
+        ctx.run_interval(LIVENESS_INTERVAL, |act, _ctx| {
+            if act.reported {
+                return;
+            }
+            if let Some(name) = act.dead().map(str::to_owned) {
+                tracing::error!(actor = %name, state = "dead", "actor died and cannot be restarted; stopping the daemon so its supervisor (systemd) restarts it");
+                if let Some(fatal) = &act.fatal {
+                    let _ = fatal.send(name);
+                }
+                act.reported = true;
+            }
         });
     }
 }
@@ -99,9 +149,11 @@ pub async fn serve_status(listener: tokio::net::TcpListener, monitor: Addr<Healt
         let Ok((mut stream, _)) = listener.accept().await else { continue };
         let monitor = monitor.clone();
         tokio::spawn(async move {
-            let text = match monitor.send(CollectHealth).await {
-                Ok(statuses) => statuses.iter().map(|s| render(s) + "\n").collect::<String>(),
-                Err(error) => format!("health monitor not answering: {error}\n"),
+            let asked = monitor.send(CollectHealth);
+            let text = match tokio::time::timeout(ASK_TIMEOUT * 2, asked).await {
+                Ok(Ok(statuses)) => statuses.iter().map(|s| render(s) + "\n").collect::<String>(),
+                Ok(Err(error)) => format!("health monitor not answering: {error}\n"),
+                Err(_) => "health monitor stalled\n".to_owned(),
             };
             let _ = stream.write_all(text.as_bytes()).await;
             let _ = stream.shutdown().await;

@@ -28,6 +28,8 @@ pub struct SourceListing {
     pub took: std::time::Duration,
     /// Names of the valid stats files there.
     pub files: Vec<String>,
+    /// The connection's state after the listing.
+    pub link: String,
 }
 
 /// Command to FileFetcher: fetch one named file now (the webhook path).
@@ -54,7 +56,7 @@ pub struct FileFetched {
     pub trigger: Trigger,
 }
 
-/// Command to DbWriter: import this file's bytes.
+/// Command to DbWriter: import this file, as StatsParser read it.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct StoreFile {
@@ -64,7 +66,41 @@ pub struct StoreFile {
     pub name: String,
     /// The content.
     pub bytes: Vec<u8>,
+    /// What the parser made of `bytes` (shared: the writer never parses again).
+    pub parsed: std::sync::Arc<Result<crate::stats::ParsedFile, crate::stats::ParseError>>,
 }
+
+/// What became of a file handed to DbWriter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// Its round was stored.
+    Stored,
+    /// It was there already.
+    AlreadyStored,
+    /// It failed for its own data and is set aside (`set_aside_files`).
+    SetAside,
+    /// The write queue was full: not taken (offered again by the next poll).
+    Refused,
+}
+
+/// Event from DbWriter to the fetchers: a handed-off file is settled (or refused), so it
+/// need not be offered again (or must be).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct FileDone {
+    /// The game server it came from.
+    pub server: String,
+    /// Base name.
+    pub name: String,
+    /// What happened.
+    pub outcome: FileOutcome,
+}
+
+/// Event from DbWriter to the fetchers: the writer (re)started with an empty queue; whatever
+/// was handed to it and not settled must be offered again from the local folder.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct WriterStarted;
 
 /// Event from DbWriter: a round was stored (and should be posted once).
 #[derive(Debug, Clone, PartialEq, Eq, Message)]

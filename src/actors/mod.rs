@@ -8,12 +8,12 @@
 //! ```
 //! Each actor is a thin shell over a plain struct whose logic takes explicit inputs and times;
 //! actors know their downstream only as `Recipient<M>`.
-pub mod backoff;
 pub mod clock;
 pub mod db_writer;
 pub mod file_fetcher;
 pub mod health;
 pub mod health_monitor;
+pub mod link;
 pub mod messages;
 pub mod poll_scheduler;
 pub mod probe;

@@ -1,11 +1,16 @@
 //! RoundPublisher: posts each stored round exactly once, reading everything it posts from the
-//! database (never from the parser). After a paired round 2 it also posts the match summary.
-//! The sink is an [`Announcer`]: the console now, Discord when a token is set.
+//! database (never from the parser). Its work list is `post_outbox`, which DbWriter fills in
+//! the import's transaction (a round and, after a paired round 2, its match summary), so a
+//! round stored before a crash is posted after it. The sink is an [`Announcer`]: the console,
+//! or Discord when a token is set.
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use actix::prelude::*;
-use entity::{player_comprehensive_stats as pcs, round_posts, rounds};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use entity::{player_comprehensive_stats as pcs, post_outbox, round_posts, rounds};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 
 use super::{
     clock::Clock,
@@ -13,7 +18,10 @@ use super::{
     messages::RoundStored,
     voice_session_tracker::{VoiceSessionEnded, VoiceSessionStarted},
 };
-use crate::render::{self, Names, Post};
+use crate::{
+    render::{self, Names, Post},
+    retry::{self, Backoff},
+};
 
 /// Why a post failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +46,20 @@ pub trait Announcer: Send + Sync {
     /// Posts the messages of one round, in order (Discord: the production channel). Transient
     /// failures are retried inside, without posting any message twice.
     fn post<'a>(&'a self, posts: &'a [Post]) -> SinkFuture<'a, Result<(), PublishError>>;
+    /// Posts one message of a round; `key` names the round and part (Discord sends it as an
+    /// enforced nonce, so the same key twice within minutes makes one message).
+    fn post_part<'a>(
+        &'a self,
+        post: &'a Post,
+        _key: &'a str,
+    ) -> SinkFuture<'a, Result<(), PublishError>> {
+        self.post(std::slice::from_ref(post))
+    }
+    /// Whether `post` is already among the sink's recent messages (a crash after sending,
+    /// before recording). Sinks that cannot look answer false.
+    fn find_posted<'a>(&'a self, _post: &'a Post) -> SinkFuture<'a, Result<bool, PublishError>> {
+        Box::pin(async { Ok(false) })
+    }
     /// Posts a gaming-session notice (Discord: the general channel).
     fn session<'a>(&'a self, post: &'a Post) -> SinkFuture<'a, Result<(), PublishError>> {
         self.post(std::slice::from_ref(post))
@@ -72,38 +94,173 @@ impl Announcer for ConsoleAnnouncer {
     }
 }
 
-/// Posts one round if it was not posted yet; records the post. Returns whether it posted.
-pub async fn publish_round(
+/// The nonce of part `part` of round `round_id`: stable across restarts, so a re-send within
+/// Discord's nonce window returns the message already created (at most 25 characters).
+pub fn post_key(round_id: i32, part: usize) -> String {
+    format!("slx{round_id}p{part}")
+}
+
+/// Posts the oldest round in `post_outbox`, part by part, and records it in `round_posts`.
+/// Returns the posted file (None when the outbox is empty), and whether the file has no
+/// more rounds waiting (its triggers can go).
+///
+/// Crash safety: `attempted_at` is written before the first message goes out and
+/// `parts_sent` after each one. A row found already attempted (a crash, or a failed try) is
+/// resumed at `parts_sent`, and each remaining part is first looked for in the channel
+/// (`Announcer::find_posted`) and then sent under its round's nonce, so a crash between
+/// "sent" and "recorded" never shows a message twice, inside Discord's nonce window or after.
+pub async fn publish_next(
     db: &DatabaseConnection,
     announcer: &dyn Announcer,
-    round_id: i32,
     now: chrono::NaiveDateTime,
-) -> Result<bool, PublishError> {
-    let already = round_posts::Entity::find()
-        .filter(round_posts::Column::RoundId.eq(round_id))
-        .one(db)
-        .await?;
-    if already.is_some() {
-        return Ok(false);
-    }
-    let Some(round) = rounds::Entity::find_by_id(round_id).one(db).await? else { return Ok(false) };
-    let players = pcs::Entity::find().filter(pcs::Column::RoundId.eq(round_id)).all(db).await?;
-    let posts = render::round_posts(&round, &players, announcer.names());
-    announcer.post(&posts).await?;
-    let record = round_posts::ActiveModel {
-        round_id: Set(round_id),
-        sink: Set(announcer.name().to_owned()),
-        posted_at: Set(now),
-        ..Default::default()
+) -> Result<Option<Published>, PublishError> {
+    let Some(row) =
+        post_outbox::Entity::find().order_by_asc(post_outbox::Column::Id).one(db).await?
+    else {
+        return Ok(None);
     };
-    round_posts::Entity::insert(record).exec_without_returning(db).await?;
-    Ok(true)
+    let already = round_posts::Entity::find()
+        .filter(round_posts::Column::RoundId.eq(row.round_id))
+        .count(db)
+        .await?
+        > 0;
+    let round = rounds::Entity::find_by_id(row.round_id).one(db).await?;
+    let mut sent = 0;
+    if let (false, Some(round)) = (already, round) {
+        let players =
+            pcs::Entity::find().filter(pcs::Column::RoundId.eq(row.round_id)).all(db).await?;
+        let posts = render::round_posts(&round, &players, announcer.names());
+        let resumed = row.attempted_at.is_some();
+        if !resumed {
+            let mut intent = row.clone().into_active_model();
+            intent.attempted_at = Set(Some(now));
+            intent.update(db).await?;
+        }
+        let from = usize::try_from(row.parts_sent).unwrap_or(0);
+        for (part, post) in posts.iter().enumerate().skip(from) {
+            let found = resumed && announcer.find_posted(post).await?;
+            if found {
+                tracing::info!(
+                    actor = "round_publisher",
+                    round_id = row.round_id,
+                    part,
+                    "already in the channel; not posted again"
+                );
+            } else {
+                announcer.post_part(post, &post_key(row.round_id, part)).await?;
+                sent += 1;
+            }
+            let mut progress = post_outbox::ActiveModel { id: Set(row.id), ..Default::default() };
+            progress.parts_sent = Set(i32::try_from(part + 1).unwrap_or(i32::MAX));
+            progress.update(db).await?;
+        }
+        let txn = db.begin().await?;
+        let record = round_posts::ActiveModel {
+            round_id: Set(row.round_id),
+            sink: Set(announcer.name().to_owned()),
+            posted_at: Set(now),
+            ..Default::default()
+        };
+        round_posts::Entity::insert(record).exec_without_returning(&txn).await?;
+        post_outbox::Entity::delete_by_id(row.id).exec(&txn).await?;
+        txn.commit().await?;
+    } else {
+        // Posted already, or the round was replaced since: nothing to send.
+        post_outbox::Entity::delete_by_id(row.id).exec(db).await?;
+    }
+    let file_done = post_outbox::Entity::find()
+        .filter(post_outbox::Column::File.eq(row.file.as_str()))
+        .count(db)
+        .await?
+        == 0;
+    Ok(Some(Published { round_id: row.round_id, file: row.file, messages: sent, file_done }))
+}
+
+/// What [`publish_next`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The round.
+    pub round_id: i32,
+    /// Its file.
+    pub file: String,
+    /// Messages sent now (0 when it was posted before).
+    pub messages: u64,
+    /// No other round of the file waits.
+    pub file_done: bool,
+}
+
+/// What the publisher does next, decided from what just happened (the plain core: no actix,
+/// no clock of its own).
+#[derive(Debug, Clone)]
+pub struct PostQueue {
+    busy: bool,
+    waiting: bool,
+    again: bool,
+    backoff: Backoff,
+}
+
+/// The publisher's next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Post the next outbox row now.
+    Post,
+    /// Nothing to do (idle, or a post or wait already running).
+    Idle,
+    /// Try again after this long (the sink or database failed).
+    RetryIn(std::time::Duration),
+}
+
+impl Default for PostQueue {
+    fn default() -> Self {
+        PostQueue { busy: false, waiting: false, again: false, backoff: retry::POSTING.backoff(7) }
+    }
+}
+
+impl PostQueue {
+    /// Something was queued (a stored round, a start-up): post if idle.
+    pub fn wake(&mut self) -> Step {
+        if self.busy || self.waiting {
+            self.again = true;
+            return Step::Idle;
+        }
+        self.busy = true;
+        Step::Post
+    }
+
+    /// A post finished: `Ok(true)` one was posted (look for more), `Ok(false)` the outbox is
+    /// empty, `Err` it failed (wait, then try again).
+    pub fn finished(&mut self, result: Result<bool, ()>) -> Step {
+        self.busy = false;
+        match result {
+            Ok(more) => {
+                self.backoff.reset();
+                if more || std::mem::take(&mut self.again) { self.wake() } else { Step::Idle }
+            }
+            Err(()) => {
+                self.waiting = true;
+                self.again = false;
+                Step::RetryIn(self.backoff.next_delay())
+            }
+        }
+    }
+
+    /// The wait after a failure is over.
+    pub fn retry_due(&mut self) -> Step {
+        self.waiting = false;
+        self.wake()
+    }
+
+    /// Failed attempts since the last success.
+    pub fn failures(&self) -> u32 {
+        self.backoff.attempts()
+    }
 }
 
 /// The actor.
 pub struct RoundPublisher {
     db: DatabaseConnection,
     announcer: Arc<dyn Announcer>,
+    queue: PostQueue,
     health: Health,
     clock: Clock,
     posted: u64,
@@ -115,53 +272,82 @@ impl RoundPublisher {
         RoundPublisher {
             db,
             announcer,
+            queue: PostQueue::default(),
             health: Health::new("round_publisher"),
             clock: Clock::start(),
             posted: 0,
+        }
+    }
+
+    fn step(&mut self, step: Step, ctx: &mut Context<Self>) {
+        match step {
+            Step::Idle => {}
+            Step::RetryIn(delay) => {
+                ctx.run_later(delay, |act, ctx| {
+                    let step = act.queue.retry_due();
+                    act.step(step, ctx);
+                });
+            }
+            Step::Post => {
+                let db = self.db.clone();
+                let announcer = self.announcer.clone();
+                let now = self.clock.now().naive_utc();
+                let work = async move {
+                    let published = publish_next(&db, announcer.as_ref(), now).await?;
+                    if let Some(p) = published.as_ref().filter(|p| p.file_done) {
+                        announcer.round_posted(&p.file).await;
+                    }
+                    Ok::<_, PublishError>(published)
+                };
+                // `spawn`, not `wait`: the mailbox (health, new rounds) stays open while the
+                // sink retries. One post runs at a time, so posts keep the stored order.
+                ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+                    let step = match result {
+                        Ok(Some(published)) => {
+                            act.posted += published.messages;
+                            act.health.healthy();
+                            tracing::info!(actor = "round_publisher", file = %published.file, round_id = published.round_id, posts = published.messages, "round published");
+                            act.queue.finished(Ok(true))
+                        }
+                        Ok(None) => act.queue.finished(Ok(false)),
+                        Err(error) => {
+                            let step = act.queue.finished(Err(()));
+                            act.health.degraded(act.clock.now(), &error.to_string());
+                            if let Step::RetryIn(delay) = step {
+                                tracing::warn!(actor = "round_publisher", error = %error, retry_in_ms = delay.as_millis() as u64, "publishing failed; the round stays in the outbox");
+                            }
+                            step
+                        }
+                    };
+                    act.step(step, ctx);
+                }));
+            }
         }
     }
 }
 
 impl Actor for RoundPublisher {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // Rounds stored but not posted by an earlier run (or before a restart) go out first.
+        let step = self.queue.wake();
+        self.step(step, ctx);
+    }
 }
 
-impl Supervised for RoundPublisher {}
+impl Supervised for RoundPublisher {
+    fn restarting(&mut self, _ctx: &mut Self::Context) {
+        self.queue = PostQueue::default();
+    }
+}
 
 impl Handler<RoundStored> for RoundPublisher {
     type Result = ();
 
-    fn handle(&mut self, msg: RoundStored, ctx: &mut Self::Context) {
-        let db = self.db.clone();
-        let announcer = self.announcer.clone();
-        let now = self.clock.now().naive_utc();
-        let work = async move {
-            let mut posted = 0u64;
-            posted += u64::from(publish_round(&db, announcer.as_ref(), msg.round_id, now).await?);
-            // A paired round 2 completes the map: post its match summary too.
-            let summary = rounds::Entity::find()
-                .filter(rounds::Column::Filename.eq(msg.file.as_str()))
-                .filter(rounds::Column::RoundNumber.eq(0))
-                .one(&db)
-                .await?;
-            if let Some(summary) = summary {
-                posted += u64::from(publish_round(&db, announcer.as_ref(), summary.id, now).await?);
-            }
-            announcer.round_posted(&msg.file).await;
-            Ok::<_, PublishError>((msg, posted))
-        };
-        // `wait`: posts go out in the order rounds were stored.
-        ctx.wait(work.into_actor(self).map(|result, act, _ctx| match result {
-            Ok((msg, posted)) => {
-                act.posted += posted;
-                act.health.healthy();
-                tracing::info!(actor = "round_publisher", file = %msg.file, round_id = msg.round_id, posts = posted, "round published");
-            }
-            Err(error) => {
-                act.health.degraded(act.clock.now(), &error.to_string());
-                tracing::warn!(actor = "round_publisher", error = %error, "publishing failed");
-            }
-        }));
+    fn handle(&mut self, _msg: RoundStored, ctx: &mut Self::Context) {
+        let step = self.queue.wake();
+        self.step(step, ctx);
     }
 }
 
@@ -169,7 +355,7 @@ impl RoundPublisher {
     fn announce_session(&mut self, post: Post, ctx: &mut Context<Self>) {
         let announcer = self.announcer.clone();
         let work = async move { announcer.session(&post).await.map(|()| post.title) };
-        ctx.wait(work.into_actor(self).map(|result, act, _ctx| match result {
+        ctx.spawn(work.into_actor(self).map(|result, act, _ctx| match result {
             Ok(title) => {
                 tracing::info!(actor = "round_publisher", post = %title, "session notice posted")
             }

@@ -1,6 +1,8 @@
 //! StatsParser: reads a fetched file, runs the pure parser off the actor thread, reports what
-//! it found (or the file, line and field of what is wrong) and hands the bytes to DbWriter,
-//! which pairs the round with the same rules against stored data and records the outcome.
+//! it found (or the file, line and field of what is wrong) and hands the bytes with the parsed
+//! file to DbWriter, which pairs the round against stored data and records the outcome
+//! (nothing parses a file twice). The file stays in the local folder until it is stored, so
+//! a restart loses nothing held here.
 use actix::prelude::*;
 
 use super::{
@@ -52,9 +54,8 @@ impl Handler<FileFetched> for StatsParser {
             };
             let name = msg.name.clone();
             let checked = tokio::task::spawn_blocking(move || {
-                let verdict =
-                    stats::parse_file(&name, &bytes).map(|p| (p.players.len(), p.warnings.len()));
-                (bytes, verdict)
+                let parsed = stats::parse_file(&name, &bytes);
+                (bytes, parsed)
             })
             .await;
             match checked {
@@ -64,17 +65,21 @@ impl Handler<FileFetched> for StatsParser {
         };
         // `wait`: files go on to DbWriter in the order they were fetched.
         ctx.wait(work.into_actor(self).map(|(msg, result), act, _ctx| match result {
-            Ok((bytes, Ok((players, warnings)))) => {
-                act.parsed += 1;
-                act.health.healthy();
-                tracing::info!(actor = "stats_parser", file = %msg.name, players, warnings, "parsed");
-                act.store.do_send(StoreFile { server: msg.server, name: msg.name, bytes });
-            }
-            Ok((bytes, Err(error))) => {
-                act.rejected += 1;
-                tracing::warn!(actor = "stats_parser", file = %msg.name, line = ?error.line, field = ?error.field, error = %error, "stats file unusable");
-                // DbWriter records the failed attempt, so the file is retried, not lost.
-                act.store.do_send(StoreFile { server: msg.server, name: msg.name, bytes });
+            Ok((bytes, parsed)) => {
+                match &parsed {
+                    Ok(p) => {
+                        act.parsed += 1;
+                        act.health.healthy();
+                        tracing::info!(actor = "stats_parser", file = %msg.name, players = p.players.len(), warnings = p.warnings.len(), "parsed");
+                    }
+                    Err(error) => {
+                        act.rejected += 1;
+                        tracing::warn!(actor = "stats_parser", file = %msg.name, line = ?error.line, field = ?error.field, error = %error, "stats file unusable");
+                    }
+                }
+                // A rejected file goes on too: DbWriter records it and sets it aside.
+                let parsed = std::sync::Arc::new(parsed);
+                act.store.do_send(StoreFile { server: msg.server, name: msg.name, bytes, parsed });
             }
             Err(error) => {
                 act.health.degraded(act.clock.now(), &error);

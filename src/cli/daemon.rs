@@ -132,7 +132,21 @@ async fn run_until_stopped(settings: Settings) -> Result<(), Box<dyn std::error:
             tracing::warn!(addr = %status_addr, error = %error, "status endpoint unavailable")
         }
     }
-    wait_for_stop().await;
+    let mut fatal = running.app.take_fatal();
+    let died = async {
+        match fatal.as_mut() {
+            Some(fatal) => fatal.recv().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = wait_for_stop() => {}
+        Some(actor) = died => {
+            running.stop().await;
+            actix::System::current().stop();
+            return Err(format!("actor {actor} died; exiting so the service manager restarts the daemon (work in progress is in the database and the local folder)").into());
+        }
+    }
     running.stop().await;
     tracing::info!("stopping: in-flight files are safe to abandon (one transaction per file)");
     actix::System::current().stop();

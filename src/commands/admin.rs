@@ -4,8 +4,10 @@
 use std::{future::Future, pin::Pin, time::Duration};
 
 use chrono::{NaiveDate, TimeDelta};
-use entity::{command_audit as audit, processed_files};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
+use entity::{command_audit as audit, processed_files, set_aside_files};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 
 use super::{Caller, CommandError, CommandResult, Ctx, Reply};
@@ -25,6 +27,8 @@ pub struct SourceCheck {
     pub server: String,
     /// How long the listing took, and how many stats files it holds; or the error.
     pub result: Result<(Duration, usize), String>,
+    /// The connection's state (connected / backing off until T / down), after the check.
+    pub link: String,
 }
 
 /// The running daemon, as admin commands see it.
@@ -108,6 +112,11 @@ fn state_line(status: &ComponentStatus) -> String {
             since.format("%H:%M:%S"),
             safe_name(last_error, crate::render::Names::Discord, 120)
         ),
+        HealthState::Stalled { since, waited_ms } => format!(
+            "🟠 **{}** — stalled: no answer within {waited_ms} ms at {}",
+            status.component,
+            since.format("%H:%M:%S")
+        ),
     }
 }
 
@@ -121,6 +130,27 @@ pub async fn automation_status(ctx: &Ctx, ops: &dyn Operations, caller: &Caller)
         .one(&ctx.db)
         .await?;
     let voice = ops.voice().await;
+    let set_aside_count = set_aside_files::Entity::find().count(&ctx.db).await?;
+    let set_aside = set_aside_files::Entity::find()
+        .order_by_desc(set_aside_files::Column::SetAsideAt)
+        .order_by_desc(set_aside_files::Column::Id)
+        .limit(5)
+        .all(&ctx.db)
+        .await?;
+    let set_aside_line = if set_aside.is_empty() {
+        "none".to_owned()
+    } else {
+        let mut text =
+            format!("{set_aside_count} file(s), retried by `!import <file>` or a changed file:\n");
+        for f in &set_aside {
+            text.push_str(&format!(
+                "`{}`: {}\n",
+                safe_name(&f.filename, ctx.names, 80),
+                safe_name(&f.reason, crate::render::Names::Discord, 120)
+            ));
+        }
+        crate::commands::format::cut(&text, 1024)
+    };
     let lines: Vec<String> = health.iter().map(state_line).collect();
     let last_line = match &last {
         Some(f) => format!(
@@ -139,6 +169,7 @@ pub async fn automation_status(ctx: &Ctx, ops: &dyn Operations, caller: &Caller)
         vec![
             Field { name: "Last file".to_owned(), value: last_line },
             Field { name: "Voice".to_owned(), value: voice.clone() },
+            Field { name: "Set aside".to_owned(), value: set_aside_line },
         ],
     );
     Ok(Reply::single(
@@ -146,6 +177,8 @@ pub async fn automation_status(ctx: &Ctx, ops: &dyn Operations, caller: &Caller)
         json!({
             "actors": health,
             "last_file": last.as_ref().map(|f| f.filename.clone()),
+            "set_aside": set_aside.iter().map(|f| json!({ "file": f.filename, "reason": f.reason, "at": f.set_aside_at.to_string() })).collect::<Vec<_>>(),
+            "set_aside_count": set_aside_count,
             "voice": voice,
         }),
     ))
@@ -165,7 +198,7 @@ pub async fn ssh_check(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller) -> Com
                     check.server,
                     latency.as_millis()
                 ));
-                data.push(json!({ "server": check.server, "ok": true, "latency_ms": latency.as_millis() as u64, "files": files }));
+                data.push(json!({ "server": check.server, "ok": true, "latency_ms": latency.as_millis() as u64, "files": files, "link": check.link }));
             }
             Err(error) => {
                 lines.push(format!(
@@ -173,17 +206,29 @@ pub async fn ssh_check(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller) -> Com
                     check.server,
                     safe_name(error, crate::render::Names::Discord, 200)
                 ));
-                data.push(json!({ "server": check.server, "ok": false, "error": error }));
+                data.push(json!({ "server": check.server, "ok": false, "error": error, "link": check.link }));
             }
         }
     }
     let ok = checks.iter().all(|c| c.result.is_ok());
+    let links: Vec<Field> = checks
+        .iter()
+        .filter(|c| !c.link.is_empty())
+        .take(25)
+        .map(|c| Field {
+            name: format!(
+                "Connection: {}",
+                safe_name(&c.server, crate::render::Names::Discord, 200)
+            ),
+            value: safe_name(&c.link, crate::render::Names::Discord, 1000),
+        })
+        .collect();
     Ok(Reply::single(
         post(
             "🔌 Game server check",
             if ok { 0x0057_F287 } else { 0x00ED_4245 },
             lines.join("\n"),
-            Vec::new(),
+            links,
         ),
         json!({ "servers": data }),
     ))

@@ -97,22 +97,26 @@ pub async fn connect(settings: &DiscordSettings) -> Result<Discord, DiscordError
         });
     }
     let http = Arc::new(build_http(settings));
-    match http.get_current_user().await {
-        Ok(user) => tracing::info!(user = %user.name, id = %user.id, "discord token accepted"),
+    let bot = match http.get_current_user().await {
+        Ok(user) => {
+            tracing::info!(user = %user.name, id = %user.id, "discord token accepted");
+            user.id
+        }
         Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(response)))
             if matches!(response.status_code.as_u16(), 401 | 403) =>
         {
             return Err(DiscordError::TokenRejected { status: response.status_code.as_u16() });
         }
         Err(error) => return Err(DiscordError::Unreachable(sink::describe(&error))),
-    }
+    };
     let triggers = Arc::new(PendingTriggers::default());
-    let announcer = Arc::new(DiscordAnnouncer::new(
-        http.clone(),
-        settings.production_channel_id,
-        settings.general_channel_id,
-        triggers.clone(),
-    ));
+    let production = serenity::all::ChannelId::new(settings.production_channel_id);
+    let general = match settings.general_channel_id {
+        0 => production,
+        id => serenity::all::ChannelId::new(id),
+    };
+    let announcer =
+        Arc::new(DiscordAnnouncer::new(http.clone(), production, general, bot, triggers.clone()));
     Ok(Discord { http, announcer, triggers })
 }
 

@@ -1,14 +1,17 @@
 //! RoundPublisher's Discord sink: round embeds in the production channel, session notices in
 //! the general channel, and deletion of the webhook triggers once their round is posted.
 //!
-//! Posting retries 429 and 5xx itself (serenity's rate limiter is off when the API URL is
-//! overridden, and it never exposes `retry_after`), with a nonce Discord enforces, so a retry
-//! after a lost reply does not post twice. Mentions are disabled on every message.
-use std::{collections::HashMap, sync::Arc, time::Duration};
+//! Posting retries 429 and 5xx itself under `retry::DISCORD_SEND` (serenity's rate limiter is
+//! off when the API URL is overridden, and it never exposes `retry_after`), with a nonce
+//! Discord enforces (derived from the round and part), so a retry after a lost reply does not
+//! post twice. A post resumed after a crash first looks for itself among the channel's recent
+//! messages (`find_posted`), which covers the time after Discord forgets the nonce. Mentions
+//! are disabled on every message.
+use std::{collections::HashMap, sync::Arc};
 
 use serenity::{
-    all::{ChannelId, MessageId},
-    builder::{CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage},
+    all::{ChannelId, Message, MessageId, UserId},
+    builder::{CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage, GetMessages},
     http::{Http, HttpError},
     model::channel::Nonce,
 };
@@ -16,6 +19,7 @@ use serenity::{
 use crate::{
     actors::round_publisher::{Announcer, PublishError, SinkFuture},
     render::{Names, Post},
+    retry,
 };
 
 /// Trigger messages waiting for their round to be posted: file name → (channel, message).
@@ -51,51 +55,31 @@ impl PendingTriggers {
     }
 }
 
-/// How often and how long to retry a post.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts per message, the first included.
-    pub attempts: u32,
-    /// Wait after the first failure; doubled each time.
-    pub first_wait: Duration,
-    /// Longest wait.
-    pub max_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 6,
-            first_wait: Duration::from_secs(1),
-            max_wait: Duration::from_secs(30),
-        }
-    }
-}
-
 /// The Discord sink.
 pub struct DiscordAnnouncer {
     http: Arc<Http>,
     production: ChannelId,
     general: ChannelId,
+    bot: UserId,
     triggers: Arc<PendingTriggers>,
-    retry: RetryPolicy,
+    retry: retry::Policy,
 }
 
 impl DiscordAnnouncer {
-    /// Round posts go to `production`, session notices to `general` (or `production` when 0).
+    /// Round posts go to `production`, session notices to `general`; `bot` is the bot's own
+    /// user (its recent messages are searched when resuming a post).
     pub fn new(
         http: Arc<Http>,
-        production: u64,
-        general: u64,
+        production: ChannelId,
+        general: ChannelId,
+        bot: UserId,
         triggers: Arc<PendingTriggers>,
     ) -> Self {
-        let production = ChannelId::new(production.max(1));
-        let general = if general == 0 { production } else { ChannelId::new(general) };
-        DiscordAnnouncer { http, production, general, triggers, retry: RetryPolicy::default() }
+        DiscordAnnouncer { http, production, general, bot, triggers, retry: retry::DISCORD_SEND }
     }
 
     /// Same, with another retry policy (tests).
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+    pub fn with_retry(mut self, retry: retry::Policy) -> Self {
         self.retry = retry;
         self
     }
@@ -106,7 +90,7 @@ impl DiscordAnnouncer {
         post: &Post,
         nonce: &str,
     ) -> Result<MessageId, PublishError> {
-        let mut wait = self.retry.first_wait;
+        let mut backoff = self.retry.backoff(u64::from(channel.get() as u32) | 1);
         let mut attempt = 1;
         loop {
             let message = CreateMessage::new()
@@ -116,16 +100,29 @@ impl DiscordAnnouncer {
                 .enforce_nonce(true);
             match channel.send_message(self.http.as_ref(), message).await {
                 Ok(sent) => return Ok(sent.id),
-                Err(error) if attempt < self.retry.attempts && retryable(&error) => {
+                Err(error) if self.retry.allows_another(attempt) && retryable(&error) => {
+                    let wait = backoff.next_delay();
                     tracing::warn!(actor = "round_publisher", sink = "discord", channel = %channel, attempt, error = %describe(&error), retry_in_ms = wait.as_millis() as u64, "post failed; retrying");
                     tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(self.retry.max_wait);
                     attempt += 1;
                 }
                 Err(error) => return Err(PublishError::Sink(describe(&error))),
             }
         }
     }
+}
+
+/// True when `message` is the bot's own post of `post` (same title, description, fields and
+/// footer): how a resumed post recognises a message sent before a crash.
+pub fn shows(message: &Message, bot: UserId, post: &Post) -> bool {
+    let Some(embed) = message.embeds.first() else { return false };
+    let same = |a: Option<&str>, b: &str| a.unwrap_or_default().trim() == b.trim();
+    message.author.id == bot
+        && same(embed.title.as_deref(), &post.title)
+        && same(embed.description.as_deref(), &post.description)
+        && same(embed.footer.as_ref().map(|f| f.text.as_str()), &post.footer)
+        && embed.fields.len() == post.fields.len()
+        && embed.fields.iter().zip(&post.fields).all(|(a, b)| same(Some(&a.value), &b.value))
 }
 
 /// 429, 5xx and transport errors are worth another try; 4xx are not.
@@ -200,16 +197,39 @@ impl Announcer for DiscordAnnouncer {
 
     fn post<'a>(&'a self, posts: &'a [Post]) -> SinkFuture<'a, Result<(), PublishError>> {
         Box::pin(async move {
-            // The nonce ties each message to its round and part (Discord keeps it minutes).
-            let key = posts.first().map_or(0, |p| {
-                p.footer.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
-            });
             for (part, post) in posts.iter().enumerate() {
-                let nonce = format!("{:x}-{part}", key % 0xFFFF_FFFF_FFFF);
-                let id = self.send(self.production, post, &nonce).await?;
-                tracing::debug!(actor = "round_publisher", sink = "discord", message = %id, title = %post.title, "posted");
+                // Without a round to name, the nonce comes from the footer (which names one).
+                let key = post
+                    .footer
+                    .bytes()
+                    .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+                    % 0xFFFF_FFFF_FFFF;
+                self.post_part(post, &format!("{key:x}-{part}")).await?;
             }
             Ok(())
+        })
+    }
+
+    fn post_part<'a>(
+        &'a self,
+        post: &'a Post,
+        key: &'a str,
+    ) -> SinkFuture<'a, Result<(), PublishError>> {
+        Box::pin(async move {
+            let id = self.send(self.production, post, key).await?;
+            tracing::debug!(actor = "round_publisher", sink = "discord", message = %id, title = %post.title, nonce = key, "posted");
+            Ok(())
+        })
+    }
+
+    fn find_posted<'a>(&'a self, post: &'a Post) -> SinkFuture<'a, Result<bool, PublishError>> {
+        Box::pin(async move {
+            let recent = self
+                .production
+                .messages(self.http.as_ref(), GetMessages::new().limit(100))
+                .await
+                .map_err(|e| PublishError::Sink(describe(&e)))?;
+            Ok(recent.iter().any(|m| shows(m, self.bot, post)))
         })
     }
 

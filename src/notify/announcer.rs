@@ -6,7 +6,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::actors::backoff::Backoff;
+use crate::retry::Backoff;
 use crate::stats::{FileNameError, StatsFileName};
 
 use super::state::{Pending, State};

@@ -11,7 +11,7 @@ use std::{
 };
 
 use chrono::{NaiveDateTime, TimeDelta};
-use entity::{processed_files, rounds};
+use entity::{processed_files, rounds, set_aside_files};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::stats::StatsFileName;
@@ -27,6 +27,8 @@ pub enum SkipReason {
     Processed,
     /// Layer 5: its round is already in `rounds`.
     RoundStored,
+    /// Set aside (its import failed for its own data) and unchanged since (polling only).
+    SetAside,
 }
 
 /// What to do with a file.
@@ -132,6 +134,19 @@ pub async fn processed<C: ConnectionTrait>(
         .count(db)
         .await?
         > 0)
+}
+
+/// The size a set-aside file had when it was set aside (None: not set aside). Polling passes
+/// it by while it keeps that size; an explicit trigger or another size tries it again.
+pub async fn set_aside_size<C: ConnectionTrait>(
+    db: &C,
+    file: &StatsFileName,
+) -> Result<Option<u64>, sea_orm::DbErr> {
+    Ok(set_aside_files::Entity::find()
+        .filter(set_aside_files::Column::Filename.eq(file.as_str()))
+        .one(db)
+        .await?
+        .and_then(|row| u64::try_from(row.size).ok()))
 }
 
 /// Layer 5: the file's own round (server, map, date, time, round number) is stored.

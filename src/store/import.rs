@@ -2,8 +2,8 @@
 //! its arrival affects, fixes gaming sessions and aliases, and records the file.
 use chrono::{NaiveDateTime, TimeDelta};
 use entity::{
-    gaming_sessions, player_aliases, player_comprehensive_stats as pcs, processed_files, rounds,
-    weapon_comprehensive_stats as wcs,
+    gaming_sessions, player_aliases, player_comprehensive_stats as pcs, post_outbox,
+    processed_files, round_posts, rounds, set_aside_files, weapon_comprehensive_stats as wcs,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
@@ -48,6 +48,7 @@ pub struct Store {
     server: String,
     rules: PairingRules,
     session_gap: TimeDelta,
+    outbox: bool,
 }
 
 /// SHA-256 of the file's bytes, lower-case hex.
@@ -68,7 +69,29 @@ impl Store {
         rules: PairingRules,
         session_gap: TimeDelta,
     ) -> Self {
-        Store { db, server: server.to_owned(), rules, session_gap }
+        Store { db, server: server.to_owned(), rules, session_gap, outbox: false }
+    }
+
+    /// The same store for the daemon: every stored round (and match summary) is also queued
+    /// in `post_outbox` in the import's transaction, and a rejected file is set aside, so
+    /// posting and skipping survive a crash. `slomix import` stores history without either.
+    pub fn posting(self) -> Store {
+        Store { outbox: true, ..self }
+    }
+
+    /// Sets a file aside after an import that failed for its own data (outside a transaction
+    /// that could record it): polling passes it by until its size changes.
+    pub async fn set_aside(
+        &self,
+        name: &str,
+        reason: &str,
+        size: usize,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        upsert_set_aside(&txn, &self.server, name, reason, size, now).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// The connection.
@@ -88,6 +111,18 @@ impl Store {
         &self,
         name: &str,
         bytes: &[u8],
+        now: NaiveDateTime,
+    ) -> Result<ImportOutcome, StoreError> {
+        self.import_parsed(name, bytes, stats::parse_file(name, bytes), now).await
+    }
+
+    /// [`Store::import_file`] for a file already parsed (the daemon's StatsParser parses off
+    /// the writer; nothing parses a file twice). `parsed` must be `bytes` read by the parser.
+    pub async fn import_parsed(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        parsed: Result<stats::ParsedFile, ParseError>,
         now: NaiveDateTime,
     ) -> Result<ImportOutcome, StoreError> {
         let file = StatsFileName::parse(name).map_err(|e| {
@@ -116,14 +151,18 @@ impl Store {
         if let Some(original) = same_content {
             let original_name = original.duplicate_of.unwrap_or(original.filename);
             record_file(&txn, existing, name, &hash, Ok(None), Some(&original_name), now).await?;
+            clear_set_aside(&txn, name).await?;
             txn.commit().await?;
             return Ok(ImportOutcome::AlreadyImported { original: Some(original_name) });
         }
-        let parsed = match stats::parse_file(name, bytes) {
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
-                record_file(&txn, existing, name, &hash, Err(&error.to_string()), None, now)
-                    .await?;
+                let reason = error.to_string();
+                record_file(&txn, existing, name, &hash, Err(&reason), None, now).await?;
+                if self.outbox {
+                    upsert_set_aside(&txn, &self.server, name, &reason, bytes.len(), now).await?;
+                }
                 txn.commit().await?;
                 return Err(StoreError::Rejected(error));
             }
@@ -138,6 +177,13 @@ impl Store {
             }
         }
         self.recompute_sessions(&txn, file.timestamp()).await?;
+        clear_set_aside(&txn, name).await?;
+        if self.outbox {
+            queue_post(&txn, round_id, name, now).await?;
+            if let Some(summary) = self.find_round(&txn, &file, 0).await? {
+                queue_post(&txn, summary.id, name, now).await?;
+            }
+        }
         txn.commit().await?;
         Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings }))
     }
@@ -541,6 +587,66 @@ async fn add_aliases(txn: &DatabaseTransaction, round: &Round) -> Result<(), Sto
     player_aliases::Entity::insert_many(rows)
         .on_conflict(on_conflict)
         .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Queues `round_id` for posting unless it is posted or queued already.
+async fn queue_post(
+    txn: &DatabaseTransaction,
+    round_id: i32,
+    file: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let posted = round_posts::Entity::find()
+        .filter(round_posts::Column::RoundId.eq(round_id))
+        .count(txn)
+        .await?
+        > 0;
+    let queued = post_outbox::Entity::find()
+        .filter(post_outbox::Column::RoundId.eq(round_id))
+        .count(txn)
+        .await?
+        > 0;
+    if !posted && !queued {
+        let row = post_outbox::ActiveModel {
+            round_id: Set(round_id),
+            file: Set(file.to_owned()),
+            queued_at: Set(now),
+            attempted_at: Set(None),
+            parts_sent: Set(0),
+            ..Default::default()
+        };
+        post_outbox::Entity::insert(row).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_set_aside(
+    txn: &DatabaseTransaction,
+    server: &str,
+    name: &str,
+    reason: &str,
+    size: usize,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    clear_set_aside(txn, name).await?;
+    let row = set_aside_files::ActiveModel {
+        filename: Set(name.to_owned()),
+        server: Set(server.to_owned()),
+        reason: Set(reason.chars().take(1000).collect()),
+        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+        set_aside_at: Set(now),
+        ..Default::default()
+    };
+    set_aside_files::Entity::insert(row).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+async fn clear_set_aside(txn: &DatabaseTransaction, name: &str) -> Result<(), StoreError> {
+    set_aside_files::Entity::delete_many()
+        .filter(set_aside_files::Column::Filename.eq(name))
+        .exec(txn)
         .await?;
     Ok(())
 }

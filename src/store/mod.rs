@@ -6,6 +6,7 @@
 //! on the order files arrive in.
 pub mod convert;
 pub mod dedup;
+pub mod errors;
 pub mod import;
 mod totals;
 
@@ -22,4 +23,14 @@ pub enum StoreError {
     /// The database failed; the transaction was rolled back and nothing was stored.
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
+}
+
+impl StoreError {
+    /// True when the database (not the file) failed, so the same import may succeed later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Rejected(_) => false,
+            StoreError::Db(error) => errors::is_transient(error),
+        }
+    }
 }
