@@ -2,8 +2,8 @@
 //! definitions, each a thin wrapper over the command layer (`crate::commands`). This module
 //! adds what only Discord has: channel rules (answered only in configured channels, silent
 //! elsewhere, never in the control channel), admin checks and the audit log, cooldowns,
-//! cached replies, page buttons, generic error replies (details go to the log), and a warning
-//! for slow commands.
+//! cached replies, page buttons, generic error replies (details go to the log; a command that
+//! panics gets the same reply), and a warning for slow commands.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, PoisonError, RwLock},
@@ -224,6 +224,17 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
                 tracing::error!(command = %ctx.command().qualified_name, error = %error, "command failed");
             }
             say(ctx, error.user_message(Names::Discord)).await;
+        }
+        poise::FrameworkError::CommandPanic { payload, ctx, .. } => {
+            // A panic is a bug of ours (poise's `handle_panics` caught it): the user gets the
+            // generic line, the log the command and the panic message.
+            finished(ctx, "panic");
+            tracing::error!(
+                command = %ctx.command().qualified_name,
+                panic = payload.as_deref().unwrap_or("(no message)"),
+                "command panicked"
+            );
+            say(ctx, commands::GENERIC_ERROR.to_owned()).await;
         }
         poise::FrameworkError::CooldownHit { remaining_cooldown, ctx, .. } => {
             say(

@@ -439,3 +439,21 @@ async fn slow_commands_are_logged_as_warnings() {
     assert!(!text.contains(&fake.config().token), "{text}");
     running.stop().await;
 }
+
+#[actix::test]
+async fn a_command_that_panics_gets_the_generic_reply_and_the_bot_carries_on() {
+    let (logs, _guard) = crate::support::capture_logs();
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t, local.path(), &[]).await;
+    // `UserId::new(0)` panics inside `!link`; poise catches it (`handle_panics`).
+    let panicked = ask(&fake, GENERAL, 120, "!link <@0> somebody").await;
+    assert_eq!(panicked.payload["content"], slomix::commands::GENERIC_ERROR);
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    let line = text.lines().find(|l| l.contains("command panicked")).unwrap_or_default();
+    assert!(line.contains("ERROR") && line.contains("command=link"), "{text}");
+    let help = ask(&fake, GENERAL, 121, "!help").await;
+    assert_eq!(embed(&help)["title"], "📖 slomix commands");
+    running.stop().await;
+}
