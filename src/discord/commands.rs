@@ -373,7 +373,7 @@ pub async fn stats(
 ) -> Result<(), Error> {
     let caller = caller(ctx).await;
     let reply =
-        commands::stats::stats(&ctx.data().ctx(), &Who::parse(player.as_deref()), &caller).await?;
+        commands::stats::stats(&ctx.data().ctx(), &Who::parse(player.as_deref())?, &caller).await?;
     send(ctx, &reply, None).await.map(|_| ())
 }
 
@@ -550,8 +550,8 @@ pub async fn compare(
     let c = ctx.data().ctx();
     let reply = commands::compare::compare(
         &c,
-        &Who::parse(Some(&first)),
-        &Who::parse(Some(&second)),
+        &Who::parse(Some(&first))?,
+        &Who::parse(Some(&second))?,
         &caller,
     )
     .await?;
@@ -660,23 +660,23 @@ pub async fn link(
     player: Option<String>,
 ) -> Result<(), Error> {
     let caller = caller(ctx).await;
-    // `@user <player>`: an admin links someone else.
-    let (target, rest) = match player.as_deref().map(str::trim) {
-        Some(text) => match text
-            .split_once(char::is_whitespace)
-            .and_then(|(first, rest)| mention_id(first).map(|id| (id, rest)))
-        {
-            Some((id, rest)) => {
-                let name = ctx
-                    .http()
-                    .get_user(serenity::UserId::new(id))
-                    .await
-                    .map(|u| u.name)
-                    .unwrap_or_else(|_| id.to_string());
-                (Some((id, name)), Some(rest.trim().to_owned()))
+    // `@user <player>`: an admin links someone else. A mention must name a valid user.
+    let (target, rest) = match player.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => {
+            let (first, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+            match mention_id(first)? {
+                Some(id) => {
+                    let name = ctx
+                        .http()
+                        .get_user(serenity::UserId::from(id))
+                        .await
+                        .map(|u| u.name)
+                        .unwrap_or_else(|_| id.to_string());
+                    (Some((id.get(), name)), Some(rest.trim().to_owned()))
+                }
+                None => (None, Some(text.to_owned())),
             }
-            None => (None, Some(text.to_owned())),
-        },
+        }
         None => (None, None),
     };
     let c = ctx.data().ctx();
@@ -714,7 +714,18 @@ pub async fn unlink(
     #[description = "Admins: the account to unlink"] user: Option<String>,
 ) -> Result<(), Error> {
     let caller = caller(ctx).await;
-    let target = user.as_deref().and_then(mention_id);
+    let target = match user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            mention_id(text)?
+                .ok_or_else(|| {
+                    CommandError::Invalid(
+                        "`!unlink` takes a @mention of the account (nothing: your own link)".into(),
+                    )
+                })?
+                .get(),
+        ),
+    };
     let c = ctx.data().ctx();
     let result = commands::links::unlink(&c, &caller, target).await;
     if let Some(id) = target.filter(|id| Some(*id) != caller.discord_id) {
@@ -736,7 +747,7 @@ pub async fn achievements(
     let caller = caller(ctx).await;
     let reply = commands::achievements::achievements(
         &ctx.data().ctx(),
-        &Who::parse(player.as_deref()),
+        &Who::parse(player.as_deref())?,
         &caller,
     )
     .await?;

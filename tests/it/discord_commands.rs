@@ -441,18 +441,18 @@ async fn slow_commands_are_logged_as_warnings() {
 }
 
 #[actix::test]
-async fn a_command_that_panics_gets_the_generic_reply_and_the_bot_carries_on() {
-    let (logs, _guard) = crate::support::capture_logs();
+async fn invalid_mentions_get_a_clear_error_and_the_bot_carries_on() {
+    logs();
     let t = db::sqlite().await;
     let fake = FakeDiscord::start();
     let local = tempfile::tempdir().unwrap();
     let running = start_bot(&fake, &t, local.path(), &[]).await;
-    // `UserId::new(0)` panics inside `!link`; poise catches it (`handle_panics`).
-    let panicked = ask(&fake, GENERAL, 120, "!link <@0> somebody").await;
-    assert_eq!(panicked.payload["content"], slomix::commands::GENERIC_ERROR);
-    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
-    let line = text.lines().find(|l| l.contains("command panicked")).unwrap_or_default();
-    assert!(line.contains("ERROR") && line.contains("command=link"), "{text}");
+    // `UserId::new(0)` used to panic inside `!link`; the mention is now checked first.
+    let refused = ask(&fake, GENERAL, 120, "!link <@0> somebody").await;
+    assert_eq!(
+        refused.payload["content"],
+        "❌ `<@0>` is not a valid user mention; mention a member with @, or give a player name"
+    );
     let help = ask(&fake, GENERAL, 121, "!help").await;
     assert_eq!(embed(&help)["title"], "📖 slomix commands");
     running.stop().await;
