@@ -45,10 +45,15 @@ impl Who {
 /// our `discord_id` columns.
 pub const MAX_USER_ID: u64 = i64::MAX.unsigned_abs();
 
-/// A user id written by a user: ASCII digits only (no sign, no spaces), not 0, at most
-/// [`MAX_USER_ID`]. This check comes before any `serenity::UserId::new` (which panics on 0).
+/// A user id written by a user, in the one form Discord writes it: ASCII digits only (no
+/// sign, no spaces, no leading zero, so not 0), at most [`MAX_USER_ID`]. This check comes
+/// before any `serenity::UserId` is made (`UserId::new` panics on 0).
 pub fn user_id(digits: &str) -> Option<NonZeroU64> {
-    if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty()
+        || digits.len() > 20
+        || digits.starts_with('0')
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     digits.parse::<u64>().ok().filter(|id| *id <= MAX_USER_ID).and_then(NonZeroU64::new)
@@ -56,7 +61,7 @@ pub fn user_id(digits: &str) -> Option<NonZeroU64> {
 
 /// The user id of a mention `<@123>` / `<@!123>`: `Ok(None)` when `text` is not written as a
 /// mention (then it is a name), an error when it is one but names no valid user (`<@0>`, an
-/// id too large, `<@&5>` (a role), `<@-1>`, `<@x>`).
+/// id too large, `<@007>`, `<@&5>` (a role), `<@-1>`, `<@x>`).
 pub fn mention_id(text: &str) -> Result<Option<NonZeroU64>, CommandError> {
     let Some(inner) = text.strip_prefix("<@").and_then(|t| t.strip_suffix('>')) else {
         return Ok(None);
@@ -362,6 +367,7 @@ mod tests {
         );
         // One past i64::MAX: Discord has no such id and our columns could not hold it.
         assert!(message("<@9223372036854775808>").starts_with("❌ `<@9223372036854775808>`"));
+        assert!(message("<@007>").starts_with("❌ `<@007>` is not"), "not Discord's form of 7");
         for hostile in
             ["<@>", "<@!>", "<@x>", "<@-1>", "<@+5>", "<@&5>", "<@ 5>", "<@5 >", "<@`@everyone`>"]
         {
