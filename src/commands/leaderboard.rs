@@ -271,8 +271,9 @@ pub fn parse_args(
     match category.map(str::trim).filter(|c| !c.is_empty()) {
         None => Ok((Category::Kills, page.unwrap_or(1))),
         Some(text) => {
-            if let Ok(n) = text.parse::<u32>() {
-                return Ok((Category::Kills, n));
+            // A lone number is a page of kills; one too large for a page is the last page.
+            if text.bytes().all(|b| b.is_ascii_digit()) {
+                return Ok((Category::Kills, text.parse::<u32>().unwrap_or(u32::MAX)));
             }
             let category = Category::parse(text).ok_or_else(|| {
                 let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
@@ -378,5 +379,10 @@ mod tests {
         assert_eq!(parse_args(Some("3"), None).unwrap(), (Category::Kills, 3));
         assert_eq!(parse_args(Some("acc"), Some(2)).unwrap(), (Category::Accuracy, 2));
         assert!(matches!(parse_args(Some("nope"), None), Err(CommandError::Invalid(_))));
+        assert_eq!(
+            parse_args(Some("99999999999999999999"), None).unwrap(),
+            (Category::Kills, u32::MAX)
+        );
+        assert!(matches!(parse_args(Some("-1"), None), Err(CommandError::Invalid(_))));
     }
 }

@@ -5,7 +5,7 @@
 //! unique partial alias match. Several matches list the candidates; none suggests close
 //! names. A player's display name is their link's chosen name, else the name they played
 //! under most.
-use std::collections::HashMap;
+use std::{collections::HashMap, num::NonZeroU64};
 
 use entity::{player_aliases as aliases, player_links as links, player_totals as totals};
 use sea_orm::{
@@ -20,26 +20,66 @@ use super::{Caller, Candidate, CommandError, Ctx, format::edit_distance};
 pub enum Who {
     /// No argument: the caller.
     Me,
-    /// A Discord mention (`<@123>` or `<@!123>`): that account's linked player.
-    Mention(u64),
+    /// A Discord mention (`<@123>` or `<@!123>`) of a valid user id: that account's linked
+    /// player.
+    Mention(NonZeroU64),
     /// A name or GUID.
     Text(String),
 }
 
 impl Who {
-    /// Reads an optional argument.
-    pub fn parse(arg: Option<&str>) -> Who {
-        match arg.map(str::trim).filter(|a| !a.is_empty()) {
-            None => Who::Me,
-            Some(text) => mention_id(text).map_or_else(|| Who::Text(text.to_owned()), Who::Mention),
-        }
+    /// Reads an optional argument. Text written as a mention must be a valid one: `<@0>`,
+    /// `<@99999999999999999999>` or `<@&5>` are refused rather than taken as a name.
+    pub fn parse(arg: Option<&str>) -> Result<Who, CommandError> {
+        let Some(text) = arg.map(str::trim).filter(|a| !a.is_empty()) else {
+            return Ok(Who::Me);
+        };
+        Ok(match mention_id(text)? {
+            Some(id) => Who::Mention(id),
+            None => Who::Text(text.to_owned()),
+        })
     }
 }
 
-/// The user id of a mention `<@123>` / `<@!123>`.
-pub fn mention_id(text: &str) -> Option<u64> {
-    let inner = text.strip_prefix("<@")?.strip_suffix('>')?;
-    inner.strip_prefix('!').unwrap_or(inner).parse().ok()
+/// The largest user id accepted. Discord's ids are snowflakes that fit an `i64`, and so do
+/// our `discord_id` columns.
+pub const MAX_USER_ID: u64 = i64::MAX.unsigned_abs();
+
+/// A user id written by a user, in the one form Discord writes it: ASCII digits only (no
+/// sign, no spaces, no leading zero, so not 0), at most [`MAX_USER_ID`]. This check comes
+/// before any `serenity::UserId` is made (`UserId::new` panics on 0).
+pub fn user_id(digits: &str) -> Option<NonZeroU64> {
+    if digits.is_empty()
+        || digits.len() > 20
+        || digits.starts_with('0')
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    digits.parse::<u64>().ok().filter(|id| *id <= MAX_USER_ID).and_then(NonZeroU64::new)
+}
+
+/// The user id of a mention `<@123>` / `<@!123>`: `Ok(None)` when `text` is not written as a
+/// mention (then it is a name), an error when it is one but names no valid user (`<@0>`, an
+/// id too large, `<@007>`, `<@&5>` (a role), `<@-1>`, `<@x>`).
+pub fn mention_id(text: &str) -> Result<Option<NonZeroU64>, CommandError> {
+    let Some(inner) = text.strip_prefix("<@").and_then(|t| t.strip_suffix('>')) else {
+        return Ok(None);
+    };
+    let digits = inner.strip_prefix('!').unwrap_or(inner);
+    user_id(digits).map(Some).ok_or_else(|| bad_mention(digits))
+}
+
+/// The error for a mention naming no valid user. Only a short run of digits is echoed back;
+/// anything else the user wrote is not repeated.
+fn bad_mention(digits: &str) -> CommandError {
+    let what =
+        if !digits.is_empty() && digits.len() <= 24 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!("`<@{digits}>` is not a valid user mention")
+        } else {
+            "that is not a valid user mention".to_owned()
+        };
+    CommandError::Invalid(format!("{what}; mention a member with @, or give a player name"))
 }
 
 /// Whether `text` looks like a GUID (8 hex digits, optionally `#n` for a shared one).
@@ -66,7 +106,7 @@ pub async fn resolve(ctx: &Ctx, who: &Who, caller: &Caller) -> Result<Resolved, 
             })?,
             None => return Err(CommandError::Invalid("give a player name".to_owned())),
         },
-        Who::Mention(id) => linked_guid(&ctx.db, *id)
+        Who::Mention(id) => linked_guid(&ctx.db, id.get())
             .await?
             .ok_or_else(|| CommandError::NotLinked { who: format!("<@{id}>") })?,
         Who::Text(text) => by_text(&ctx.db, text).await?,
@@ -292,18 +332,55 @@ pub async fn any_players(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
 mod tests {
     use super::*;
 
+    fn id(n: u64) -> NonZeroU64 {
+        NonZeroU64::new(n).unwrap()
+    }
+
     #[test]
     fn arguments() {
-        assert_eq!(Who::parse(None), Who::Me);
-        assert_eq!(Who::parse(Some("  ")), Who::Me);
-        assert_eq!(Who::parse(Some("<@123>")), Who::Mention(123));
-        assert_eq!(Who::parse(Some("<@!45>")), Who::Mention(45));
-        assert_eq!(Who::parse(Some("<@x>")), Who::Text("<@x>".into()));
-        assert_eq!(Who::parse(Some(" bob ")), Who::Text("bob".into()));
+        assert_eq!(Who::parse(None).unwrap(), Who::Me);
+        assert_eq!(Who::parse(Some("  ")).unwrap(), Who::Me);
+        assert_eq!(Who::parse(Some("<@123>")).unwrap(), Who::Mention(id(123)));
+        assert_eq!(Who::parse(Some("<@!45>")).unwrap(), Who::Mention(id(45)));
+        assert_eq!(Who::parse(Some(" bob ")).unwrap(), Who::Text("bob".into()));
+        assert_eq!(Who::parse(Some("<@123")).unwrap(), Who::Text("<@123".into()));
         assert!(looks_like_guid("0A1B2C3D"));
         assert!(looks_like_guid("0a1b2c3d#2"));
         assert!(!looks_like_guid("0A1B2C3"));
         assert!(!looks_like_guid("zzzzzzzz"));
+    }
+
+    #[test]
+    fn mentions_of_no_valid_user_are_refused() {
+        let message = |text: &str| match mention_id(text) {
+            Err(error @ CommandError::Invalid(_)) => {
+                error.user_message(crate::render::Names::Discord)
+            }
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(
+            message("<@0>"),
+            "❌ `<@0>` is not a valid user mention; mention a member with @, or give a player name"
+        );
+        assert!(
+            message("<@99999999999999999999>").starts_with("❌ `<@99999999999999999999>` is not")
+        );
+        // One past i64::MAX: Discord has no such id and our columns could not hold it.
+        assert!(message("<@9223372036854775808>").starts_with("❌ `<@9223372036854775808>`"));
+        assert!(message("<@007>").starts_with("❌ `<@007>` is not"), "not Discord's form of 7");
+        for hostile in
+            ["<@>", "<@!>", "<@x>", "<@-1>", "<@+5>", "<@&5>", "<@ 5>", "<@5 >", "<@`@everyone`>"]
+        {
+            assert_eq!(
+                message(hostile),
+                "❌ that is not a valid user mention; mention a member with @, or give a player name",
+                "{hostile}"
+            );
+        }
+        assert!(Who::parse(Some("<@0>")).is_err());
+        assert_eq!(mention_id("<@9223372036854775807>").unwrap(), Some(id(MAX_USER_ID)));
+        assert_eq!(mention_id("<@!1>").unwrap(), Some(id(1)));
+        assert_eq!(mention_id("endekk").unwrap(), None);
     }
 
     #[test]

@@ -32,7 +32,7 @@ impl Pick {
         };
         match text.to_lowercase().as_str() {
             "today" => return Ok(Pick::Date(today)),
-            "yesterday" => return Ok(Pick::Date(today - TimeDelta::days(1))),
+            "yesterday" => return today.pred_opt().map(Pick::Date).ok_or_else(bad_pick),
             "last" | "latest" => return Ok(Pick::Latest),
             _ => {}
         }
@@ -40,9 +40,18 @@ impl Pick {
         if digits.len() == 14 && digits.chars().all(|c| c.is_ascii_digit()) {
             return digits.parse().map(Pick::Id).map_err(|_| bad_pick());
         }
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Pick::Date).map_err(|_| bad_pick())
+        // chrono reads signed years of any width (`+262142-12-31`); a day at the end of its
+        // range would overflow the day after it, so only years 1 to 9999 are dates here.
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|day| (1..=MAX_YEAR).contains(&day.year()))
+            .map(Pick::Date)
+            .ok_or_else(bad_pick)
     }
 }
+
+/// The last year a date or month argument may name (the first is 1).
+pub const MAX_YEAR: i32 = 9999;
 
 fn bad_pick() -> CommandError {
     CommandError::Invalid(
@@ -363,14 +372,18 @@ pub async fn last_session(ctx: &Ctx) -> CommandResult {
     Ok(Reply { posts, attachments, pages: None, data: json })
 }
 
-/// Reads `[month]`: `10`, `2025-10`, `oct`, `october` (a bare month is its latest past
-/// occurrence, counting this month).
+/// Reads `[month]`: `10`, `2025-10` (years 1 to 9999), `oct`, `october` (a bare month is its
+/// latest past occurrence, counting this month).
 pub fn parse_month(arg: &str, today: NaiveDate) -> Result<(i32, u32), CommandError> {
     let text = arg.trim().to_lowercase();
     let bad = || CommandError::Invalid("give a month: 10, 2025-10, oct or october".into());
     if let Some((y, m)) = text.split_once('-') {
         let (y, m) = (y.parse::<i32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?);
-        return if (1..=12).contains(&m) { Ok((y, m)) } else { Err(bad()) };
+        return if (1..=12).contains(&m) && (1..=MAX_YEAR).contains(&y) {
+            Ok((y, m))
+        } else {
+            Err(bad())
+        };
     }
     const NAMES: [&str; 12] =
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -506,6 +519,11 @@ mod tests {
         assert_eq!(Pick::parse(Some("#20251012224530"), today).unwrap(), Pick::Id(20251012224530));
         assert!(Pick::parse(Some("2025-13-01"), today).is_err());
         assert!(Pick::parse(Some("bob"), today).is_err());
+        // The end of chrono's range: the day after would overflow in `load`.
+        assert!(Pick::parse(Some("+262142-12-31"), today).is_err());
+        assert!(Pick::parse(Some("0000-01-01"), today).is_err());
+        assert_eq!(Pick::parse(Some("9999-12-31"), today).unwrap(), Pick::Date(day("9999-12-31")));
+        assert!(Pick::parse(Some("yesterday"), NaiveDate::MIN).is_err());
     }
 
     #[test]
@@ -517,5 +535,8 @@ mod tests {
         assert_eq!(parse_month("1", today).unwrap(), (2026, 1));
         assert!(parse_month("13", today).is_err());
         assert!(parse_month("xy", today).is_err());
+        assert!(parse_month("2147483647-12", today).is_err());
+        assert!(parse_month("0-01", today).is_err());
+        assert_eq!(parse_month("9999-12", today).unwrap(), (9999, 12));
     }
 }

@@ -2,8 +2,8 @@
 //! definitions, each a thin wrapper over the command layer (`crate::commands`). This module
 //! adds what only Discord has: channel rules (answered only in configured channels, silent
 //! elsewhere, never in the control channel), admin checks and the audit log, cooldowns,
-//! cached replies, page buttons, generic error replies (details go to the log), and a warning
-//! for slow commands.
+//! cached replies, page buttons, generic error replies (details go to the log; a command that
+//! panics gets the same reply), and a warning for slow commands.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, PoisonError, RwLock},
@@ -225,6 +225,17 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             }
             say(ctx, error.user_message(Names::Discord)).await;
         }
+        poise::FrameworkError::CommandPanic { payload, ctx, .. } => {
+            // A panic is a bug of ours (poise's `handle_panics` caught it): the user gets the
+            // generic line, the log the command and the panic message.
+            finished(ctx, "panic");
+            tracing::error!(
+                command = %ctx.command().qualified_name,
+                panic = payload.as_deref().unwrap_or("(no message)"),
+                "command panicked"
+            );
+            say(ctx, commands::GENERIC_ERROR.to_owned()).await;
+        }
         poise::FrameworkError::CooldownHit { remaining_cooldown, ctx, .. } => {
             say(
                 ctx,
@@ -362,7 +373,7 @@ pub async fn stats(
 ) -> Result<(), Error> {
     let caller = caller(ctx).await;
     let reply =
-        commands::stats::stats(&ctx.data().ctx(), &Who::parse(player.as_deref()), &caller).await?;
+        commands::stats::stats(&ctx.data().ctx(), &Who::parse(player.as_deref())?, &caller).await?;
     send(ctx, &reply, None).await.map(|_| ())
 }
 
@@ -539,8 +550,8 @@ pub async fn compare(
     let c = ctx.data().ctx();
     let reply = commands::compare::compare(
         &c,
-        &Who::parse(Some(&first)),
-        &Who::parse(Some(&second)),
+        &Who::parse(Some(&first))?,
+        &Who::parse(Some(&second))?,
         &caller,
     )
     .await?;
@@ -649,23 +660,23 @@ pub async fn link(
     player: Option<String>,
 ) -> Result<(), Error> {
     let caller = caller(ctx).await;
-    // `@user <player>`: an admin links someone else.
-    let (target, rest) = match player.as_deref().map(str::trim) {
-        Some(text) => match text
-            .split_once(char::is_whitespace)
-            .and_then(|(first, rest)| mention_id(first).map(|id| (id, rest)))
-        {
-            Some((id, rest)) => {
-                let name = ctx
-                    .http()
-                    .get_user(serenity::UserId::new(id))
-                    .await
-                    .map(|u| u.name)
-                    .unwrap_or_else(|_| id.to_string());
-                (Some((id, name)), Some(rest.trim().to_owned()))
+    // `@user <player>`: an admin links someone else. A mention must name a valid user.
+    let (target, rest) = match player.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => {
+            let (first, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+            match mention_id(first)? {
+                Some(id) => {
+                    let name = ctx
+                        .http()
+                        .get_user(serenity::UserId::from(id))
+                        .await
+                        .map(|u| u.name)
+                        .unwrap_or_else(|_| id.to_string());
+                    (Some((id.get(), name)), Some(rest.trim().to_owned()))
+                }
+                None => (None, Some(text.to_owned())),
             }
-            None => (None, Some(text.to_owned())),
-        },
+        }
         None => (None, None),
     };
     let c = ctx.data().ctx();
@@ -703,7 +714,18 @@ pub async fn unlink(
     #[description = "Admins: the account to unlink"] user: Option<String>,
 ) -> Result<(), Error> {
     let caller = caller(ctx).await;
-    let target = user.as_deref().and_then(mention_id);
+    let target = match user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            mention_id(text)?
+                .ok_or_else(|| {
+                    CommandError::Invalid(
+                        "`!unlink` takes a @mention of the account (nothing: your own link)".into(),
+                    )
+                })?
+                .get(),
+        ),
+    };
     let c = ctx.data().ctx();
     let result = commands::links::unlink(&c, &caller, target).await;
     if let Some(id) = target.filter(|id| Some(*id) != caller.discord_id) {
@@ -725,7 +747,7 @@ pub async fn achievements(
     let caller = caller(ctx).await;
     let reply = commands::achievements::achievements(
         &ctx.data().ctx(),
-        &Who::parse(player.as_deref()),
+        &Who::parse(player.as_deref())?,
         &caller,
     )
     .await?;

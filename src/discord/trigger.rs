@@ -94,7 +94,9 @@ impl TriggerGate {
     }
 
     /// Decides on one message at `now`: the file to fetch, or why not. An accepted trigger
-    /// counts towards its webhook's rate limit; a refused one does not.
+    /// counts towards its webhook's rate limit; a refused one does not. If the clock steps back
+    /// (NTP), a trigger accepted then counts as long as the one accepted before it, so a step
+    /// back opens no slots.
     pub fn check(&mut self, message: Incoming<'_>, now: DateTime<Utc>) -> Result<String, Refusal> {
         if !self.is_control_channel(message.channel_id) {
             return Err(Refusal::OtherChannel);
@@ -218,5 +220,22 @@ mod tests {
         // 60 s after the first, one slot is free again.
         assert!(g.check(msg(&content), at(60)).is_ok());
         assert!(g.check(msg(&content), at(60)).is_err());
+    }
+
+    #[test]
+    fn a_clock_stepping_back_opens_no_slots() {
+        let mut g = TriggerGate::new(100, vec![7], "");
+        let content = format!("`{FILE}`");
+        for i in 0..5 {
+            assert!(g.check(msg(&content), at(i)).is_ok(), "trigger {i}");
+        }
+        assert!(g.check(msg(&content), at(200)).is_ok(), "a minute later: free again");
+        // Back to t = 10: counts as t = 200, so four more fit and the fifth does not.
+        for i in 0..4 {
+            assert!(g.check(msg(&content), at(10 + i)).is_ok(), "stepped back {i}");
+        }
+        assert!(matches!(g.check(msg(&content), at(15)), Err(Refusal::RateLimited { .. })));
+        assert!(g.check(msg(&content), at(259)).is_err());
+        assert!(g.check(msg(&content), at(260)).is_ok());
     }
 }

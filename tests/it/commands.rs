@@ -423,7 +423,8 @@ async fn linking_makes_stats_and_mentions_mean_the_player() {
         assert_eq!(linked.data["guid"], "0A26D447");
         let mine = stats::stats(&ctx, &Who::Me, &alice).await.unwrap();
         assert_eq!(mine.data["guid"], "0A26D447");
-        let mentioned = stats::stats(&ctx, &Who::parse(Some("<@111>")), &bob).await.unwrap();
+        let mentioned =
+            stats::stats(&ctx, &Who::parse(Some("<@111>")).unwrap(), &bob).await.unwrap();
         assert_eq!(mentioned.data["guid"], "0A26D447");
         // Once per account and once per player; others cannot link for someone else.
         assert!(matches!(

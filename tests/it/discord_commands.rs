@@ -439,3 +439,45 @@ async fn slow_commands_are_logged_as_warnings() {
     assert!(!text.contains(&fake.config().token), "{text}");
     running.stop().await;
 }
+
+#[actix::test]
+async fn invalid_mentions_get_a_clear_error_and_the_bot_carries_on() {
+    let (logs, _guard) = crate::support::capture_logs();
+    let t = db::sqlite().await;
+    imported(&t).await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t, local.path(), &[]).await;
+    let tail = "is not a valid user mention; mention a member with @, or give a player name";
+    // `UserId::new(0)` used to panic inside `!link`; the mention is now checked first.
+    for (user, command, shown) in [
+        (120, "!link <@0> somebody", "<@0>"),
+        (121, "!link <@99999999999999999999> x", "<@99999999999999999999>"),
+        (122, "!stats <@0>", "<@0>"),
+        (123, "!compare <@!9223372036854775808> endekk", "<@9223372036854775808>"),
+    ] {
+        let refused = ask(&fake, GENERAL, user, command).await;
+        assert_eq!(refused.payload["content"], format!("❌ `{shown}` {tail}"), "{command}");
+        assert!(refused.payload["embeds"].as_array().is_none_or(Vec::is_empty), "{command}");
+    }
+    let role = ask(&fake, GENERAL, 124, "!unlink <@&1000>").await;
+    assert_eq!(role.payload["content"], format!("❌ that {tail}"));
+    // The slash form answers the same, privately.
+    let before = fake.messages(GENERAL).len();
+    let player = serde_json::json!([{"name": "player", "type": 3, "value": "<@0>"}]);
+    fake.slash_command(GENERAL, 125, "user125", "stats", player);
+    within(fake.wait_until(|f| f.messages(GENERAL).len() > before)).await;
+    let slash = &fake.messages(GENERAL)[before];
+    assert_eq!(slash.payload["content"], format!("❌ `<@0>` {tail}"));
+    assert_eq!(slash.payload["flags"], 64, "ephemeral");
+
+    // The bot keeps answering, with real numbers.
+    let stats = ask(&fake, GENERAL, 126, "!stats endekk").await;
+    let title = embed(&stats)["title"].as_str().unwrap();
+    assert!(title.starts_with("📊 Player Statistics: endekk"), "{title}");
+    let links = entity::player_links::Entity::find().all(&t.db).await.unwrap();
+    assert!(links.is_empty(), "nothing was linked: {links:?}");
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(!text.contains("command panicked") && !text.contains("command failed"), "{text}");
+    running.stop().await;
+}

@@ -1,5 +1,6 @@
 //! Proves the fake Discord (`support::fake_discord`) with a real serenity 0.12.5 client: login,
-//! guild cache, messages in and out, multipart files, deletes, faults, reconnects, webhooks.
+//! guild cache, messages in and out, multipart files, deletes, faults, reconnects, webhooks,
+//! message nonces.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,14 +10,16 @@ use serenity::all::{
     CreateAttachment, CreateCommand, CreateCommandOption, CreateEmbed, CreateInteractionResponse,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
     EditInteractionResponse, EventHandler, ExecuteWebhook, GatewayIntents, Guild, GuildId, Http,
-    HttpBuilder, Interaction, Message, MessageId, Ready, VoiceState, Webhook,
+    HttpBuilder, Interaction, Message, MessageId, Nonce, Ready, VoiceState, Webhook,
 };
 use serenity::http::HttpError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::support::fake_discord::{EVERYONE_PERMISSIONS, Failure, FakeDiscord, MANAGE_MESSAGES};
+use crate::support::fake_discord::{
+    EVERYONE_PERMISSIONS, Failure, FakeConfig, FakeDiscord, MANAGE_MESSAGES,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -623,4 +626,68 @@ async fn fake_discord_waits_work_under_paused_time() {
     assert_eq!(fake.requests()[0].status, 200);
     let response = caller.join().expect("caller thread");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+fn with_nonce(content: &str, nonce: &str) -> CreateMessage {
+    CreateMessage::new().content(content).nonce(Nonce::String(nonce.to_owned())).enforce_nonce(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fake_discord_enforced_nonce_returns_the_first_message() {
+    let fake = FakeDiscord::start();
+    let http = http_for(&fake);
+    let channel = ChannelId::new(100);
+    let first = channel.send_message(&http, with_nonce("one", "round-42")).await.expect("first");
+    let again = channel.send_message(&http, with_nonce("two", "round-42")).await.expect("again");
+    assert_eq!(again.id, first.id, "the same message comes back");
+    assert_eq!(again.content, "one", "and it is the first one, unchanged");
+    assert!(matches!(&again.nonce, Some(Nonce::String(n)) if n == "round-42"), "{:?}", again.nonce);
+    assert_eq!(fake.messages(100).len(), 1);
+    assert_eq!(fake.nonce_hits(), 1);
+    let last = fake.requests().pop().expect("recorded");
+    assert_eq!((last.method.as_str(), last.status), ("POST", 200));
+
+    // Not enforced, another nonce, another channel: new messages each time.
+    let loose = CreateMessage::new().content("three").nonce(Nonce::String("round-42".to_owned()));
+    let third = channel.send_message(&http, loose).await.expect("not enforced");
+    let fourth = channel.send_message(&http, with_nonce("four", "round-43")).await.expect("other");
+    let elsewhere =
+        ChannelId::new(102).send_message(&http, with_nonce("five", "round-42")).await.expect("102");
+    let ids = [first.id, third.id, fourth.id];
+    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2], "{ids:?}");
+    assert_ne!(elsewhere.id, first.id);
+    assert_eq!((fake.messages(100).len(), fake.messages(102).len()), (3, 1));
+    assert_eq!(fake.nonce_hits(), 1);
+
+    // A deleted first message is gone: the nonce creates a new one.
+    channel.delete_message(&http, fourth.id).await.expect("delete");
+    let fresh = channel.send_message(&http, with_nonce("six", "round-43")).await.expect("fresh");
+    assert_ne!(fresh.id, fourth.id);
+    assert_eq!(fresh.content, "six");
+    assert_eq!(fake.messages(100).len(), 4);
+    assert_eq!(fake.nonce_hits(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fake_discord_nonce_is_forgotten_after_the_window() {
+    let fake = FakeDiscord::start_with(FakeConfig {
+        nonce_window: Duration::from_millis(300),
+        ..FakeConfig::default()
+    });
+    let http = http_for(&fake);
+    let channel = ChannelId::new(100);
+    let first = channel.send_message(&http, with_nonce("one", "n")).await.expect("first");
+    let within_window = channel.send_message(&http, with_nonce("two", "n")).await.expect("same");
+    assert_eq!(within_window.id, first.id);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let later = channel.send_message(&http, with_nonce("three", "n")).await.expect("later");
+    assert_ne!(later.id, first.id);
+    assert_eq!(later.content, "three");
+    let contents: Vec<String> = fake
+        .messages(100)
+        .iter()
+        .map(|p| p.payload["content"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(contents, ["one", "three"]);
+    assert_eq!(fake.nonce_hits(), 1);
 }

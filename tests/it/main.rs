@@ -7,6 +7,7 @@ mod discord;
 mod discord_commands;
 mod fake_discord_selftest;
 mod golden;
+mod hostile_input;
 mod notify;
 mod parser;
 mod sftp;

@@ -42,6 +42,9 @@
 //!   payloads are remembered too, so the bot can fetch/delete/answer them.
 //! - Serenity updates its cache in event order but runs every handler call in its own task, so
 //!   handlers can see events out of order (and see the cache already past their event).
+//! - Create Message honours `nonce` with `enforce_nonce: true` as Discord documents it: the same
+//!   author, channel and nonce within `FakeConfig::nonce_window` get the first message back
+//!   (200, same id, nothing new posted; counted by `nonce_hits`), unless it was deleted.
 //! - Error replies need `code` and `message` for serenity to decode them; Discord's 429 body has
 //!   no `code`, so serenity reports it with code -1 ("Could not decode json").
 #![allow(dead_code)] // test-support API: not every test uses every helper
@@ -77,6 +80,10 @@ pub struct FakeConfig {
     pub application_id: u64,
     pub text_channels: Vec<u64>,
     pub voice_channels: Vec<u64>,
+    /// How long a Create Message nonce is remembered: a second request with `enforce_nonce`
+    /// and the same nonce (same author and channel) within it gets the first message back.
+    /// Discord says "the past few minutes"; tests can shorten it.
+    pub nonce_window: std::time::Duration,
 }
 
 impl Default for FakeConfig {
@@ -89,6 +96,7 @@ impl Default for FakeConfig {
             application_id: 901,
             text_channels: (100..=105).collect(),
             voice_channels: vec![200, 201],
+            nonce_window: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -188,6 +196,10 @@ struct State {
     /// Full Message JSON by message id (REST-created and gateway-dispatched ones).
     messages: HashMap<u64, Value>,
     deleted: Vec<(u64, u64)>,
+    /// (channel, author, nonce) -> (the message it created, when).
+    nonces: HashMap<(u64, u64, String), (u64, std::time::Instant)>,
+    /// How many Create Message requests got an earlier message back for their nonce.
+    nonce_hits: usize,
     failures: Vec<(String, String, Failure, usize)>,
     reject_token: bool,
     webhooks: HashMap<u64, Webhook>,
@@ -650,6 +662,12 @@ impl FakeDiscord {
     /// (channel, message) of every successful DELETE, in order.
     pub fn deleted(&self) -> Vec<(u64, u64)> {
         self.lock().deleted.clone()
+    }
+
+    /// How many Create Message requests with `enforce_nonce` got an earlier message back
+    /// instead of a new one.
+    pub fn nonce_hits(&self) -> usize {
+        self.lock().nonce_hits
     }
 
     /// Global (`None`) or guild application commands as registered.

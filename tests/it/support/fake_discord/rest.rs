@@ -197,7 +197,19 @@ fn route(shared: &Shared, st: &mut St, req: &Req<'_>) -> Reply {
 
 // ---- messages ----------------------------------------------------------------------------
 
+/// A Create Message nonce as a key: Discord takes a string or an integer.
+fn nonce_of(payload: &Value) -> Option<String> {
+    match payload.get("nonce")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// Creates a message: stores it, records it as Posted, echoes MESSAGE_CREATE like Discord does.
+/// With a `nonce` and `enforce_nonce: true`, a message the same author created with the same
+/// nonce in the same channel within `nonce_window` (and not deleted since) is returned instead,
+/// and nothing new is created.
 fn create_message(
     shared: &Shared,
     st: &mut St,
@@ -206,8 +218,23 @@ fn create_message(
     webhook_id: Option<u64>,
     body: &Body,
 ) -> Value {
-    let id = st.next_id();
     let payload = body.json.clone().unwrap_or_else(|| json!({}));
+    let nonce = nonce_of(&payload)
+        .map(|nonce| (channel_id, author.get("id").and_then(id_of).unwrap_or(0), nonce));
+    let enforce = payload.get("enforce_nonce").and_then(Value::as_bool) == Some(true);
+    if let Some(key) = nonce.as_ref().filter(|_| enforce) {
+        let window = shared.config.nonce_window;
+        let earlier = st
+            .nonces
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < window)
+            .and_then(|(first, _)| st.messages.get(first).cloned());
+        if let Some(first) = earlier {
+            st.nonce_hits += 1;
+            return first;
+        }
+    }
+    let id = st.next_id();
     let attachments = attachments_json(shared, st, channel_id, &body.files);
     let parts = fixtures::MessageParts {
         id,
@@ -218,7 +245,13 @@ fn create_message(
         webhook_id,
         member: None,
     };
-    let msg = fixtures::message(&shared.config, parts);
+    let mut msg = fixtures::message(&shared.config, parts);
+    if let Some(nonce) = payload.get("nonce") {
+        msg["nonce"] = nonce.clone();
+    }
+    if let Some(key) = nonce {
+        st.nonces.insert(key, (id, std::time::Instant::now()));
+    }
     st.posted.push(Posted { id, channel_id, payload, files: body.files.clone(), webhook_id });
     st.dispatch("MESSAGE_CREATE", msg.clone());
     msg
