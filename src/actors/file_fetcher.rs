@@ -129,6 +129,8 @@ pub struct FileFetcher {
     // Files handed on and not settled by DbWriter yet: size and when. Not offered again while
     // here (unless their size changes).
     pending: HashMap<String, (u64, std::time::Instant)>,
+    // Files DbWriter set aside this run, with their size then (polling passes them by).
+    set_aside: HashMap<String, u64>,
     retries: HashMap<String, Backoff>,
     link: Link,
     wake: Option<SpawnHandle>,
@@ -160,6 +162,7 @@ impl FileFetcher {
             parser,
             in_flight: HashSet::new(),
             pending: HashMap::new(),
+            set_aside: HashMap::new(),
             retries: HashMap::new(),
             link: Link::default(),
             wake: None,
@@ -173,6 +176,7 @@ impl FileFetcher {
 
     fn hand_off(&mut self, name: String, path: PathBuf, size: u64, trigger: Trigger) {
         self.pending.insert(name.clone(), (size, std::time::Instant::now()));
+        self.set_aside.remove(&name);
         self.parser.do_send(FileFetched {
             server: self.config.server.clone(),
             name,
@@ -189,6 +193,9 @@ impl FileFetcher {
         trigger: Trigger,
         ctx: &mut Context<Self>,
     ) {
+        if trigger == Trigger::Poll && self.set_aside.get(&entry.name) == Some(&entry.size) {
+            return; // set aside, unchanged
+        }
         if let Some((size, since)) = self.pending.get(&entry.name) {
             let stale = since.elapsed() > PENDING_TIMEOUT;
             if *size == entry.size && !stale {
@@ -320,6 +327,7 @@ impl Supervised for FileFetcher {
         self.dedup.forget();
         self.in_flight.clear();
         self.pending.clear();
+        self.set_aside.clear();
         self.retries.clear();
         self.queue.clear();
         self.looking = false;
@@ -379,10 +387,10 @@ impl FileFetcher {
                 let Ok(name) = StatsFileName::parse(&raw) else { continue };
                 let Ok(meta) = entry.metadata().await else { continue };
                 let decision = dedup.decide(&db, &server, &name, Trigger::Explicit).await?;
-                if let Decision::ImportLocal(path) = decision {
-                    if dedup::set_aside_size(&db, &name).await? != Some(meta.len()) {
-                        found.push((name, path, meta.len()));
-                    }
+                if let Decision::ImportLocal(path) = decision
+                    && dedup::set_aside_size(&db, &name).await? != Some(meta.len())
+                {
+                    found.push((name, path, meta.len()));
                 }
             }
             found.sort_by(|a, b| a.0.cmp(&b.0));
@@ -568,7 +576,10 @@ impl Handler<FileDone> for FileFetcher {
         if msg.server != self.config.server {
             return;
         }
-        self.pending.remove(&msg.name);
+        let handed = self.pending.remove(&msg.name);
+        if let (FileOutcome::SetAside, Some((size, _))) = (msg.outcome, handed) {
+            self.set_aside.insert(msg.name.clone(), size);
+        }
         if let (FileOutcome::Stored | FileOutcome::AlreadyStored, Ok(name)) =
             (msg.outcome, StatsFileName::parse(&msg.name))
         {

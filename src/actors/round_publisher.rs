@@ -161,9 +161,24 @@ pub async fn publish_next(
             posted_at: Set(now),
             ..Default::default()
         };
-        round_posts::Entity::insert(record).exec_without_returning(&txn).await?;
-        post_outbox::Entity::delete_by_id(row.id).exec(&txn).await?;
-        txn.commit().await?;
+        match round_posts::Entity::insert(record).exec_without_returning(&txn).await {
+            Ok(_) => {
+                post_outbox::Entity::delete_by_id(row.id).exec(&txn).await?;
+                txn.commit().await?;
+            }
+            // Another publisher on this database recorded it first (two daemons on one
+            // database): it is posted; only the outbox row is left to drop.
+            Err(error)
+                if matches!(
+                    error.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                txn.rollback().await?;
+                post_outbox::Entity::delete_by_id(row.id).exec(db).await?;
+            }
+            Err(error) => return Err(error.into()),
+        }
     } else {
         // Posted already, or the round was replaced since: nothing to send.
         post_outbox::Entity::delete_by_id(row.id).exec(db).await?;

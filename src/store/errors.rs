@@ -38,10 +38,10 @@ fn sqlx_transient(error: &sqlx::Error) -> bool {
 /// 57 (operator intervention: shutdown), 58 (system I/O); SQLite's BUSY (5), LOCKED (6),
 /// IOERR (10), FULL (13) and CANTOPEN (14), with their extended codes (low byte).
 fn transient_code(code: &str) -> bool {
-    if let Ok(number) = code.parse::<u32>() {
-        if code.len() != 5 || number < 1000 {
-            return matches!(number & 0xFF, 5 | 6 | 10 | 13 | 14);
-        }
+    if let Ok(number) = code.parse::<u32>()
+        && (code.len() != 5 || number < 1000)
+    {
+        return matches!(number & 0xFF, 5 | 6 | 10 | 13 | 14);
     }
     ["08", "40", "53", "57", "58"].iter().any(|class| code.starts_with(class))
 }

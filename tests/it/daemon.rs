@@ -240,7 +240,12 @@ async fn a_database_outage_queues_the_work_and_loses_nothing() {
         // Round 2 arrives while the database is away: the writer keeps it and says so.
         let bytes = std::fs::read(shared_fixtures("real").join(R2)).unwrap();
         app.db_writer
-            .send(StoreFile { server: "default".into(), name: R2.into(), bytes })
+            .send(StoreFile {
+                server: "default".into(),
+                name: R2.into(),
+                parsed: Arc::new(slomix::stats::parse_file(R2, &bytes)),
+                bytes,
+            })
             .await
             .unwrap();
         let degraded = tokio::time::timeout(Duration::from_secs(30), async {

@@ -6,6 +6,7 @@ mod daemon_ssh;
 mod discord;
 mod discord_commands;
 mod fake_discord_selftest;
+mod faults;
 mod golden;
 mod hostile_input;
 mod notify;

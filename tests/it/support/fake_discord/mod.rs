@@ -689,6 +689,11 @@ impl FakeDiscord {
         });
     }
 
+    /// Drops every failure still planned (Discord is healthy again).
+    pub fn clear_failures(&self) {
+        self.update(|st| st.failures.clear());
+    }
+
     /// When true, every bot-authenticated REST call answers 401 and IDENTIFY is closed with
     /// 4004. `GET /gateway` and webhook/interaction token routes are not bot-authenticated.
     pub fn reject_token(&self, reject: bool) {

@@ -1,0 +1,210 @@
+//! The fault suite: the daemon killed while a round waits to be posted, a post resumed after
+//! Discord forgot its nonce, and a file that fails for its own data set aside while the files
+//! after it go on. On SQLite and PostgreSQL.
+use std::{path::Path, time::Duration};
+
+use entity::{post_outbox, round_posts, set_aside_files};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use slomix::actors::{health::GetHealth, poll_scheduler::PollNow};
+
+use crate::{
+    daemon::{OTHER, R1, drop_in, next_post, settings, start_with},
+    support::{
+        db,
+        fake_discord::{Failure, FakeConfig, FakeDiscord},
+    },
+};
+
+const PRODUCTION: u64 = 100;
+const WAIT: Duration = Duration::from_secs(60);
+
+fn daemon(fake: &FakeDiscord, url: &str, dir: &Path) -> tokio::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_slomix"))
+        .current_dir(dir)
+        .env("DATABASE_URL", url)
+        .env("SLOMIX__DISCORD__TOKEN", &fake.config().token)
+        .env("SLOMIX__DISCORD__API_URL", fake.base_url())
+        .env("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", PRODUCTION.to_string())
+        .env("SLOMIX__DISCORD__SLASH_COMMANDS", "false")
+        .env("SLOMIX__STATS__LOCAL_DIR", dir.join("local_stats"))
+        .env("SLOMIX__HEALTH__STATUS_ADDR", format!("127.0.0.1:{port}"))
+        .env("SLOMIX__POLL__TIMEZONE", "UTC")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, f).await.unwrap_or_else(|_| panic!("{what} within {WAIT:?}"))
+}
+
+async fn until_db(what: &str, check: impl AsyncFn() -> bool) {
+    within(what, async {
+        while !check().await {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+}
+
+fn titles(fake: &FakeDiscord) -> Vec<String> {
+    fake.messages(PRODUCTION)
+        .iter()
+        .map(|m| m.payload["embeds"][0]["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_round_stored_while_discord_fails_is_posted_once_after_the_daemon_is_killed() {
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let posts = format!("/api/v10/channels/{PRODUCTION}/messages");
+        fake.fail_next("POST", &posts, Failure::Status(503), 100_000);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("local_stats")).unwrap();
+        let mut first = daemon(&fake, &t.url, dir.path());
+        within("bot ready", fake.wait_ready()).await;
+        drop_in(&dir.path().join("local_stats"), R1);
+        // Stored, and posting attempted (Discord answers 503): the intent is in the database.
+        until_db("an attempted post", async || {
+            post_outbox::Entity::find()
+                .filter(post_outbox::Column::AttemptedAt.is_not_null())
+                .count(&t.db)
+                .await
+                .unwrap_or(0)
+                == 1
+        })
+        .await;
+        first.kill().await.unwrap(); // SIGKILL: no clean stop
+        assert!(fake.messages(PRODUCTION).is_empty(), "{}", t.kind);
+        assert_eq!(round_posts::Entity::find().count(&t.db).await.unwrap(), 0);
+
+        fake.clear_failures();
+        let mut second = daemon(&fake, &t.url, dir.path());
+        within("the round posted", fake.wait_until(|f| !f.messages(PRODUCTION).is_empty())).await;
+        until_db("the outbox emptied", async || {
+            post_outbox::Entity::find().count(&t.db).await.unwrap_or(1) == 0
+        })
+        .await;
+        assert_eq!(titles(&fake), ["🎮 Round 1 Complete - sw_goldrush_te"], "{}", t.kind);
+        assert_eq!(round_posts::Entity::find().count(&t.db).await.unwrap(), 1, "{}", t.kind);
+        second.kill().await.unwrap();
+
+        // A third start finds nothing to post.
+        let mut third = daemon(&fake, &t.url, dir.path());
+        within("bot ready again", fake.wait_until(|f| f.identify_count() >= 3)).await;
+        tokio::time::sleep(Duration::from_secs(2)).await; // nothing may arrive; give it a chance
+        assert_eq!(fake.messages(PRODUCTION).len(), 1, "{}", t.kind);
+        third.kill().await.unwrap();
+    }
+}
+
+#[actix::test]
+async fn a_post_resumed_after_the_nonce_window_finds_the_message_sent_before_the_crash() {
+    use slomix::actors::round_publisher::publish_next;
+    for t in db::all().await {
+        // Discord forgets nonces at once: only the channel look-up can prevent a repeat.
+        let fake = FakeDiscord::start_with(FakeConfig {
+            nonce_window: Duration::ZERO,
+            ..FakeConfig::default()
+        });
+        let local = tempfile::tempdir().unwrap();
+        let env = [
+            ("SLOMIX__DISCORD__TOKEN", fake.config().token.clone()),
+            ("SLOMIX__DISCORD__API_URL", fake.base_url()),
+            ("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", PRODUCTION.to_string()),
+        ];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let s = settings(local.path(), &env);
+        let discord = slomix::discord::connect(&s.discord).await.unwrap();
+        let store = slomix::store::Store::new(
+            t.db.clone(),
+            "default",
+            slomix::stats::PairingRules::default(),
+            chrono::TimeDelta::minutes(60),
+        )
+        .posting();
+        let bytes = std::fs::read(crate::support::shared_fixtures("real").join(R1)).unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        store.import_file(R1, &bytes, now).await.unwrap();
+        let row = post_outbox::Entity::find().one(&t.db).await.unwrap().unwrap();
+
+        // The crash: the message went out, the process died before recording it.
+        let round = entity::rounds::Entity::find_by_id(row.round_id).one(&t.db).await.unwrap();
+        let players = entity::player_comprehensive_stats::Entity::find()
+            .filter(entity::player_comprehensive_stats::Column::RoundId.eq(row.round_id))
+            .all(&t.db)
+            .await
+            .unwrap();
+        let posts =
+            slomix::render::round_posts(&round.unwrap(), &players, slomix::render::Names::Discord);
+        use slomix::actors::round_publisher::Announcer;
+        discord.announcer.post_part(&posts[0], "before-the-crash").await.unwrap();
+        let mut attempted: post_outbox::ActiveModel = row.into();
+        attempted.attempted_at = sea_orm::ActiveValue::Set(Some(now));
+        sea_orm::ActiveModelTrait::update(attempted, &t.db).await.unwrap();
+
+        let published =
+            publish_next(&t.db, discord.announcer.as_ref(), now).await.unwrap().unwrap();
+        assert_eq!(published.messages, 0, "{}: found in the channel, not sent again", t.kind);
+        assert_eq!(fake.messages(PRODUCTION).len(), 1, "{}", t.kind);
+        assert_eq!(round_posts::Entity::find().count(&t.db).await.unwrap(), 1);
+        assert!(publish_next(&t.db, discord.announcer.as_ref(), now).await.unwrap().is_none());
+    }
+}
+
+#[actix::test]
+async fn a_file_that_fails_for_its_own_data_is_set_aside_and_the_files_after_it_go_on() {
+    for t in db::all().await {
+        let local = tempfile::tempdir().unwrap();
+        let (app, _recorder, mut posts) = start_with(
+            &t.db,
+            settings(local.path(), &[]),
+            vec![crate::daemon::local_source(local.path())],
+        );
+        // A round 1 cut off in its last line: the parser rejects it with file, line and field.
+        let broken = "2025-10-13-200000-supply-round-1.txt";
+        let good = std::fs::read(crate::support::shared_fixtures("real").join(R1)).unwrap();
+        std::fs::write(local.path().join(broken), &good[..good.len() - 40]).unwrap();
+        drop_in(local.path(), OTHER);
+        assert_eq!(
+            next_post(&mut posts).await,
+            "🎮 Round 1 Complete - etl_adlernest",
+            "{}",
+            t.kind
+        );
+        until_db("the broken file set aside", async || {
+            set_aside_files::Entity::find().count(&t.db).await.unwrap_or(0) == 1
+        })
+        .await;
+        let row = set_aside_files::Entity::find().one(&t.db).await.unwrap().unwrap();
+        assert_eq!(row.filename, broken);
+        assert!(row.reason.contains(broken) && row.reason.contains("line"), "{}", row.reason);
+        let writer = app.db_writer.send(GetHealth).await.unwrap();
+        assert!(writer.detail.contains("1 set aside"), "{}", writer.detail);
+        // Polling passes it by while it is unchanged: the parser sees it no more.
+        let parser_before = parsed_count(&app).await;
+        for _ in 0..3 {
+            app.scheduler.send(PollNow).await.unwrap();
+        }
+        drop_in(local.path(), crate::daemon::R2);
+        assert!(next_post(&mut posts).await.contains("sw_goldrush_te"));
+        assert_eq!(parsed_count(&app).await, parser_before + 1, "{}: only the new file", t.kind);
+        // A new version of the file (another size) is tried again, and stored.
+        std::fs::write(local.path().join(broken), &good).unwrap();
+        until_db("the fixed file stored", async || {
+            set_aside_files::Entity::find().count(&t.db).await.unwrap_or(1) == 0
+        })
+        .await;
+    }
+}
+
+async fn parsed_count(app: &slomix::daemon::App) -> u64 {
+    let health = app.health.send(slomix::actors::health_monitor::CollectHealth).await.unwrap();
+    let parser = health.iter().find(|s| s.component == "stats_parser").unwrap();
+    parser.detail.split(' ').next().unwrap().parse().unwrap()
+}
