@@ -160,3 +160,56 @@ pub async fn serve_status(listener: tokio::net::TcpListener, monitor: Addr<Healt
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actors::health::Health;
+
+    struct Fragile;
+
+    impl Actor for Fragile {
+        type Context = Context<Self>;
+    }
+
+    impl Supervised for Fragile {}
+
+    #[derive(Message)]
+    #[rtype(result = "()")]
+    struct Break;
+
+    impl Handler<Break> for Fragile {
+        type Result = ();
+        #[allow(clippy::panic)]
+        fn handle(&mut self, _msg: Break, _ctx: &mut Self::Context) {
+            panic!("a bug in an actor (test)");
+        }
+    }
+
+    impl Handler<GetHealth> for Fragile {
+        type Result = MessageResult<GetHealth>;
+        fn handle(&mut self, _msg: GetHealth, _ctx: &mut Self::Context) -> Self::Result {
+            MessageResult(Health::new("fragile").status("fine"))
+        }
+    }
+
+    #[actix::test]
+    async fn an_actor_that_dies_is_reported_once_as_fatal() {
+        let fragile = Supervisor::start(|_| Fragile);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let monitor = HealthMonitor::new(
+            vec![("fragile".to_owned(), fragile.clone().recipient())],
+            Duration::from_secs(3600),
+        )
+        .with_fatal(tx)
+        .start();
+        let statuses = monitor.send(CollectHealth).await.unwrap();
+        assert_eq!(statuses[0].state, HealthState::Healthy);
+        fragile.do_send(Break);
+        let dead = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await;
+        assert_eq!(dead.ok().flatten().as_deref(), Some("fragile"));
+        let statuses = monitor.send(CollectHealth).await.unwrap();
+        assert!(matches!(statuses[0].state, HealthState::Down { .. }), "{statuses:?}");
+        assert!(tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.is_err(), "once");
+    }
+}
