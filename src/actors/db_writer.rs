@@ -214,7 +214,7 @@ impl DbWriter {
             // A file the database refused for its data is set aside outside the rolled-back
             // transaction; if even that fails, it is an outage like any other.
             let result = match result {
-                Err(StoreError::Db(error)) if !StoreError::Db(error.clone()).is_transient() => {
+                Err(StoreError::Db(error)) if !crate::store::errors::is_transient(&error) => {
                     let reason = format!("database refused it: {error}");
                     match store.set_aside(&file.name, &reason, file.bytes.len(), now).await {
                         Ok(()) => Err(StoreError::Db(error)),
