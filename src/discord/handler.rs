@@ -10,16 +10,20 @@ use std::{
 };
 
 use actix::Addr;
-use entity::{round_posts, rounds};
+use entity::{post_outbox, processed_files};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serenity::{
-    all::{Context, EventHandler, Guild, GuildId, Message, Ready, VoiceState},
+    all::{
+        ChannelId, Context, EventHandler, Guild, GuildId, Http, Message, MessageId, Ready,
+        VoiceState,
+    },
     async_trait,
+    builder::GetMessages,
 };
 
 use super::{
     sink::PendingTriggers,
-    trigger::{Incoming, TriggerGate},
+    trigger::{Incoming, Refusal, TriggerGate},
 };
 use crate::actors::{
     poll_scheduler::{FetchNow, PollScheduler},
@@ -51,6 +55,7 @@ pub struct Bot {
     gaming_channels: Vec<u64>,
     triggers: Arc<PendingTriggers>,
     db: DatabaseConnection,
+    seen: Mutex<Seen>,
     // Voice snapshots are numbered under this lock in the order they read the cache, so the
     // tracker can drop one that arrives after a newer one (handlers run concurrently).
     voice_seq: Mutex<u64>,
@@ -74,6 +79,7 @@ impl Bot {
             gaming_channels,
             triggers,
             db,
+            seen: Mutex::new(Seen::default()),
             voice_seq: Mutex::new(0),
             recovered: AtomicBool::new(false),
         }
@@ -111,68 +117,171 @@ impl Bot {
     }
 
     async fn on_trigger(&self, ctx: &Context, msg: &Message) {
-        let decision = {
-            let mut gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
-            gate.check(
-                Incoming {
-                    channel_id: msg.channel_id.get(),
-                    webhook_id: msg.webhook_id.map(|w| w.get()),
-                    author_name: &msg.author.name,
-                    content: &msg.content,
-                },
-                chrono::Utc::now(),
-            )
-        };
-        let file = match decision {
-            Ok(file) => file,
+        self.decide(&ctx.http, msg, chrono::Utc::now()).await;
+    }
+
+    /// Passes a control-channel message through the gate at `now`, once per message (it can
+    /// come both on the gateway and from the history read at start-up).
+    async fn decide(&self, http: &Http, msg: &Message, now: chrono::DateTime<chrono::Utc>) {
+        if !self.seen.lock().unwrap_or_else(PoisonError::into_inner).first_time(msg.id.get()) {
+            return;
+        }
+        let decision =
+            self.gate.lock().unwrap_or_else(PoisonError::into_inner).check(incoming(msg), now);
+        let webhook = msg.webhook_id.map_or(0, |w| w.get());
+        let (file, fetch) = match decision {
+            Ok(file) => {
+                tracing::info!(file = %file, webhook, message = %msg.id, "webhook trigger accepted");
+                (file, true)
+            }
+            // Not fetched now (polling finds the file), but tidied up once it is posted.
+            Err(Refusal::RateLimited { file, .. }) => {
+                tracing::warn!(file = %file, webhook, message = %msg.id, "webhook trigger rate limited; polling will find the file");
+                (file, false)
+            }
             Err(refusal) => {
                 tracing::warn!(channel = %msg.channel_id, message = %msg.id, author = %msg.author.id, webhook = ?msg.webhook_id.map(|w| w.get()), reason = %refusal, "control-channel message ignored");
                 return;
             }
         };
-        let webhook = msg.webhook_id.map_or(0, |w| w.get());
-        tracing::info!(file = %file, webhook, message = %msg.id, "webhook trigger accepted");
-        self.triggers.add(&file, msg.channel_id.get(), msg.id.get());
-        match already_posted(&self.db, &file).await {
+        self.follow(http, &file, webhook, msg.channel_id.get(), msg.id.get(), fetch).await;
+    }
+
+    /// Remembers a trigger until its file's rounds are posted; deletes it at once when they
+    /// are, else asks for the file when `fetch`.
+    async fn follow(
+        &self,
+        http: &Http,
+        file: &str,
+        webhook: u64,
+        channel: u64,
+        message: u64,
+        fetch: bool,
+    ) {
+        self.triggers.add(file, channel, message);
+        match trigger_done(&self.db, file).await {
             Ok(true) => {
-                // Announced again after its round was posted: nothing to fetch, tidy up.
-                self.triggers.delete(&ctx.http, &file).await;
+                // Announced again after its rounds were posted: nothing to fetch, tidy up.
+                self.triggers.delete(http, file).await;
                 tracing::info!(file = %file, "already posted; nothing to fetch");
             }
-            Ok(false) | Err(_) => {
+            Ok(false) | Err(_) if fetch => {
                 if let Some(scheduler) = self.routes.scheduler(webhook) {
-                    scheduler.do_send(FetchNow { name: file });
+                    scheduler.do_send(FetchNow { name: file.to_owned() });
                 }
             }
+            Ok(false) | Err(_) => {}
+        }
+    }
+
+    /// Triggers posted while the bot was away (down, or between a crash and its restart) are
+    /// still in the control channel, and a new gateway session does not deliver them: each is
+    /// passed through the gate as if it had arrived when Discord made it (its snowflake's
+    /// time, so a burst is rate-limited as it would have been live). The look-back is bounded
+    /// by [`REPLAY_PAGES`].
+    async fn replay_triggers(&self, http: &Http) {
+        let channel = self.gate.lock().unwrap_or_else(PoisonError::into_inner).control_channel();
+        let Some(channel) = std::num::NonZeroU64::new(channel).map(ChannelId::from) else { return };
+        let mut before: Option<MessageId> = None;
+        let mut history: Vec<Message> = Vec::new();
+        for _ in 0..REPLAY_PAGES {
+            let mut page = GetMessages::new().limit(100);
+            if let Some(before) = before {
+                page = page.before(before);
+            }
+            let messages = match channel.messages(http, page).await {
+                Ok(messages) => messages,
+                Err(error) => {
+                    tracing::warn!(channel = %channel, error = %super::sink::describe(&error), "cannot read the control channel's history; polling will find missed files");
+                    break;
+                }
+            };
+            let full = messages.len() == 100;
+            before = messages.iter().map(|m| m.id).min();
+            history.extend(messages);
+            if !full || before.is_none() {
+                break;
+            }
+        }
+        // Oldest first, as they were posted.
+        history.sort_by_key(|m| m.id);
+        let followed = history.len();
+        for msg in &history {
+            let made = chrono::DateTime::from_timestamp_millis(made_ms(msg.id))
+                .unwrap_or_else(chrono::Utc::now);
+            self.decide(http, msg, made).await;
+        }
+        if followed > 0 {
+            tracing::info!(channel = %channel, messages = followed, "control channel history read");
         }
     }
 }
 
-/// Whether a round of `file` has been posted.
-async fn already_posted(db: &DatabaseConnection, file: &str) -> Result<bool, sea_orm::DbErr> {
-    let ids: Vec<i32> = rounds::Entity::find()
-        .filter(rounds::Column::Filename.eq(file))
-        .filter(rounds::Column::RoundNumber.ne(0))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(false);
+/// Control-channel messages already decided on (the last [`Seen::CAPACITY`]).
+#[derive(Debug, Default)]
+struct Seen {
+    ids: std::collections::HashSet<u64>,
+    order: std::collections::VecDeque<u64>,
+}
+
+impl Seen {
+    const CAPACITY: usize = 4096;
+
+    /// True the first time `id` is seen.
+    fn first_time(&mut self, id: u64) -> bool {
+        if !self.ids.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > Self::CAPACITY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.ids.remove(&old);
+        }
+        true
     }
-    Ok(round_posts::Entity::find()
-        .filter(round_posts::Column::RoundId.is_in(ids))
+}
+
+/// Pages of 100 control-channel messages read at start-up for triggers missed while away.
+pub const REPLAY_PAGES: usize = 10;
+
+/// When Discord made a snowflake (milliseconds since 1970).
+fn made_ms(id: MessageId) -> i64 {
+    i64::try_from(id.get() >> 22).unwrap_or(i64::MAX).saturating_add(1_420_070_400_000)
+}
+
+fn incoming(msg: &Message) -> Incoming<'_> {
+    Incoming {
+        channel_id: msg.channel_id.get(),
+        webhook_id: msg.webhook_id.map(|w| w.get()),
+        author_name: &msg.author.name,
+        content: &msg.content,
+    }
+}
+
+/// Whether a trigger for `file` is done with: the file is stored and none of the posts its
+/// import queued is still waiting (a file set aside, or not stored yet, is not).
+async fn trigger_done(db: &DatabaseConnection, file: &str) -> Result<bool, sea_orm::DbErr> {
+    let stored = processed_files::Entity::find()
+        .filter(processed_files::Column::Filename.eq(file))
+        .filter(processed_files::Column::Success.eq(true))
         .count(db)
         .await?
-        > 0)
+        > 0;
+    if !stored {
+        return Ok(false);
+    }
+    let waiting =
+        post_outbox::Entity::find().filter(post_outbox::Column::File.eq(file)).count(db).await?;
+    Ok(waiting == 0)
 }
 
 #[async_trait]
 impl EventHandler for Bot {
-    async fn ready(&self, _ctx: Context, ready: Ready) {
+    async fn ready(&self, ctx: Context, ready: Ready) {
         // Slash commands are registered (and stale ones dropped) by the command framework.
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "discord gateway ready");
+        self.replay_triggers(&ctx.http).await;
     }
 
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {

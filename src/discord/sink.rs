@@ -32,7 +32,10 @@ impl PendingTriggers {
     /// Remembers a trigger for `file`.
     pub fn add(&self, file: &str, channel: u64, message: u64) {
         let mut map = self.by_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.entry(file.to_owned()).or_default().push((channel, message));
+        let triggers = map.entry(file.to_owned()).or_default();
+        if !triggers.contains(&(channel, message)) {
+            triggers.push((channel, message));
+        }
     }
 
     /// Takes every trigger for `file`.

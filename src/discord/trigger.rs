@@ -49,6 +49,8 @@ pub enum Refusal {
     /// More than the allowed triggers in the window.
     #[error("rate limited: more than {limit} triggers in {window_secs} s from webhook {webhook}")]
     RateLimited {
+        /// The file it names (valid; polling will find it).
+        file: String,
         /// The webhook.
         webhook: u64,
         /// Triggers allowed per window.
@@ -88,6 +90,11 @@ impl TriggerGate {
         self.expected_name = expected_name.to_owned();
     }
 
+    /// The control channel (0: none).
+    pub fn control_channel(&self) -> u64 {
+        self.control_channel
+    }
+
     /// Whether a message in `channel_id` is for the gate at all.
     pub fn is_control_channel(&self, channel_id: u64) -> bool {
         self.control_channel != 0 && channel_id == self.control_channel
@@ -98,6 +105,27 @@ impl TriggerGate {
     /// (NTP), a trigger accepted then counts as long as the one accepted before it, so a step
     /// back opens no slots.
     pub fn check(&mut self, message: Incoming<'_>, now: DateTime<Utc>) -> Result<String, Refusal> {
+        let (webhook, file) = self.validate(message)?;
+        let recent = self.recent.entry(webhook).or_default();
+        while recent.front().is_some_and(|at| now - *at >= self.window) {
+            recent.pop_front();
+        }
+        if recent.len() >= self.limit {
+            return Err(Refusal::RateLimited {
+                file,
+                webhook,
+                limit: self.limit,
+                window_secs: self.window.num_seconds(),
+            });
+        }
+        recent.push_back(now);
+        Ok(file)
+    }
+
+    /// Every rule but the rate limit: the webhook and the file a message names. For triggers
+    /// read back from the channel's history at start-up (posted while the bot was away; at
+    /// most a bounded page of them), which count towards no limit.
+    pub fn validate(&self, message: Incoming<'_>) -> Result<(u64, String), Refusal> {
         if !self.is_control_channel(message.channel_id) {
             return Err(Refusal::OtherChannel);
         }
@@ -113,19 +141,7 @@ impl TriggerGate {
             name: name.chars().take(80).collect::<String>().escape_debug().to_string(),
             reason: error.to_string(),
         })?;
-        let recent = self.recent.entry(webhook).or_default();
-        while recent.front().is_some_and(|at| now - *at >= self.window) {
-            recent.pop_front();
-        }
-        if recent.len() >= self.limit {
-            return Err(Refusal::RateLimited {
-                webhook,
-                limit: self.limit,
-                window_secs: self.window.num_seconds(),
-            });
-        }
-        recent.push_back(now);
-        Ok(valid.as_str().to_owned())
+        Ok((webhook, valid.as_str().to_owned()))
     }
 }
 
@@ -219,6 +235,25 @@ mod tests {
         assert!(g.check(msg(&content), at(59)).is_err());
         // 60 s after the first, one slot is free again.
         assert!(g.check(msg(&content), at(60)).is_ok());
+        assert!(g.check(msg(&content), at(60)).is_err());
+    }
+
+    #[test]
+    fn a_rate_limited_trigger_still_names_its_file_and_validation_counts_nothing() {
+        let mut g = gate();
+        let content = format!("📊 `{FILE}`");
+        for i in 0..5 {
+            assert!(g.check(msg(&content), at(i)).is_ok());
+        }
+        match g.check(msg(&content), at(6)) {
+            Err(Refusal::RateLimited { file, .. }) => assert_eq!(file, FILE),
+            other => panic!("{other:?}"),
+        }
+        for _ in 0..20 {
+            assert_eq!(g.validate(msg(&content)), Ok((7, FILE.to_owned())));
+        }
+        assert!(g.validate(msg("`../x.txt`")).is_err());
+        assert!(g.check(msg(&content), at(60)).is_ok(), "validation took no slot");
         assert!(g.check(msg(&content), at(60)).is_err());
     }
 

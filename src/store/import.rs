@@ -183,6 +183,14 @@ impl Store {
             if let Some(summary) = self.find_round(&txn, &file, 0).await? {
                 queue_post(&txn, summary.id, name, now).await?;
             }
+            // A round 1 stored after its round 2 pairs them now: the match summary this
+            // made is posted too (a re-derived round 2 already posted is not posted again).
+            for neighbour in &rederived {
+                let Ok(neighbour) = StatsFileName::parse(neighbour) else { continue };
+                if let Some(summary) = self.find_round(&txn, &neighbour, 0).await? {
+                    queue_post(&txn, summary.id, name, now).await?;
+                }
+            }
         }
         txn.commit().await?;
         Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings }))

@@ -199,6 +199,62 @@ async fn a_webhook_trigger_posts_each_round_once_and_deletes_the_trigger() {
     }
 }
 
+/// Triggers posted while the bot was away are in the control channel's history, not on the
+/// new gateway session: the bot reads them when it connects. Polling is off here, so without
+/// that the files announced during the outage would never be fetched. A trigger for a round
+/// posted earlier is deleted at once; a refused one is left alone.
+#[actix::test]
+async fn triggers_posted_while_the_bot_was_away_are_followed_up_when_it_connects() {
+    logs();
+    let Some(server) = sshd() else { return };
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let folder = server.folder();
+        let local = tempfile::tempdir().unwrap();
+        let source = || vec![sftp_source(folder.path(), local.path())];
+        let first = start_bot(&fake, &t.db, source(), local.path()).await;
+        put(folder.path(), R1);
+        let live = trigger(&fake, R1);
+        within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, live)))).await;
+        first.stop().await;
+        assert_eq!(fake.messages(PRODUCTION).len(), 1, "{}", t.kind);
+
+        // While it is away: R1 announced again, R2 and another map played, and a trigger
+        // from a webhook that is not on the whitelist.
+        put(folder.path(), R2);
+        put(folder.path(), OTHER);
+        let again = trigger(&fake, R1);
+        let missed = [trigger(&fake, R2), trigger(&fake, OTHER)];
+        let stranger = fake.webhook_message(CONTROL, 999, HOOK_NAME, &format!("📊 `{OTHER}`"));
+        let identified = fake.identify_count();
+        let second = start_bot(&fake, &t.db, source(), local.path()).await;
+        assert!(fake.identify_count() > identified);
+        within(fake.wait_until(|f| {
+            let deleted = f.deleted();
+            missed.iter().chain([&again]).all(|id| deleted.contains(&(CONTROL, *id)))
+        }))
+        .await;
+        let titles: Vec<String> = fake
+            .messages(PRODUCTION)
+            .iter()
+            .map(|m| m.payload["embeds"][0]["title"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "🎮 Round 1 Complete - sw_goldrush_te",
+                "🎮 Round 2 Complete - sw_goldrush_te",
+                "🏆 Match Complete - sw_goldrush_te",
+                "🎮 Round 1 Complete - etl_adlernest",
+            ],
+            "{}",
+            t.kind
+        );
+        assert!(!fake.deleted().contains(&(CONTROL, stranger)), "{}: refused, left alone", t.kind);
+        second.stop().await;
+    }
+}
+
 #[actix::test]
 async fn bad_triggers_fetch_and_post_nothing() {
     logs();

@@ -9,6 +9,7 @@ mod fake_discord_selftest;
 mod faults;
 mod golden;
 mod hostile_input;
+mod kill_storm;
 mod notify;
 mod parser;
 mod sftp;

@@ -627,3 +627,32 @@ async fn a_back_filled_round_bridges_two_sessions() {
         );
     }
 }
+
+/// A round 2 stored before its round 1 is queued for posting alone; the round 1 arriving
+/// later queues itself and the match summary the pairing made, each once.
+#[tokio::test]
+async fn a_round_one_stored_after_its_round_two_queues_the_match_summary() {
+    use entity::post_outbox;
+    const R1: &str = "2025-10-12-224530-sw_goldrush_te-round-1.txt";
+    const R2: &str = "2025-10-12-225242-sw_goldrush_te-round-2.txt";
+    for t in db::all().await {
+        let store = store(&t.db).posting();
+        let read = |name| std::fs::read(shared_fixtures("real").join(name)).unwrap();
+        store.import_file(R2, &read(R2), now()).await.unwrap();
+        store.import_file(R1, &read(R1), now()).await.unwrap();
+        let mut queued = Vec::new();
+        for row in post_outbox::Entity::find().all(&t.db).await.unwrap() {
+            let round = rounds::Entity::find_by_id(row.round_id).one(&t.db).await.unwrap().unwrap();
+            queued.push((round.round_number, row.file));
+        }
+        assert_eq!(
+            queued,
+            [(2, R2.to_owned()), (1, R1.to_owned()), (0, R1.to_owned())],
+            "{}",
+            t.kind
+        );
+        // The same file again changes nothing.
+        store.import_file(R1, &read(R1), now()).await.unwrap();
+        assert_eq!(post_outbox::Entity::find().count(&t.db).await.unwrap(), 3, "{}", t.kind);
+    }
+}

@@ -99,8 +99,10 @@ fn identify(shared: &Shared, conn_id: u64, tx: &mpsc::UnboundedSender<Out>, d: V
     let view =
         fixtures::GuildView { voice: &voice, humans: &humans, bot_permissions: st.bot_permissions };
     let guild = fixtures::guild(config, &view);
-    let mut frames = vec![("READY".to_owned(), ready), ("GUILD_CREATE".to_owned(), guild)];
-    frames.append(&mut st.pending);
+    let frames = vec![("READY".to_owned(), ready), ("GUILD_CREATE".to_owned(), guild)];
+    // A new session starts empty: what happened while no session was connected is only
+    // delivered to a RESUME (and is in the channels' history, for the bot to read).
+    st.pending.clear();
     send_all(&mut st, conn_id, tx, frames);
     drop(st);
     shared.bump();

@@ -22,7 +22,10 @@
 //!   close it tries RESUME (op 6) because it has a session id. By default this fake answers
 //!   INVALID_SESSION (op 9, `false`), so serenity restarts the shard and re-IDENTIFYs, after
 //!   its fixed 5 s wait between boots. `allow_resume(true)` answers RESUMED instead (no wait,
-//!   no new READY/GUILD_CREATE, queued dispatches replayed).
+//!   no new READY/GUILD_CREATE, queued dispatches replayed). A new IDENTIFY gets no dispatch
+//!   from before it, as on Discord: messages posted while no session was up are only in the
+//!   channel's history (`GET /channels/{id}/messages` honours `limit`, `before`, `after`).
+//! - Ids are snowflakes (creation time in the top 42 bits), so `created_at` is real.
 //! - An ended websocket stream *without* an error is read by serenity as "no message yet"
 //!   (until the next heartbeat fails); dropping the TCP connection without a close frame gives
 //!   it a protocol error and an immediate reconnect, which is what `drop_gateway` does.
@@ -226,8 +229,13 @@ struct State {
 }
 
 impl State {
+    /// A new snowflake, as Discord makes them: milliseconds since 2015 in the top 42 bits
+    /// (so `created_at` is when it was made), strictly increasing.
     fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
+        const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+        let ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+        let now = ms.saturating_sub(DISCORD_EPOCH_MS) << 22;
+        self.next_id = now.max(self.next_id + 1);
         self.next_id
     }
 
@@ -706,8 +714,8 @@ impl FakeDiscord {
     /// `{base}/api/v10/webhooks/{id}/{token}`.
     pub fn add_webhook(&self, channel_id: u64) -> (u64, String) {
         let (id, token) = self.update(|st| {
-            // 19 digits and a 68-char token, so serenity's `parse_webhook` accepts them.
-            let id = 1_100_000_000_000_000_000 + st.next_id();
+            // A snowflake (19 digits) and a 68-char token, so serenity's `parse_webhook` accepts them.
+            let id = st.next_id();
             let token = format!("{:-<68}", format!("fake-webhook-token-{id}-"));
             st.webhooks.insert(id, Webhook { channel_id, token: token.clone() });
             (id, token)

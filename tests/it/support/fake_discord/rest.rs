@@ -347,8 +347,26 @@ fn channel_messages(
                 .filter(|(id, _)| in_channel(st, **id))
                 .map(|(id, m)| (*id, m.clone()))
                 .collect();
+            // Discord: `limit` 1-100 (default 50), at most one of `before`/`after`/`around`,
+            // newest first.
+            let query = |key: &str| {
+                req.query?.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+            };
+            let limit = query("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(50);
+            if !(1..=100).contains(&limit) {
+                return Reply::error(400, "Invalid Form Body", 50035);
+            }
+            if let Some(before) = query("before").and_then(|b| b.parse::<u64>().ok()) {
+                list.retain(|m| m.0 < before);
+            }
             list.sort_by_key(|m| std::cmp::Reverse(m.0)); // newest first, like Discord
-            Reply::ok(Value::Array(list.into_iter().take(100).map(|(_, m)| m).collect()))
+            if let Some(after) = query("after").and_then(|a| a.parse::<u64>().ok()) {
+                list.retain(|m| m.0 > after);
+                // The `limit` messages right after it, still newest first.
+                let skip = list.len().saturating_sub(limit);
+                list.drain(..skip);
+            }
+            Reply::ok(Value::Array(list.into_iter().take(limit).map(|(_, m)| m).collect()))
         }
         (method, [mid]) => {
             let Some(mid) = mid.parse::<u64>().ok().filter(|&m| in_channel(st, m)) else {
