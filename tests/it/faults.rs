@@ -208,3 +208,144 @@ async fn parsed_count(app: &slomix::daemon::App) -> u64 {
     let parser = health.iter().find(|s| s.component == "stats_parser").unwrap();
     parser.detail.split(' ').next().unwrap().parse().unwrap()
 }
+
+/// A stream of 40 files (a trigger for each, polling on) while Discord misbehaves: the gateway
+/// is dropped without a resume (a new session: the triggers of the gap are read back from the
+/// channel's history), dropped and resumed, closed with an error code, and posting meets
+/// bursts of 500, 502, 503 and 429. Every round and summary is posted exactly once (one
+/// message per nonce, the titles of one import in order), every trigger is tidied away, and
+/// the publisher ends healthy. SQLite and PostgreSQL.
+#[actix::test]
+async fn a_stream_through_gateway_drops_and_a_storm_of_429_and_5xx_posts_each_round_once() {
+    use crate::kill_storm::{corpus, expected};
+    const FILES: usize = 40;
+    const CONTROL: u64 = 101;
+    const HOOK: u64 = 4242;
+    let names = corpus(FILES);
+    let want = expected(&names).await;
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let local = tempfile::tempdir().unwrap();
+        let env = [
+            ("SLOMIX__DISCORD__TOKEN", fake.config().token.clone()),
+            ("SLOMIX__DISCORD__API_URL", fake.base_url()),
+            ("SLOMIX__DISCORD__PRODUCTION_CHANNEL_ID", PRODUCTION.to_string()),
+            ("SLOMIX__DISCORD__CONTROL_CHANNEL_ID", CONTROL.to_string()),
+            ("SLOMIX__DISCORD__WEBHOOK_WHITELIST", HOOK.to_string()),
+            ("SLOMIX__POLL__ACTIVE_INTERVAL_SECS", "1".to_owned()),
+            ("SLOMIX__POLL__IDLE_INTERVAL_SECS", "1".to_owned()),
+            ("SLOMIX__POLL__DEAD_HOURS_START", "0".to_owned()),
+            ("SLOMIX__POLL__DEAD_HOURS_END", "0".to_owned()),
+            ("SLOMIX__POLL__STARTUP_LOOKBACK_HOURS", "1000000".to_owned()),
+        ];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let running = slomix::cli::daemon::start(
+            settings(local.path(), &env),
+            t.db.clone(),
+            vec![crate::daemon::local_source(local.path())],
+        )
+        .await
+        .unwrap();
+        within("bot ready", fake.wait_ready()).await;
+        let posts = format!("/api/v10/channels/{PRODUCTION}/messages");
+        let mut triggers = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            // The faults, at fixed points of the stream.
+            match i {
+                4 => fake.drop_gateway(), // not resumable: a new session after serenity's 5 s
+                10 => fake.fail_next("POST", &posts, Failure::Status(503), 2),
+                16 => {
+                    fake.allow_resume(true);
+                    fake.drop_gateway();
+                }
+                22 => fake.fail_next(
+                    "POST",
+                    &posts,
+                    Failure::RateLimited { retry_after_secs: 0.2 },
+                    2,
+                ),
+                26 => fake.close_gateway_with(Some(4000)),
+                30 => {
+                    fake.fail_next("POST", &posts, Failure::Status(500), 1);
+                    fake.fail_next("POST", &posts, Failure::Status(502), 1);
+                }
+                _ => {}
+            }
+            std::fs::copy(
+                crate::support::shared_fixtures("real").join(name),
+                local.path().join(name),
+            )
+            .unwrap();
+            triggers.push(fake.webhook_message(
+                CONTROL,
+                HOOK,
+                "ET:Legacy Stats",
+                &format!("📊 `{name}`"),
+            ));
+            // The next round ends once this one is stored (the game server's pace, shortened).
+            until_db("the file settled", async || {
+                use entity::processed_files;
+                processed_files::Entity::find()
+                    .filter(processed_files::Column::Filename.eq(name.as_str()))
+                    .count(&t.db)
+                    .await
+                    .unwrap_or(0)
+                    == 1
+            })
+            .await;
+        }
+        within(
+            "every round posted",
+            fake.wait_until(|f| f.messages(PRODUCTION).len() >= want.messages),
+        )
+        .await;
+        until_db("the outbox emptied", async || {
+            post_outbox::Entity::find().count(&t.db).await.unwrap_or(1) == 0
+        })
+        .await;
+        let messages = fake.messages(PRODUCTION);
+        let nonces: std::collections::BTreeSet<&str> =
+            messages.iter().filter_map(|m| m.payload["nonce"].as_str()).collect();
+        assert_eq!(nonces.len(), messages.len(), "{}: one message per nonce", t.kind);
+        assert_eq!(messages.len(), want.messages, "{}", t.kind);
+        let mut counted = std::collections::BTreeMap::new();
+        for title in titles(&fake) {
+            *counted.entry(title).or_insert(0) += 1;
+        }
+        assert_eq!(counted, want.titles, "{}", t.kind);
+        // The faults happened: six failed posts, one new session, resumes.
+        let statuses: Vec<u16> = fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == posts && r.status != 200)
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(statuses, [503, 503, 429, 429, 500, 502], "{}", t.kind);
+        assert_eq!(fake.identify_count(), 2, "{}: one new session", t.kind);
+        assert!(fake.resume_count() >= 2, "{}: resumed after the drop and the 4000", t.kind);
+        let keep: Vec<u64> = triggers
+            .iter()
+            .zip(&names)
+            .filter(|(_, n)| want.set_aside.contains(*n))
+            .map(|(id, _)| *id)
+            .collect();
+        within(
+            "the triggers tidied",
+            fake.wait_until(|f| {
+                let deleted = f.deleted();
+                triggers.iter().all(|id| keep.contains(id) != deleted.contains(&(CONTROL, *id)))
+            }),
+        )
+        .await;
+        let health =
+            running.app.health.send(slomix::actors::health_monitor::CollectHealth).await.unwrap();
+        let publisher = health.iter().find(|h| h.component == "round_publisher").unwrap();
+        assert_eq!(
+            publisher.state,
+            slomix::actors::health::HealthState::Healthy,
+            "{}: {publisher:?}",
+            t.kind
+        );
+        running.stop().await;
+    }
+}

@@ -57,21 +57,21 @@ impl Rng {
     }
 }
 
-/// The first 200 real files, in the order the game server wrote them.
-fn corpus() -> Vec<String> {
+/// The first `files` real files, in the order the game server wrote them.
+pub fn corpus(files: usize) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(shared_fixtures("real"))
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".txt"))
         .collect();
     names.sort();
-    names.truncate(FILES);
-    assert_eq!(names.len(), FILES, "the corpus has {FILES} files");
+    names.truncate(files);
+    assert_eq!(names.len(), files, "the corpus has {files} files");
     names
 }
 
 /// A round as the database holds it, without its id.
-type RoundKey = (String, i32, String, String, String, i32);
+pub type RoundKey = (String, i32, String, String, String, i32);
 
 async fn round_keys(db: &DatabaseConnection) -> BTreeMap<i32, RoundKey> {
     rounds::Entity::find()
@@ -95,15 +95,15 @@ async fn round_keys(db: &DatabaseConnection) -> BTreeMap<i32, RoundKey> {
 
 /// What importing the corpus once, in order, stores and posts: round keys, files stored,
 /// files set aside, and the titles of every message the outbox would send.
-struct Expected {
-    rounds: BTreeSet<RoundKey>,
-    stored: BTreeSet<String>,
-    set_aside: BTreeSet<String>,
-    titles: BTreeMap<String, usize>,
-    messages: usize,
+pub struct Expected {
+    pub rounds: BTreeSet<RoundKey>,
+    pub stored: BTreeSet<String>,
+    pub set_aside: BTreeSet<String>,
+    pub titles: BTreeMap<String, usize>,
+    pub messages: usize,
 }
 
-async fn expected(names: &[String]) -> Expected {
+pub async fn expected(names: &[String]) -> Expected {
     let t = db::sqlite().await;
     let store = slomix::store::Store::new(
         t.db.clone(),
@@ -251,7 +251,7 @@ impl Run<'_> {
 #[tokio::test]
 async fn killed_twenty_times_while_two_hundred_files_arrive_each_is_stored_and_posted_once() {
     let Some(server) = sshd() else { return };
-    let names = corpus();
+    let names = corpus(FILES);
     let want = expected(&names).await;
     assert!(want.messages > FILES, "the corpus posts rounds and summaries: {}", want.messages);
     let mut rng = Rng::seeded();
