@@ -349,3 +349,93 @@ async fn a_stream_through_gateway_drops_and_a_storm_of_429_and_5xx_posts_each_ro
         running.stop().await;
     }
 }
+
+/// PostgreSQL stopped hard (`pg_ctl stop -m immediate`) for 30 s in the middle of a stream
+/// of 20 files, then started again: the actors report degraded during the outage and healthy
+/// after it, every file is stored once and every round and summary is posted once.
+#[actix::test]
+async fn postgres_stopped_hard_for_thirty_seconds_during_a_stream_loses_nothing() {
+    use crate::kill_storm::{corpus, expected};
+    use entity::processed_files;
+    use slomix::actors::{health::HealthState, health_monitor::CollectHealth};
+    const OUTAGE: Duration = Duration::from_secs(30);
+    let Some(pg) = db::OwnPostgres::start() else { return };
+    let database = slomix::db::connect(&pg.url).await.unwrap();
+    slomix::db::migrate(&database).await.unwrap();
+    let names = corpus(20);
+    let want = expected(&names).await;
+    let local = tempfile::tempdir().unwrap();
+    let fast =
+        [("SLOMIX__POLL__ACTIVE_INTERVAL_SECS", "1"), ("SLOMIX__POLL__IDLE_INTERVAL_SECS", "1")];
+    let (app, recorder, _posts) = start_with(
+        &database,
+        settings(local.path(), &fast),
+        vec![crate::daemon::local_source(local.path())],
+    );
+    let settled = async || {
+        processed_files::Entity::find()
+            .filter(processed_files::Column::Success.eq(true))
+            .count(&database)
+            .await
+            .unwrap_or(0)
+            + set_aside_files::Entity::find().count(&database).await.unwrap_or(0)
+    };
+    let copy = |name: &str| {
+        std::fs::copy(crate::support::shared_fixtures("real").join(name), local.path().join(name))
+            .unwrap();
+    };
+    for name in &names[..6] {
+        copy(name);
+    }
+    until_db("six files stored", async || settled().await == 6).await;
+
+    pg.stop_hard();
+    let stopped = tokio::time::Instant::now();
+    for name in &names[6..] {
+        copy(name);
+    }
+    let unhealthy = |health: &[slomix::actors::health::ComponentStatus]| {
+        health
+            .iter()
+            .filter(|h| h.state != HealthState::Healthy)
+            .map(|h| h.component.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut degraded = Vec::new();
+    within("an actor reports the outage", async {
+        while degraded.is_empty() {
+            degraded = unhealthy(&app.health.send(CollectHealth).await.unwrap());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    // The outage lasts its 30 s whatever the daemon does meanwhile.
+    tokio::time::sleep_until(stopped + OUTAGE).await;
+    let during = recorder.posts.lock().unwrap().len();
+    pg.start_again();
+
+    let total = (want.stored.len() + want.set_aside.len()) as u64;
+    until_db("every file settled", async || settled().await == total).await;
+    until_db("every round posted", async || {
+        recorder.posts.lock().unwrap().len() >= want.messages
+            && post_outbox::Entity::find().count(&database).await.unwrap_or(1) == 0
+    })
+    .await;
+    let mut counted = std::collections::BTreeMap::new();
+    for title in recorder.posts.lock().unwrap().iter() {
+        *counted.entry(title.clone()).or_insert(0) += 1;
+    }
+    assert_eq!(counted, want.titles, "each round and summary posted once");
+    assert!(during < want.messages, "the outage held posts back ({during} during it)");
+    within("every actor healthy again", async {
+        while !unhealthy(&app.health.send(CollectHealth).await.unwrap()).is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(
+        degraded.iter().any(|c| c == "db_writer" || c == "file_fetcher" || c == "round_publisher"),
+        "{degraded:?}"
+    );
+    app.stop_polling().await;
+}

@@ -61,3 +61,96 @@ pub async fn all() -> Vec<TestDb> {
     dbs.extend(postgres().await);
     dbs
 }
+
+/// A private PostgreSQL cluster one test may stop hard and start again (same port, same
+/// data): `scripts/lib/postgres.sh` under a temp folder. Needs root (the cluster runs as the
+/// `postgres` user) and the server binaries; `None` (printed) without them, unless
+/// `SLOMIX_TEST_SERVICES=required`.
+pub struct OwnPostgres {
+    dir: tempfile::TempDir,
+    /// URL of its `slomix` database.
+    pub url: String,
+    port: u16,
+    bin: String,
+}
+
+impl OwnPostgres {
+    /// Creates and starts one (a few seconds: initdb).
+    pub fn start() -> Option<OwnPostgres> {
+        let root = std::process::Command::new("id").arg("-u").output().ok();
+        let is_root = root.is_some_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let bin = std::process::Command::new("bash")
+            .args(["-c", "ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        if !is_root || bin.is_empty() {
+            if std::env::var("SLOMIX_TEST_SERVICES").as_deref() == Ok("required") {
+                panic!(
+                    "SLOMIX_TEST_SERVICES=required but a private PostgreSQL cannot start (root: {is_root}, binaries: {bin:?})"
+                );
+            }
+            println!("skipped: a private PostgreSQL needs root and the server binaries");
+            return None;
+        }
+        let dir = tempfile::Builder::new().prefix("own-pg-").tempdir_in("/tmp").unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/lib/postgres.sh");
+        let out = std::process::Command::new("bash")
+            .args([
+                "-c",
+                r#"source "$1" && pg_start "$2" 2>/dev/null && echo "$SLOMIX_TEST_POSTGRES_URL""#,
+            ])
+            .args(["_", script])
+            .arg(dir.path())
+            .output()
+            .expect("bash runs");
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(
+            out.status.success() && !url.is_empty(),
+            "pg_start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port =
+            url.rsplit_once(':').and_then(|(_, p)| p.split('/').next()?.parse().ok()).unwrap();
+        Some(OwnPostgres { dir, url, port, bin })
+    }
+
+    fn pg_ctl(&self, args: &str) {
+        let data = self.dir.path().join("pg/data");
+        let command = format!("'{}/pg_ctl' -D '{}' {args}", self.bin, data.display());
+        let status = std::process::Command::new("su")
+            .args(["postgres", "-s", "/bin/sh", "-c", &command])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("su runs");
+        assert!(status.success(), "pg_ctl {args}");
+    }
+
+    /// `pg_ctl stop -m immediate`: every backend killed, no checkpoint (a crash, for the data).
+    pub fn stop_hard(&self) {
+        self.pg_ctl("-m immediate stop");
+    }
+
+    /// Starts it again on the same port; returns once it accepts connections.
+    pub fn start_again(&self) {
+        let d = self.dir.path().join("pg");
+        self.pg_ctl(&format!(
+            "-l '{}/server.log' -w -t 60 -o \"-c listen_addresses=127.0.0.1 -p {} -k '{}' -c fsync=off\" start",
+            d.display(),
+            self.port,
+            d.display()
+        ));
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("pg/data");
+        let command = format!("'{}/pg_ctl' -D '{}' -m immediate stop", self.bin, data.display());
+        let _ = std::process::Command::new("su")
+            .args(["postgres", "-s", "/bin/sh", "-c", &command])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
