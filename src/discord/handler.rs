@@ -309,3 +309,28 @@ impl EventHandler for Bot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_decided_once_and_the_memory_is_bounded() {
+        let mut seen = Seen::default();
+        assert!(seen.first_time(7));
+        assert!(!seen.first_time(7), "the gateway and the history give the same message");
+        for id in 100..100 + Seen::CAPACITY as u64 {
+            assert!(seen.first_time(id));
+        }
+        assert_eq!(seen.ids.len(), Seen::CAPACITY);
+        assert!(seen.first_time(7), "the oldest was forgotten");
+        assert!(!seen.first_time(100 + Seen::CAPACITY as u64 - 1));
+    }
+
+    #[test]
+    fn a_snowflake_tells_when_discord_made_it() {
+        // Discord's documented example: 175928847299117063 was made 2016-04-30 11:18:25.796 UTC.
+        let made = made_ms(MessageId::new(175_928_847_299_117_063));
+        assert_eq!(made, 1_462_015_105_796);
+    }
+}

@@ -28,8 +28,8 @@ use crate::support::{
     sshd::sshd,
 };
 
-const PRODUCTION: u64 = 100;
-const CONTROL: u64 = 101;
+pub const PRODUCTION: u64 = 100;
+pub const CONTROL: u64 = 101;
 const FILES: usize = 200;
 const KILLS: usize = 20;
 /// Bound on every wait for progress (generous: a slow machine must not fail the test).
@@ -104,6 +104,11 @@ pub struct Expected {
 }
 
 pub async fn expected(names: &[String]) -> Expected {
+    expected_in(&shared_fixtures("real"), names).await
+}
+
+/// [`expected`] for files in `dir`.
+pub async fn expected_in(dir: &Path, names: &[String]) -> Expected {
     let t = db::sqlite().await;
     let store = slomix::store::Store::new(
         t.db.clone(),
@@ -114,7 +119,7 @@ pub async fn expected(names: &[String]) -> Expected {
     .posting();
     let now = chrono::Utc::now().naive_utc();
     for name in names {
-        let bytes = std::fs::read(shared_fixtures("real").join(name)).unwrap();
+        let bytes = std::fs::read(dir.join(name)).unwrap();
         let _ = store.import_file(name, &bytes, now).await; // rejected files are set aside
     }
     let keys = round_keys(&t.db).await;
@@ -145,7 +150,7 @@ async fn rendered_titles(db: &DatabaseConnection, round_id: i32) -> Vec<String> 
         .collect()
 }
 
-async fn stored(db: &DatabaseConnection) -> BTreeSet<String> {
+pub async fn stored(db: &DatabaseConnection) -> BTreeSet<String> {
     processed_files::Entity::find()
         .filter(processed_files::Column::Success.eq(true))
         .all(db)
@@ -156,12 +161,12 @@ async fn stored(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-async fn set_aside(db: &DatabaseConnection) -> BTreeSet<String> {
+pub async fn set_aside(db: &DatabaseConnection) -> BTreeSet<String> {
     set_aside_files::Entity::find().all(db).await.unwrap().into_iter().map(|r| r.filename).collect()
 }
 
 /// Files settled: stored or set aside.
-async fn settled(db: &DatabaseConnection) -> u64 {
+pub async fn settled(db: &DatabaseConnection) -> u64 {
     let ok = processed_files::Entity::find()
         .filter(processed_files::Column::Success.eq(true))
         .count(db)
@@ -170,7 +175,7 @@ async fn settled(db: &DatabaseConnection) -> u64 {
     ok + set_aside_files::Entity::find().count(db).await.unwrap_or(0)
 }
 
-async fn posted(db: &DatabaseConnection) -> u64 {
+pub async fn posted(db: &DatabaseConnection) -> u64 {
     round_posts::Entity::find().count(db).await.unwrap_or(0)
 }
 
@@ -183,7 +188,7 @@ async fn in_flight(db: &DatabaseConnection) -> bool {
         > 0
 }
 
-async fn until(what: &str, logs: &Path, check: impl AsyncFn() -> bool) {
+pub async fn until(what: &str, logs: &Path, check: impl AsyncFn() -> bool) {
     let met = tokio::time::timeout(WAIT, async {
         while !check().await {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -198,17 +203,17 @@ async fn until(what: &str, logs: &Path, check: impl AsyncFn() -> bool) {
     }
 }
 
-struct Run<'a> {
-    fake: &'a FakeDiscord,
-    url: &'a str,
-    remote: &'a Path,
-    dir: &'a Path,
-    whitelist: u64,
+pub struct Run<'a> {
+    pub fake: &'a FakeDiscord,
+    pub url: &'a str,
+    pub remote: &'a Path,
+    pub dir: &'a Path,
+    pub whitelist: u64,
 }
 
 impl Run<'_> {
     /// Starts the daemon binary; its log goes to `dir/run-N.log`.
-    fn spawn(&self, n: usize) -> (tokio::process::Child, PathBuf) {
+    pub fn spawn(&self, n: usize) -> (tokio::process::Child, PathBuf) {
         let server = sshd().expect("sshd");
         let log = self.dir.join(format!("run-{n}.log"));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -13,5 +13,6 @@ mod kill_storm;
 mod notify;
 mod parser;
 mod sftp;
+mod soak;
 mod store;
 mod support;
