@@ -68,7 +68,15 @@ pub trait Announcer: Send + Sync {
     fn round_posted<'a>(&'a self, _file: &'a str) -> SinkFuture<'a, ()> {
         Box::pin(async {})
     }
+    /// Files whose trigger messages wait for their rounds (Discord; none elsewhere).
+    fn waiting_triggers(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
+
+/// How often RoundPublisher tidies triggers whose file is done without a post of its own
+/// (a file whose content duplicates another, or stored before its trigger was read).
+pub const TIDY_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The embedded default: round posts printed on standard output.
 #[derive(Debug, Default)]
@@ -348,6 +356,23 @@ impl Actor for RoundPublisher {
         // Rounds stored but not posted by an earlier run (or before a restart) go out first.
         let step = self.queue.wake();
         self.step(step, ctx);
+        ctx.run_interval(TIDY_EVERY, |act, ctx| {
+            let files = act.announcer.waiting_triggers();
+            if files.is_empty() {
+                return;
+            }
+            let (db, announcer) = (act.db.clone(), act.announcer.clone());
+            ctx.spawn(
+                async move {
+                    for file in files {
+                        if crate::store::posting_done(&db, &file).await == Ok(true) {
+                            announcer.round_posted(&file).await;
+                        }
+                    }
+                }
+                .into_actor(act),
+            );
+        });
     }
 }
 

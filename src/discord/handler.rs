@@ -10,8 +10,7 @@ use std::{
 };
 
 use actix::Addr;
-use entity::{post_outbox, processed_files};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use serenity::{
     all::{
         ChannelId, Context, EventHandler, Guild, GuildId, Http, Message, MessageId, Ready,
@@ -159,7 +158,7 @@ impl Bot {
         fetch: bool,
     ) {
         self.triggers.add(file, channel, message);
-        match trigger_done(&self.db, file).await {
+        match crate::store::posting_done(&self.db, file).await {
             Ok(true) => {
                 // Announced again after its rounds were posted: nothing to fetch, tidy up.
                 self.triggers.delete(http, file).await;
@@ -257,23 +256,6 @@ fn incoming(msg: &Message) -> Incoming<'_> {
         author_name: &msg.author.name,
         content: &msg.content,
     }
-}
-
-/// Whether a trigger for `file` is done with: the file is stored and none of the posts its
-/// import queued is still waiting (a file set aside, or not stored yet, is not).
-async fn trigger_done(db: &DatabaseConnection, file: &str) -> Result<bool, sea_orm::DbErr> {
-    let stored = processed_files::Entity::find()
-        .filter(processed_files::Column::Filename.eq(file))
-        .filter(processed_files::Column::Success.eq(true))
-        .count(db)
-        .await?
-        > 0;
-    if !stored {
-        return Ok(false);
-    }
-    let waiting =
-        post_outbox::Entity::find().filter(post_outbox::Column::File.eq(file)).count(db).await?;
-    Ok(waiting == 0)
 }
 
 #[async_trait]

@@ -44,6 +44,12 @@ impl PendingTriggers {
         map.remove(file).unwrap_or_default()
     }
 
+    /// The files with triggers waiting.
+    pub fn files(&self) -> Vec<String> {
+        let map = self.by_file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.keys().cloned().collect()
+    }
+
     /// Deletes every trigger for `file` (its round is posted, or was already).
     pub async fn delete(&self, http: &Http, file: &str) {
         for (channel, message) in self.take(file) {
@@ -245,6 +251,10 @@ impl Announcer for DiscordAnnouncer {
 
     fn round_posted<'a>(&'a self, file: &'a str) -> SinkFuture<'a, ()> {
         Box::pin(self.triggers.delete(&self.http, file))
+    }
+
+    fn waiting_triggers(&self) -> Vec<String> {
+        self.triggers.files()
     }
 }
 

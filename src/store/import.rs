@@ -600,6 +600,23 @@ async fn add_aliases(txn: &DatabaseTransaction, round: &Round) -> Result<(), Sto
 }
 
 /// Queues `round_id` for posting unless it is posted or queued already.
+/// Whether `file` is done with as far as its triggers go: stored (or a known duplicate) and
+/// none of the posts its import queued still waiting. A file set aside or not stored yet is not.
+pub async fn posting_done(db: &DatabaseConnection, file: &str) -> Result<bool, sea_orm::DbErr> {
+    let stored = processed_files::Entity::find()
+        .filter(processed_files::Column::Filename.eq(file))
+        .filter(processed_files::Column::Success.eq(true))
+        .count(db)
+        .await?
+        > 0;
+    if !stored {
+        return Ok(false);
+    }
+    let waiting =
+        post_outbox::Entity::find().filter(post_outbox::Column::File.eq(file)).count(db).await?;
+    Ok(waiting == 0)
+}
+
 async fn queue_post(
     txn: &DatabaseTransaction,
     round_id: i32,

@@ -10,7 +10,7 @@ pub mod errors;
 pub mod import;
 mod totals;
 
-pub use import::{ImportOutcome, Imported, Store, session_key, sha256_hex};
+pub use import::{ImportOutcome, Imported, Store, posting_done, session_key, sha256_hex};
 
 use crate::stats::ParseError;
 

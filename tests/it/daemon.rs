@@ -118,9 +118,12 @@ pub async fn next_post(receiver: &mut UnboundedReceiver<String>) -> String {
         .expect("recorder alive")
 }
 
-/// Copies a real fixture into `local`.
+/// Copies a real fixture into `local`, whole at once (written beside it, then renamed), so a
+/// poll never sees it half-copied (half-written files have their own tests).
 pub fn drop_in(local: &Path, name: &str) {
-    std::fs::copy(shared_fixtures("real").join(name), local.join(name)).unwrap();
+    let part = local.join(format!(".{name}.part"));
+    std::fs::copy(shared_fixtures("real").join(name), &part).unwrap();
+    std::fs::rename(&part, local.join(name)).unwrap();
 }
 
 pub const R1: &str = "2025-10-12-224530-sw_goldrush_te-round-1.txt";

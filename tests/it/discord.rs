@@ -255,6 +255,30 @@ async fn triggers_posted_while_the_bot_was_away_are_followed_up_when_it_connects
     }
 }
 
+/// A trigger for a file whose content is already stored under another name has nothing to
+/// post, and is still tidied away (RoundPublisher's periodic tidy).
+#[actix::test]
+async fn a_trigger_for_a_duplicate_file_is_tidied_without_a_post() {
+    logs();
+    let Some(server) = sshd() else { return };
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    let folder = server.folder();
+    let local = tempfile::tempdir().unwrap();
+    let running =
+        start_bot(&fake, &t.db, vec![sftp_source(folder.path(), local.path())], local.path()).await;
+    put(folder.path(), R1);
+    let first = trigger(&fake, R1);
+    within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, first)))).await;
+    // The same bytes under the next second's name.
+    let copy = "2025-10-12-224531-sw_goldrush_te-round-1.txt";
+    std::fs::copy(shared_fixtures("real").join(R1), folder.path().join(copy)).unwrap();
+    let second = trigger(&fake, copy);
+    within(fake.wait_until(|f| f.deleted().contains(&(CONTROL, second)))).await;
+    assert_eq!(fake.messages(PRODUCTION).len(), 1, "nothing posted for the duplicate");
+    running.stop().await;
+}
+
 #[actix::test]
 async fn bad_triggers_fetch_and_post_nothing() {
     logs();
