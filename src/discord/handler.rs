@@ -206,9 +206,7 @@ impl Bot {
         history.sort_by_key(|m| m.id);
         let followed = history.len();
         for msg in &history {
-            let made = chrono::DateTime::from_timestamp_millis(made_ms(msg.id))
-                .unwrap_or_else(chrono::Utc::now);
-            self.decide(http, msg, made).await;
+            self.decide(http, msg, *msg.id.created_at()).await;
         }
         if followed > 0 {
             tracing::info!(channel = %channel, messages = followed, "control channel history read");
@@ -243,11 +241,6 @@ impl Seen {
 
 /// Pages of 100 control-channel messages read at start-up for triggers missed while away.
 pub const REPLAY_PAGES: usize = 10;
-
-/// When Discord made a snowflake (milliseconds since 1970).
-fn made_ms(id: MessageId) -> i64 {
-    i64::try_from(id.get() >> 22).unwrap_or(i64::MAX).saturating_add(1_420_070_400_000)
-}
 
 fn incoming(msg: &Message) -> Incoming<'_> {
     Incoming {
@@ -312,7 +305,7 @@ mod tests {
     #[test]
     fn a_snowflake_tells_when_discord_made_it() {
         // Discord's documented example: 175928847299117063 was made 2016-04-30 11:18:25.796 UTC.
-        let made = made_ms(MessageId::new(175_928_847_299_117_063));
-        assert_eq!(made, 1_462_015_105_796);
+        let made = *MessageId::new(175_928_847_299_117_063).created_at();
+        assert_eq!(made.timestamp_millis(), 1_462_015_105_796);
     }
 }

@@ -121,13 +121,7 @@ async fn a_post_resumed_after_the_nonce_window_finds_the_message_sent_before_the
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let s = settings(local.path(), &env);
         let discord = slomix::discord::connect(&s.discord).await.unwrap();
-        let store = slomix::store::Store::new(
-            t.db.clone(),
-            "default",
-            slomix::stats::PairingRules::default(),
-            chrono::TimeDelta::minutes(60),
-        )
-        .posting();
+        let store = db::posting_store(&t.db);
         let bytes = std::fs::read(crate::support::shared_fixtures("real").join(R1)).unwrap();
         let now = chrono::Utc::now().naive_utc();
         store.import_file(R1, &bytes, now).await.unwrap();

@@ -110,13 +110,7 @@ pub async fn expected(names: &[String]) -> Expected {
 /// [`expected`] for files in `dir`.
 pub async fn expected_in(dir: &Path, names: &[String]) -> Expected {
     let t = db::sqlite().await;
-    let store = slomix::store::Store::new(
-        t.db.clone(),
-        "default",
-        slomix::stats::PairingRules::default(),
-        chrono::TimeDelta::minutes(60),
-    )
-    .posting();
+    let store = db::posting_store(&t.db);
     let now = chrono::Utc::now().naive_utc();
     for name in names {
         let bytes = std::fs::read(dir.join(name)).unwrap();
@@ -253,16 +247,20 @@ impl Run<'_> {
     }
 }
 
-#[tokio::test]
-async fn killed_twenty_times_while_two_hundred_files_arrive_each_is_stored_and_posted_once() {
-    let Some(server) = sshd() else { return };
-    let names = corpus(FILES);
-    let want = expected(&names).await;
-    assert!(want.messages > FILES, "the corpus posts rounds and summaries: {}", want.messages);
-    let mut rng = Rng::seeded();
-    for t in db::all().await {
-        // Discord forgets nonces after 2 s here, so resumed posts are also found by looking
-        // in the channel, not only by the nonce.
+/// The stage both the kill storm and the soak play on: a fake Discord that forgets nonces
+/// after 2 s (so resumed posts are also found by looking in the channel, not only by the
+/// nonce) with the control channel's webhook, a game-server folder on the sshd, the daemon's
+/// folder, and `slomix-notify` watching the game server's folder (settling `settle_ms`).
+pub struct Stage {
+    pub fake: FakeDiscord,
+    pub hook: u64,
+    pub remote: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+    pub notifier: RunningNotifier,
+}
+
+impl Stage {
+    pub fn start(server: &crate::support::sshd::Sshd, settle_ms: u64) -> Stage {
         let fake = FakeDiscord::start_with(FakeConfig {
             nonce_window: Duration::from_secs(2),
             ..FakeConfig::default()
@@ -271,32 +269,49 @@ async fn killed_twenty_times_while_two_hundred_files_arrive_each_is_stored_and_p
         let remote = server.folder();
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("local_stats")).unwrap();
-        let state = dir.path().join("notify-state.json");
         let notifier = RunningNotifier::spawn(
             remote.path(),
             &hook_url,
-            &state,
+            &dir.path().join("notify-state.json"),
             &NotifierOptions {
-                settle_ms: 200,
+                settle_ms,
                 rescan_ms: 200,
                 log: "warn".into(),
                 ..Default::default()
             },
         );
-        let run = Run {
-            fake: &fake,
-            url: &t.url,
-            remote: remote.path(),
-            dir: dir.path(),
-            whitelist: hook,
-        };
+        Stage { fake, hook, remote, dir, notifier }
+    }
+
+    /// The daemon runs on this stage and database.
+    pub fn run<'a>(&'a self, url: &'a str) -> Run<'a> {
+        Run {
+            fake: &self.fake,
+            url,
+            remote: self.remote.path(),
+            dir: self.dir.path(),
+            whitelist: self.hook,
+        }
+    }
+}
+
+#[tokio::test]
+async fn killed_twenty_times_while_two_hundred_files_arrive_each_is_stored_and_posted_once() {
+    let Some(server) = sshd() else { return };
+    let names = corpus(FILES);
+    let want = expected(&names).await;
+    assert!(want.messages > FILES, "the corpus posts rounds and summaries: {}", want.messages);
+    let mut rng = Rng::seeded();
+    for t in db::all().await {
+        let stage = Stage::start(&server, 200);
+        let (fake, remote) = (&stage.fake, stage.remote.path());
+        let run = stage.run(&t.url);
         let mut written = 0;
         let mut moments = Vec::new();
         for n in 0..KILLS {
             // The game server writes the next ten files (in one go each, as its script does).
             for name in &names[written..written + FILES / KILLS] {
-                std::fs::copy(shared_fixtures("real").join(name), remote.path().join(name))
-                    .unwrap();
+                std::fs::copy(shared_fixtures("real").join(name), remote.join(name)).unwrap();
             }
             written += FILES / KILLS;
             let (mut daemon, log) = run.spawn(n);
@@ -348,7 +363,7 @@ async fn killed_twenty_times_while_two_hundred_files_arrive_each_is_stored_and_p
             post_outbox::Entity::find().count(&t.db).await.unwrap_or(1) == 0
         })
         .await;
-        let (_, notified) = notifier.stop().await;
+        let (_, notified) = stage.notifier.stop().await;
 
         // Stored once: the same files, the same rounds as one import in order.
         assert_eq!(stored(&t.db).await, want.stored, "{}", t.kind);

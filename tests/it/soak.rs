@@ -20,14 +20,8 @@ use entity::{post_outbox, rounds};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::{
-    kill_storm::{CONTROL, PRODUCTION, Run, expected_in, settled, until},
-    support::{
-        db,
-        fake_discord::{Failure, FakeConfig, FakeDiscord},
-        notifier::{NotifierOptions, RunningNotifier},
-        shared_fixtures,
-        sshd::sshd,
-    },
+    kill_storm::{CONTROL, PRODUCTION, Stage, expected_in, settled, until},
+    support::{db, fake_discord::Failure, shared_fixtures, sshd::sshd},
 };
 
 /// Real (round 1, round 2) pairs: a round 2 and the round 1 of its map written at most an
@@ -110,31 +104,10 @@ async fn soak_a_thousand_files_through_the_notifier_with_faults() {
         Some(pg) => pg,
         None => db::sqlite().await,
     };
-    let fake = FakeDiscord::start_with(FakeConfig {
-        nonce_window: Duration::from_secs(2),
-        ..FakeConfig::default()
-    });
-    let (hook, hook_url) = fake.add_webhook(CONTROL);
-    let remote = server.folder();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("local_stats")).unwrap();
-    println!(
-        "soak: the daemon's logs are in {} (kept with SLOMIX_SOAK_KEEP=1)",
-        dir.path().display()
-    );
-    let notifier = RunningNotifier::spawn(
-        remote.path(),
-        &hook_url,
-        &dir.path().join("notify-state.json"),
-        &NotifierOptions {
-            settle_ms: 300,
-            rescan_ms: 200,
-            log: "warn".into(),
-            ..Default::default()
-        },
-    );
-    let run =
-        Run { fake: &fake, url: &t.url, remote: remote.path(), dir: dir.path(), whitelist: hook };
+    let stage = Stage::start(&server, 300);
+    let (fake, remote, dir) = (&stage.fake, stage.remote.path(), stage.dir.path());
+    println!("soak: the daemon's logs are in {} (kept with SLOMIX_SOAK_KEEP=1)", dir.display());
+    let run = stage.run(&t.url);
     let posts = format!("/api/v10/channels/{PRODUCTION}/messages");
     let started = std::time::Instant::now();
     let (mut daemon, mut log) = run.spawn(0);
@@ -170,7 +143,7 @@ async fn soak_a_thousand_files_through_the_notifier_with_faults() {
             };
             *faults.entry(fault).or_default() += 1;
         }
-        std::fs::copy(staging.path().join(name), remote.path().join(name)).unwrap();
+        std::fs::copy(staging.path().join(name), remote.join(name)).unwrap();
         // The next file is written once the notifier has announced this one (its pace).
         let announced = i + 1;
         until("the file announced", &log, async || fake.messages(CONTROL).len() >= announced).await;
@@ -185,7 +158,7 @@ async fn soak_a_thousand_files_through_the_notifier_with_faults() {
     .await;
     let elapsed = started.elapsed();
     daemon.kill().await.unwrap();
-    let _ = notifier.stop().await;
+    let _ = stage.notifier.stop().await;
 
     // Lost and duplicated, counted at Discord against one import of the same files.
     let messages = fake.messages(PRODUCTION);
@@ -246,7 +219,7 @@ async fn soak_a_thousand_files_through_the_notifier_with_faults() {
         latencies.last().copied().unwrap_or(0)
     );
     if std::env::var("SLOMIX_SOAK_KEEP").is_ok() {
-        let _ = dir.keep();
+        let _ = stage.dir.keep();
     }
     let all_rounds: BTreeSet<i32> =
         rounds::Entity::find().all(&t.db).await.unwrap().into_iter().map(|r| r.id).collect();

@@ -55,6 +55,18 @@ pub async fn postgres() -> Option<TestDb> {
     Some(TestDb { kind: "postgres", db, url, _dir: None })
 }
 
+/// The daemon's store on `db` (server `default`, default pairing, 60-minute sessions), queueing
+/// posts in the outbox as the daemon's does.
+pub fn posting_store(db: &DatabaseConnection) -> slomix::store::Store {
+    slomix::store::Store::new(
+        db.clone(),
+        "default",
+        slomix::stats::PairingRules::default(),
+        chrono::TimeDelta::minutes(60),
+    )
+    .posting()
+}
+
 /// Both databases (PostgreSQL only when configured).
 pub async fn all() -> Vec<TestDb> {
     let mut dbs = vec![sqlite().await];
