@@ -156,7 +156,15 @@ async fn files_become_rows_and_posts_exactly_once() {
         assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 4, "{}", t.kind);
         assert_eq!(processed_files::Entity::find().count(&t.db).await.unwrap(), 3);
 
-        // A daemon restart on the same database and folder posts nothing again.
+        // A daemon restart on the same database and folder posts nothing again. The first one
+        // has recorded its last post (the recorder hears a post before it is recorded).
+        tokio::time::timeout(Duration::from_secs(20), async {
+            while entity::post_outbox::Entity::find().count(&t.db).await.unwrap_or(1) > 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("the first daemon recorded its posts");
         app.scheduler.send(Shutdown).await.unwrap();
         let (restarted, again, mut again_posts) = start(&t.db, local.path());
         restarted.scheduler.send(PollNow).await.unwrap();
