@@ -82,6 +82,12 @@ impl Dedup {
         self.imported.insert(file.as_str().to_owned());
     }
 
+    /// Takes in what a copy of this state learnt while it decided elsewhere (the copy's
+    /// memory joins this one; nothing this one learnt meanwhile is lost).
+    pub fn absorb(&mut self, copy: Dedup) {
+        self.imported.extend(copy.imported);
+    }
+
     /// Forgets everything in memory (an actor restart); the database layers still hold.
     pub fn forget(&mut self) {
         self.imported.clear();
