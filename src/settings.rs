@@ -180,6 +180,8 @@ pub struct DiscordSettings {
     #[serde(deserialize_with = "ids")]
     pub webhook_whitelist: Vec<u64>,
     pub webhook_username: String,
+    pub trigger_limit: usize,
+    pub trigger_window_secs: u64,
     pub general_channel_id: u64,
     pub gather_channel_id: u64,
     #[serde(deserialize_with = "ids")]
@@ -440,7 +442,25 @@ impl Settings {
         if let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty()) {
             builder = builder.set_override("database.url", url.as_str())?;
         }
-        Ok(builder.build()?.try_deserialize()?)
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Values the types allow but the daemon cannot work with.
+    fn check(&self) -> Result<(), SettingsError> {
+        let at_least_one = |key: &str, value: u64| {
+            if value == 0 {
+                Err(SettingsError::Invalid {
+                    key: key.to_owned(),
+                    reason: "must be at least 1".into(),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        at_least_one("discord.trigger_limit", self.discord.trigger_limit as u64)?;
+        at_least_one("discord.trigger_window_secs", self.discord.trigger_window_secs)
     }
 
     /// The game servers to watch: `[ssh]` (when enabled) under `stats.server_name`, then every
@@ -587,6 +607,8 @@ pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
     key(a.admin_role_ids != b.admin_role_ids, "discord.admin_role_ids");
     key(a.webhook_whitelist != b.webhook_whitelist, "discord.webhook_whitelist");
     key(a.webhook_username != b.webhook_username, "discord.webhook_username");
+    key(a.trigger_limit != b.trigger_limit, "discord.trigger_limit");
+    key(a.trigger_window_secs != b.trigger_window_secs, "discord.trigger_window_secs");
     key(
         a.production_channel_id != b.production_channel_id,
         "discord.production_channel_id (restart needed for posts)",
@@ -701,6 +723,19 @@ mod tests {
         assert_eq!(two.discord.gaming_voice_channels, vec![1, 2]);
         let error = load(&[("SLOMIX__DISCORD__ADMIN_CHANNEL_IDS", "1,x")]).unwrap_err();
         assert!(error.to_string().contains("admin_channel_ids"), "{error}");
+    }
+
+    #[test]
+    fn the_trigger_limit_is_a_setting_and_zero_stops_start_up_naming_the_key() {
+        let s = load(&[]).unwrap();
+        assert_eq!((s.discord.trigger_limit, s.discord.trigger_window_secs), (5, 60));
+        let s = load(&[("SLOMIX__DISCORD__TRIGGER_LIMIT", "50")]).unwrap();
+        assert_eq!(s.discord.trigger_limit, 50);
+        for key in ["TRIGGER_LIMIT", "TRIGGER_WINDOW_SECS"] {
+            let error = load(&[(&format!("SLOMIX__DISCORD__{key}"), "0")]).unwrap_err();
+            let name = format!("discord.{}", key.to_lowercase());
+            assert_eq!(error.to_string(), format!("settings: `{name}`: must be at least 1"));
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = %error, "start-up failed");
+            tracing::error!(error = %error, "the daemon stopped with an error");
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
@@ -62,6 +62,30 @@ pub struct Running {
 }
 
 impl Running {
+    /// Runs until `stop` completes (then stops polling and the gateway) or an actor dies: then
+    /// it stops everything and the System, and says which actor, so the process exits non-zero
+    /// and its service manager starts it again (work in progress is durable).
+    pub async fn until(&self, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
+        let mut fatal = self.app.take_fatal();
+        let died = async {
+            match fatal.as_mut() {
+                Some(fatal) => fatal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = stop => {
+                self.stop().await;
+                Ok(())
+            }
+            Some(actor) = died => {
+                self.stop().await;
+                actix::System::current().stop();
+                Err(format!("actor {actor} died; exiting so the service manager restarts the daemon (work in progress is in the database and the local folder)"))
+            }
+        }
+    }
+
     /// Stops polling and the gateway (the System is stopped by the caller).
     pub async fn stop(&self) {
         self.app.stop_polling().await;
@@ -132,22 +156,7 @@ async fn run_until_stopped(settings: Settings) -> Result<(), Box<dyn std::error:
             tracing::warn!(addr = %status_addr, error = %error, "status endpoint unavailable")
         }
     }
-    let mut fatal = running.app.take_fatal();
-    let died = async {
-        match fatal.as_mut() {
-            Some(fatal) => fatal.recv().await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        () = wait_for_stop() => {}
-        Some(actor) = died => {
-            running.stop().await;
-            actix::System::current().stop();
-            return Err(format!("actor {actor} died; exiting so the service manager restarts the daemon (work in progress is in the database and the local folder)").into());
-        }
-    }
-    running.stop().await;
+    running.until(wait_for_stop()).await?;
     tracing::info!("stopping: in-flight files are safe to abandon (one transaction per file)");
     actix::System::current().stop();
     Ok(())

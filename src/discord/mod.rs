@@ -120,6 +120,11 @@ pub async fn connect(settings: &DiscordSettings) -> Result<Discord, DiscordError
     Ok(Discord { http, announcer, triggers })
 }
 
+fn trigger_window(d: &crate::settings::DiscordSettings) -> chrono::TimeDelta {
+    chrono::TimeDelta::try_seconds(i64::try_from(d.trigger_window_secs).unwrap_or(i64::MAX))
+        .unwrap_or(chrono::TimeDelta::MAX)
+}
+
 /// Logs in to the gateway with the event handler and the command framework, and runs the
 /// client on the current runtime. Returns the shard manager, to shut the connection down.
 pub async fn start_gateway(
@@ -131,10 +136,12 @@ pub async fn start_gateway(
     cache: Arc<CommandCache>,
 ) -> Result<Arc<ShardManager>, DiscordError> {
     let d = &settings.discord;
-    let gate = Arc::new(Mutex::new(TriggerGate::new(
+    let gate = Arc::new(Mutex::new(TriggerGate::with_limit(
         d.control_channel_id,
         d.webhook_whitelist.clone(),
         &d.webhook_username,
+        d.trigger_limit,
+        trigger_window(d),
     )));
     let rules = Arc::new(RwLock::new(ChannelRules::from_settings(d)));
     let reload = reloader(settings.clone(), source, rules.clone(), gate.clone());
@@ -209,9 +216,12 @@ fn reloader(
         let changed = changed_keys(&old, &new);
         *rules.write().unwrap_or_else(PoisonError::into_inner) =
             ChannelRules::from_settings(&new.discord);
-        gate.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .set_rules(new.discord.webhook_whitelist.clone(), &new.discord.webhook_username);
+        gate.lock().unwrap_or_else(PoisonError::into_inner).set_rules(
+            new.discord.webhook_whitelist.clone(),
+            &new.discord.webhook_username,
+            new.discord.trigger_limit,
+            trigger_window(&new.discord),
+        );
         tracing::info!(changed = ?changed, "settings reloaded");
         *old = new;
         Ok(changed)

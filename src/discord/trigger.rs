@@ -74,20 +74,47 @@ pub struct TriggerGate {
 impl TriggerGate {
     /// Five triggers per 60 s per webhook, as the original.
     pub fn new(control_channel: u64, whitelist: Vec<u64>, expected_name: &str) -> Self {
+        TriggerGate::with_limit(
+            control_channel,
+            whitelist,
+            expected_name,
+            5,
+            TimeDelta::seconds(60),
+        )
+    }
+
+    /// At most `limit` triggers per `window` per webhook (`discord.trigger_limit`,
+    /// `discord.trigger_window_secs`).
+    pub fn with_limit(
+        control_channel: u64,
+        whitelist: Vec<u64>,
+        expected_name: &str,
+        limit: usize,
+        window: TimeDelta,
+    ) -> Self {
         TriggerGate {
             control_channel,
             whitelist,
             expected_name: expected_name.to_owned(),
-            limit: 5,
-            window: TimeDelta::seconds(60),
+            limit,
+            window,
             recent: HashMap::new(),
         }
     }
 
-    /// New whitelist and expected name (a settings reload); the rate-limit memory stays.
-    pub fn set_rules(&mut self, whitelist: Vec<u64>, expected_name: &str) {
+    /// New whitelist, expected name and limit (a settings reload); the rate-limit memory
+    /// stays.
+    pub fn set_rules(
+        &mut self,
+        whitelist: Vec<u64>,
+        expected_name: &str,
+        limit: usize,
+        window: TimeDelta,
+    ) {
         self.whitelist = whitelist;
         self.expected_name = expected_name.to_owned();
+        self.limit = limit;
+        self.window = window;
     }
 
     /// The control channel (0: none).
@@ -216,6 +243,21 @@ mod tests {
             unset.check(Incoming { channel_id: 0, ..base }, at(0)),
             Err(Refusal::OtherChannel)
         );
+    }
+
+    #[test]
+    fn the_limit_and_window_follow_the_settings_and_a_reload() {
+        let content = format!("`{FILE}`");
+        let mut g = TriggerGate::with_limit(100, vec![7], "", 2, TimeDelta::seconds(10));
+        assert!(g.check(msg(&content), at(0)).is_ok() && g.check(msg(&content), at(1)).is_ok());
+        let third = g.check(msg(&content), at(2));
+        assert!(
+            matches!(third, Err(Refusal::RateLimited { limit: 2, window_secs: 10, .. })),
+            "{third:?}"
+        );
+        assert!(g.check(msg(&content), at(10)).is_ok(), "the first left the window");
+        g.set_rules(vec![7], "", 5, TimeDelta::seconds(10));
+        assert!(g.check(msg(&content), at(11)).is_ok(), "the raised limit applies at once");
     }
 
     #[test]

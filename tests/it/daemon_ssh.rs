@@ -19,7 +19,7 @@ use slomix::{
         poll_scheduler::{FetchNow, PollNow},
     },
     daemon::{App, Source},
-    sftp::{BoxFuture, RemoteEntry, RemoteFiles, SftpError, SftpFiles},
+    sftp::{BoxFuture, RemoteEntry, RemoteFiles, SftpError, SftpFiles, SshTarget},
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -28,6 +28,7 @@ use crate::{
     support::{
         db, shared_fixtures,
         sshd::{OwnSshd, sftp_server, sshd},
+        tap::Tap,
     },
 };
 
@@ -335,6 +336,229 @@ async fn several_game_servers_are_watched_at_once() {
         {
             assert!(names.contains(&expected), "{names:?}");
         }
+        app.stop_polling().await;
+    }
+}
+
+/// SFTP that arms the tap in front of sshd when the named file's first read starts: the
+/// transfer is cut `after` bytes into the server's answer. The first read's result is kept.
+struct CutsFirstRead {
+    inner: SftpFiles,
+    name: &'static str,
+    tap: Arc<Tap>,
+    after: usize,
+    first: std::sync::Mutex<Option<Result<usize, String>>>,
+}
+
+impl RemoteFiles for CutsFirstRead {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<RemoteEntry>, SftpError>> {
+        self.inner.list()
+    }
+
+    fn read<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<u8>, SftpError>> {
+        Box::pin(async move {
+            let first = name == self.name && self.first.lock().unwrap().is_none();
+            if first {
+                self.tap.arm(self.after);
+            }
+            let result = self.inner.read(name).await;
+            if first {
+                let seen = result.as_ref().map(Vec::len).map_err(ToString::to_string);
+                *self.first.lock().unwrap() = Some(seen);
+            }
+            result
+        })
+    }
+}
+
+/// sshd killed in the middle of a download (the connection cut 600 bytes into the answer to
+/// the read, then the server killed): nothing partial is stored or kept, the link backs off
+/// (degraded), and once sshd is back the file is fetched whole, stored once and posted once.
+#[actix::test]
+async fn sshd_killed_in_the_middle_of_a_download_loses_nothing_and_stores_no_part() {
+    crate::support::logs();
+    let Some(shared) = sshd() else { return };
+    for t in db::all().await {
+        let mut server = OwnSshd::start(&shared).await;
+        let tap = Arc::new(Tap::start(server.port).await);
+        let keys = tempfile::tempdir().unwrap();
+        let known_hosts = keys.path().join("known_hosts");
+        let key = std::fs::read_to_string(&server.known_hosts).unwrap();
+        let key = key.split_once(' ').unwrap().1.to_owned();
+        std::fs::write(&known_hosts, format!("[127.0.0.1]:{} {key}", tap.port)).unwrap();
+        let target = SshTarget { port: tap.port, known_hosts, ..server.target() };
+        let full = std::fs::read(shared_fixtures("real").join(OTHER)).unwrap();
+        assert!(full.len() > 1200, "the cut falls inside the file's data");
+        let remote = Arc::new(CutsFirstRead {
+            inner: SftpFiles::new(target.clone()),
+            name: OTHER,
+            tap: tap.clone(),
+            after: 600,
+            first: std::sync::Mutex::new(None),
+        });
+        let local = tempfile::tempdir().unwrap();
+        let source = Source {
+            server: sftp_server("default", &target, local.path()),
+            remote: remote.clone(),
+        };
+        put(&server.root, OTHER);
+        let (app, recorder, mut posts) =
+            start_with(&t.db, settings(local.path(), &[]), vec![source]);
+        app.scheduler.send(FetchNow { name: OTHER.into() }).await.unwrap();
+
+        crate::faults::within("the transfer cut", tap.tripped()).await;
+        server.kill();
+        wait_health(&app, "file_fetcher", |s| matches!(s, HealthState::Degraded { .. })).await;
+        let first = remote.first.lock().unwrap().clone();
+        assert!(matches!(&first, Some(Err(_))), "the first read failed: {first:?}");
+        assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 0, "{}", t.kind);
+        let kept: Vec<_> =
+            std::fs::read_dir(local.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(kept.is_empty(), "no part of the file is kept: {kept:?}");
+
+        server.restart().await;
+        assert_eq!(
+            next_post(&mut posts).await,
+            "🎮 Round 1 Complete - etl_adlernest",
+            "{}",
+            t.kind
+        );
+        assert_eq!(std::fs::read(local.path().join(OTHER)).unwrap(), full, "the whole file");
+        let players = player_comprehensive_stats::Entity::find().count(&t.db).await.unwrap();
+        let expected = slomix::stats::parse_file(OTHER, &full).unwrap().players.len() as u64;
+        assert_eq!(players, expected, "{}", t.kind);
+        app.scheduler.send(PollNow).await.unwrap();
+        no_more_posts(&mut posts).await;
+        assert_eq!(recorder.posts.lock().unwrap().len(), 1, "{}", t.kind);
+        assert_eq!(tap.trips(), 1);
+        wait_health(&app, "file_fetcher", |s| *s == HealthState::Healthy).await;
+        app.stop_polling().await;
+    }
+}
+
+/// A listing that fails (the stats folder gone from the server) is reported as degraded with
+/// the reason and tried again by the next poll; when the folder is back its files arrive.
+#[actix::test]
+async fn a_failing_listing_is_degraded_and_the_next_poll_after_it_is_fixed_fetches() {
+    crate::support::logs();
+    let Some(shared) = sshd() else { return };
+    for t in db::all().await {
+        let folder = shared.folder();
+        let stats = folder.path().join("stats");
+        let moved = folder.path().join("stats.away");
+        std::fs::create_dir(&moved).unwrap();
+        let target = shared.target(&stats);
+        let local = tempfile::tempdir().unwrap();
+        let source = Source {
+            server: sftp_server("default", &target, local.path()),
+            remote: Arc::new(SftpFiles::new(target.clone())),
+        };
+        let (app, recorder, mut posts) =
+            start_with(&t.db, settings(local.path(), &[]), vec![source]);
+        app.scheduler.send(PollNow).await.unwrap();
+        wait_health(&app, "file_fetcher", |s| {
+            matches!(s, HealthState::Degraded { last_error, .. } if last_error.contains("stats"))
+        })
+        .await;
+        let status = app.health.send(CollectHealth).await.unwrap();
+        let fetcher = status.iter().find(|s| s.component == "file_fetcher").unwrap();
+        assert!(fetcher.detail.contains("0 fetched"), "{}", fetcher.detail);
+
+        put(&moved, R1);
+        std::fs::rename(&moved, &stats).unwrap();
+        app.scheduler.send(PollNow).await.unwrap();
+        assert_eq!(
+            next_post(&mut posts).await,
+            "🎮 Round 1 Complete - sw_goldrush_te",
+            "{}",
+            t.kind
+        );
+        wait_health(&app, "file_fetcher", |s| *s == HealthState::Healthy).await;
+        no_more_posts(&mut posts).await;
+        assert_eq!(recorder.posts.lock().unwrap().len(), 1);
+        app.stop_polling().await;
+    }
+}
+
+/// SFTP that truncates the named file on the server once, as its first read starts (the game
+/// server rewriting it): the read sees fewer bytes than the listing said.
+struct TruncatesOnce {
+    inner: SftpFiles,
+    file: std::path::PathBuf,
+    keep: usize,
+    done: AtomicBool,
+}
+
+impl RemoteFiles for TruncatesOnce {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<RemoteEntry>, SftpError>> {
+        self.inner.list()
+    }
+
+    fn read<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<u8>, SftpError>> {
+        Box::pin(async move {
+            if self.file.ends_with(name) && !self.done.swap(true, Ordering::SeqCst) {
+                let f = std::fs::OpenOptions::new().write(true).open(&self.file).unwrap();
+                f.set_len(self.keep as u64).unwrap();
+            }
+            self.inner.read(name).await
+        })
+    }
+}
+
+/// A file truncated on the server while it is fetched (cut inside a player line) is never
+/// stored as it was read: the short read is seen, the file read again as it now is, and that
+/// cut-off version rejected with its line; the complete version written later is stored once.
+#[actix::test]
+async fn a_file_truncated_on_the_server_while_fetched_is_never_stored_cut_off() {
+    crate::support::logs();
+    let Some(shared) = sshd() else { return };
+    for t in db::all().await {
+        let folder = shared.folder();
+        let local = tempfile::tempdir().unwrap();
+        let full = std::fs::read(shared_fixtures("real").join(OTHER)).unwrap();
+        let keep = full.len() - 25; // inside the last player line
+        std::fs::write(folder.path().join(OTHER), &full).unwrap();
+        let target = shared.target(folder.path());
+        let source = Source {
+            server: sftp_server("default", &target, local.path()),
+            remote: Arc::new(TruncatesOnce {
+                inner: SftpFiles::new(target.clone()),
+                file: folder.path().join(OTHER),
+                keep,
+                done: AtomicBool::new(false),
+            }),
+        };
+        let (app, _recorder, mut posts) =
+            start_with(&t.db, settings(local.path(), &[]), vec![source]);
+        app.scheduler.send(FetchNow { name: OTHER.into() }).await.unwrap();
+        crate::faults::until_db("the cut-off version rejected", async || {
+            processed_files::Entity::find()
+                .filter(processed_files::Column::Success.eq(false))
+                .count(&t.db)
+                .await
+                .unwrap_or(0)
+                == 1
+        })
+        .await;
+        assert_eq!(std::fs::read(local.path().join(OTHER)).unwrap(), &full[..keep]);
+        let failed = processed_files::Entity::find().one(&t.db).await.unwrap().unwrap();
+        let error = failed.error_message.unwrap_or_default();
+        assert!(error.contains("line"), "{error}");
+        assert_eq!(rounds::Entity::find().count(&t.db).await.unwrap(), 0, "{}", t.kind);
+
+        std::fs::write(folder.path().join(OTHER), &full).unwrap();
+        app.scheduler.send(FetchNow { name: OTHER.into() }).await.unwrap();
+        assert_eq!(
+            next_post(&mut posts).await,
+            "🎮 Round 1 Complete - etl_adlernest",
+            "{}",
+            t.kind
+        );
+        let players = player_comprehensive_stats::Entity::find().count(&t.db).await.unwrap();
+        let expected = slomix::stats::parse_file(OTHER, &full).unwrap().players.len() as u64;
+        assert_eq!(players, expected, "{}", t.kind);
+        app.scheduler.send(PollNow).await.unwrap();
+        no_more_posts(&mut posts).await;
         app.stop_polling().await;
     }
 }

@@ -38,11 +38,11 @@ fn daemon(fake: &FakeDiscord, url: &str, dir: &Path) -> tokio::process::Child {
         .unwrap()
 }
 
-async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
+pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
     tokio::time::timeout(WAIT, f).await.unwrap_or_else(|_| panic!("{what} within {WAIT:?}"))
 }
 
-async fn until_db(what: &str, check: impl AsyncFn() -> bool) {
+pub async fn until_db(what: &str, check: impl AsyncFn() -> bool) {
     within(what, async {
         while !check().await {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -432,4 +432,52 @@ async fn postgres_stopped_hard_for_thirty_seconds_during_a_stream_loses_nothing(
         "{degraded:?}"
     );
     app.stop_polling().await;
+}
+
+/// A source whose listing panics (a bug in an actor's code path).
+struct PanicsOnList;
+
+impl slomix::sftp::RemoteFiles for PanicsOnList {
+    fn list(
+        &self,
+    ) -> slomix::sftp::BoxFuture<'_, Result<Vec<slomix::sftp::RemoteEntry>, slomix::sftp::SftpError>>
+    {
+        Box::pin(async { panic!("injected: the listing code has a bug") })
+    }
+
+    fn read<'a>(
+        &'a self,
+        _name: &'a str,
+    ) -> slomix::sftp::BoxFuture<'a, Result<Vec<u8>, slomix::sftp::SftpError>> {
+        Box::pin(async { panic!("injected: never read") })
+    }
+}
+
+/// A panic inside an actor (FileFetcher's listing) kills it and its Supervisor; the daemon
+/// does not run on half-alive: HealthMonitor sees the closed mailbox, logs the actor's name,
+/// and `Running::until` (what `slomix` runs) stops everything and returns the error that makes
+/// the process exit non-zero for systemd to restart it. The other actors answered until then.
+#[actix::test]
+async fn a_panicking_actor_stops_the_daemon_with_an_error_naming_it() {
+    let (logs, _guard) = crate::support::capture_logs();
+    let t = db::sqlite().await;
+    let local = tempfile::tempdir().unwrap();
+    let mut source = crate::daemon::local_source(local.path());
+    source.remote = std::sync::Arc::new(PanicsOnList);
+    let running =
+        slomix::cli::daemon::start(settings(local.path(), &[]), t.db.clone(), vec![source])
+            .await
+            .unwrap();
+    let writer = running.app.db_writer.send(GetHealth).await.unwrap();
+    assert_eq!(writer.component, "db_writer");
+    let error = within("the daemon to give up", running.until(std::future::pending()))
+        .await
+        .expect_err("an actor died");
+    assert!(error.starts_with("actor file_fetcher died"), "{error}");
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.lines().any(|l| l.contains("actor=file_fetcher") && l.contains("state=\"dead\"")
+            || l.contains("file_fetcher") && l.contains("dead")),
+        "{logged}"
+    );
 }

@@ -3,6 +3,7 @@ pub mod db;
 pub mod fake_discord;
 pub mod notifier;
 pub mod sshd;
+pub mod tap;
 
 use std::path::{Path, PathBuf};
 
