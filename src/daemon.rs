@@ -241,11 +241,13 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         end_delay: TimeDelta::seconds(i64::try_from(settings.voice.end_delay_secs).unwrap_or(300)),
     };
     let voice = Supervisor::start({
-        let mut started: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
-        let mut ended: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
-        started.push(publisher.clone().recipient());
-        ended.push(publisher.clone().recipient());
-        move |_| VoiceSessionTracker::new(voice_rules, started, ended)
+        let started: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
+        let ended: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
+        let (db, notices) = (db.clone(), publisher.clone().recipient());
+        move |_| {
+            VoiceSessionTracker::new(voice_rules, started, ended)
+                .with_store(db.clone(), notices.clone())
+        }
     });
     let (fatal_tx, fatal_rx) = tokio::sync::mpsc::unbounded_channel();
     let health = Supervisor::start({

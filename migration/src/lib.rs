@@ -9,6 +9,7 @@ mod m20261125_000003_round_posts;
 pub mod m20261201_000004_command_tables;
 mod m20261201_000005_lookup_indexes;
 mod m20261202_000006_outbox;
+mod m20261202_000007_voice_sessions;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_command_tables::Migration),
             Box::new(m20261201_000005_lookup_indexes::Migration),
             Box::new(m20261202_000006_outbox::Migration),
+            Box::new(m20261202_000007_voice_sessions::Migration),
         ]
     }
 }

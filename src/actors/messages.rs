@@ -120,3 +120,9 @@ pub struct FileStored {
     /// The game server it came from (only that server's scheduler takes note).
     pub server: String,
 }
+
+/// Event from VoiceSessionTracker to RoundPublisher: a session notice is stored in
+/// `voice_sessions` and waits to be posted.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct SessionNoticeQueued;

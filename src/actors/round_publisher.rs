@@ -15,12 +15,12 @@ use sea_orm::{
 use super::{
     clock::Clock,
     health::{GetHealth, Health},
-    messages::RoundStored,
-    voice_session_tracker::{VoiceSessionEnded, VoiceSessionStarted},
+    messages::{RoundStored, SessionNoticeQueued},
 };
 use crate::{
     render::{self, Names, Post},
     retry::{self, Backoff},
+    store::voice::{self, NoticeKind},
 };
 
 /// Why a post failed.
@@ -60,8 +60,13 @@ pub trait Announcer: Send + Sync {
     fn find_posted<'a>(&'a self, _post: &'a Post) -> SinkFuture<'a, Result<bool, PublishError>> {
         Box::pin(async { Ok(false) })
     }
-    /// Posts a gaming-session notice (Discord: the general channel).
-    fn session<'a>(&'a self, post: &'a Post) -> SinkFuture<'a, Result<(), PublishError>> {
+    /// Posts a gaming-session notice (Discord: the general channel, with `key` as its
+    /// enforced nonce).
+    fn session<'a>(
+        &'a self,
+        post: &'a Post,
+        _key: &'a str,
+    ) -> SinkFuture<'a, Result<(), PublishError>> {
         self.post(std::slice::from_ref(post))
     }
     /// The rounds of `file` are posted (or were already): Discord deletes its trigger messages.
@@ -199,6 +204,38 @@ pub async fn publish_next(
     Ok(Some(Published { round_id: row.round_id, file: row.file, messages: sent, file_done }))
 }
 
+/// Posts the oldest gaming-session notice waiting in `voice_sessions` and marks it posted.
+/// Returns its title (None when none waits). A notice found attempted and unconfirmed for
+/// longer than [`voice::RESEND_WINDOW`] is not sent again (it may be in the channel already).
+pub async fn publish_next_notice(
+    db: &DatabaseConnection,
+    announcer: &dyn Announcer,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<String>, PublishError> {
+    let Some(notice) = voice::due_notices(db).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let post = match (notice.kind, notice.ended_at) {
+        (NoticeKind::Started, _) => render::session_started(notice.members_at_start),
+        (NoticeKind::Ended, Some(ended)) => {
+            render::session_ended(notice.started_at, ended, notice.participants)
+        }
+        (NoticeKind::Ended, None) => unreachable!("due_notices returns ended sessions only"),
+    };
+    if notice.unsure(now) {
+        tracing::warn!(actor = "round_publisher", post = %post.title, session = notice.id, "a session notice tried before a restart is not sent again (it may be posted already)");
+        voice::notice_posted(db, &notice).await?;
+        return Ok(Some(post.title));
+    }
+    voice::notice_attempted(db, &notice, Some(now)).await?;
+    if let Err(error) = announcer.session(&post, &notice.key()).await {
+        voice::notice_attempted(db, &notice, None).await?;
+        return Err(error);
+    }
+    voice::notice_posted(db, &notice).await?;
+    Ok(Some(post.title))
+}
+
 /// What [`publish_next`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
@@ -284,6 +321,7 @@ pub struct RoundPublisher {
     db: DatabaseConnection,
     announcer: Arc<dyn Announcer>,
     queue: PostQueue,
+    notices: PostQueue,
     health: Health,
     clock: Clock,
     posted: u64,
@@ -296,6 +334,7 @@ impl RoundPublisher {
             db,
             announcer,
             queue: PostQueue::default(),
+            notices: PostQueue::default(),
             health: Health::new("round_publisher"),
             clock: Clock::start(),
             posted: 0,
@@ -353,9 +392,12 @@ impl Actor for RoundPublisher {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        // Rounds stored but not posted by an earlier run (or before a restart) go out first.
+        // Rounds stored but not posted by an earlier run (or before a restart) go out first;
+        // so do session notices.
         let step = self.queue.wake();
         self.step(step, ctx);
+        let step = self.notices.wake();
+        self.notice_step(step, ctx);
         ctx.run_interval(TIDY_EVERY, |act, ctx| {
             let files = act.announcer.waiting_triggers();
             if files.is_empty() {
@@ -379,6 +421,7 @@ impl Actor for RoundPublisher {
 impl Supervised for RoundPublisher {
     fn restarting(&mut self, _ctx: &mut Self::Context) {
         self.queue = PostQueue::default();
+        self.notices = PostQueue::default();
     }
 }
 
@@ -392,37 +435,50 @@ impl Handler<RoundStored> for RoundPublisher {
 }
 
 impl RoundPublisher {
-    fn announce_session(&mut self, post: Post, ctx: &mut Context<Self>) {
-        let announcer = self.announcer.clone();
-        let work = async move { announcer.session(&post).await.map(|()| post.title) };
-        ctx.spawn(work.into_actor(self).map(|result, act, _ctx| match result {
-            Ok(title) => {
-                tracing::info!(actor = "round_publisher", post = %title, "session notice posted")
+    /// The notices' loop: one at a time, like rounds, retried under `retry::POSTING`.
+    fn notice_step(&mut self, step: Step, ctx: &mut Context<Self>) {
+        match step {
+            Step::Idle => {}
+            Step::RetryIn(delay) => {
+                ctx.run_later(delay, |act, ctx| {
+                    let step = act.notices.retry_due();
+                    act.notice_step(step, ctx);
+                });
             }
-            Err(error) => {
-                act.health.degraded(act.clock.now(), &error.to_string());
-                tracing::warn!(actor = "round_publisher", error = %error, "session notice failed");
+            Step::Post => {
+                let db = self.db.clone();
+                let announcer = self.announcer.clone();
+                let now = self.clock.now();
+                let work = async move { publish_next_notice(&db, announcer.as_ref(), now).await };
+                ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+                    let step = match result {
+                        Ok(Some(title)) => {
+                            tracing::info!(actor = "round_publisher", post = %title, "session notice posted");
+                            act.notices.finished(Ok(true))
+                        }
+                        Ok(None) => act.notices.finished(Ok(false)),
+                        Err(error) => {
+                            act.health.degraded(act.clock.now(), &error.to_string());
+                            let step = act.notices.finished(Err(()));
+                            if let Step::RetryIn(delay) = step {
+                                tracing::warn!(actor = "round_publisher", error = %error, retry_in_ms = delay.as_millis() as u64, "session notice failed; it stays queued");
+                            }
+                            step
+                        }
+                    };
+                    act.notice_step(step, ctx);
+                }));
             }
-        }));
-    }
-}
-
-impl Handler<VoiceSessionStarted> for RoundPublisher {
-    type Result = ();
-
-    fn handle(&mut self, msg: VoiceSessionStarted, ctx: &mut Self::Context) {
-        // A session picked up at start-up was announced by the run that saw it start.
-        if !msg.recovered {
-            self.announce_session(render::session_started(msg.members), ctx);
         }
     }
 }
 
-impl Handler<VoiceSessionEnded> for RoundPublisher {
+impl Handler<SessionNoticeQueued> for RoundPublisher {
     type Result = ();
 
-    fn handle(&mut self, msg: VoiceSessionEnded, ctx: &mut Self::Context) {
-        self.announce_session(render::session_ended(msg.started, msg.ended, msg.participants), ctx);
+    fn handle(&mut self, _msg: SessionNoticeQueued, ctx: &mut Self::Context) {
+        let step = self.notices.wake();
+        self.notice_step(step, ctx);
     }
 }
 

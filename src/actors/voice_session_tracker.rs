@@ -2,16 +2,29 @@
 //!
 //! The logic is [`VoiceSessions`], a plain state machine over explicit times; the actor feeds
 //! it full snapshots (never join/leave deltas: Discord handlers may run out of order), arms
-//! and cancels the end timer it asks for, and tells PollScheduler (and the publisher) when a
-//! session starts and ends.
-use std::{collections::BTreeSet, time::Duration};
+//! and cancels the end timer it asks for, and tells PollScheduler when a session starts and
+//! ends. With a database ([`VoiceSessionTracker::with_store`]) every start, change and end is
+//! recorded in `voice_sessions` (in order, retried while the database is away), the session on
+//! at a restart is read back with its end deadline (a timer that was running keeps its
+//! deadline: a crash gives nobody five more minutes), and RoundPublisher hears
+//! [`SessionNoticeQueued`] once a notice is in the table.
+use std::{
+    collections::{BTreeSet, VecDeque},
+    time::Duration,
+};
 
 use actix::prelude::*;
 use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::DatabaseConnection;
 
 use super::{
     clock::Clock,
     health::{GetHealth, Health},
+    messages::SessionNoticeQueued,
+};
+use crate::{
+    retry::{self, Backoff},
+    store::voice::{self, OpenSession, VoiceChange},
 };
 
 /// Thresholds of the session state machine.
@@ -87,6 +100,29 @@ impl VoiceSessions {
         matches!(self.state, State::Active { .. })
     }
 
+    /// Takes up the session that was on when the daemon stopped; a running end timer keeps
+    /// its deadline (past already: it fires at once).
+    pub fn restore(&mut self, open: &OpenSession) -> Vec<VoiceEffect> {
+        self.state = State::Active {
+            since: open.started_at,
+            participants: open.participants.clone(),
+            end_at: open.end_at,
+        };
+        open.end_at.map(VoiceEffect::ArmEndTimer).into_iter().collect()
+    }
+
+    /// What is worth recording of the session on: start, participants, end deadline.
+    pub fn record(&self) -> Option<OpenSession> {
+        match &self.state {
+            State::Idle => None,
+            State::Active { since, participants, end_at } => Some(OpenSession {
+                started_at: *since,
+                participants: participants.clone(),
+                end_at: *end_at,
+            }),
+        }
+    }
+
     /// Applies a full snapshot of the members in the gaming voice channels at `now`.
     /// `startup` marks the first snapshot after the daemon started (recovery).
     pub fn snapshot(
@@ -109,7 +145,10 @@ impl VoiceSessions {
             State::Idle => Vec::new(),
             State::Active { participants, end_at, .. } => {
                 participants.extend(members.iter().copied());
-                if count < self.rules.end_threshold {
+                if startup && count < self.rules.end_threshold && end_at.is_some() {
+                    // A restored session whose timer was running: the deadline stands.
+                    Vec::new()
+                } else if count < self.rules.end_threshold {
                     // Every update while below the threshold restarts the wait (as the original).
                     let at = now + self.rules.end_delay;
                     *end_at = Some(at);
@@ -131,8 +170,9 @@ impl VoiceSessions {
         if now < *end_at {
             return None;
         }
+        // It ended at its deadline (later only when the daemon was down then).
         let ended =
-            VoiceSessionEnded { started: *since, ended: now, participants: participants.len() };
+            VoiceSessionEnded { started: *since, ended: *end_at, participants: participants.len() };
         self.state = State::Idle;
         Some(VoiceEffect::Ended(ended))
     }
@@ -163,6 +203,20 @@ pub struct VoiceSessionTracker {
     last_seq: u64,
     present: usize,
     snapshots: u64,
+    store: Option<VoiceStore>,
+}
+
+/// The tracker's durable side: the database, the publisher to nudge, and the writes in order.
+struct VoiceStore {
+    db: DatabaseConnection,
+    notices: Recipient<SessionNoticeQueued>,
+    // Until the open session is read back, snapshots wait here (only the latest matters).
+    restoring: bool,
+    held: Option<UpdateVoiceMembers>,
+    recorded: Option<OpenSession>,
+    writes: VecDeque<(VoiceChange, bool)>,
+    writing: bool,
+    backoff: Backoff,
 }
 
 impl VoiceSessionTracker {
@@ -183,10 +237,152 @@ impl VoiceSessionTracker {
             last_seq: 0,
             present: 0,
             snapshots: 0,
+            store: None,
         }
     }
 
+    /// Records sessions in `db` (read back at start-up) and tells `notices` when a notice is
+    /// stored for posting.
+    pub fn with_store(
+        mut self,
+        db: DatabaseConnection,
+        notices: Recipient<SessionNoticeQueued>,
+    ) -> Self {
+        self.store = Some(VoiceStore {
+            db,
+            notices,
+            restoring: true,
+            held: None,
+            recorded: None,
+            writes: VecDeque::new(),
+            writing: false,
+            backoff: retry::DB_WRITE.backoff(11),
+        });
+        self
+    }
+
+    /// Queues the writes the effects just applied mean.
+    fn record(&mut self, effects: &[VoiceEffect], ctx: &mut Context<Self>) {
+        let now_record = self.sessions.record();
+        let Some(store) = &mut self.store else { return };
+        for effect in effects {
+            match effect {
+                VoiceEffect::Started(started) => {
+                    let participants =
+                        now_record.as_ref().map(|r| r.participants.clone()).unwrap_or_default();
+                    let change = VoiceChange::Started {
+                        at: started.at,
+                        members: started.members,
+                        participants,
+                        notice: !started.recovered,
+                    };
+                    store.writes.push_back((change, !started.recovered));
+                }
+                VoiceEffect::Ended(ended) => {
+                    let participants =
+                        store.recorded.take().map(|r| r.participants).unwrap_or_default();
+                    let change = VoiceChange::Ended { at: ended.ended, participants };
+                    store.writes.push_back((change, true));
+                }
+                VoiceEffect::ArmEndTimer(_) | VoiceEffect::CancelEndTimer => {}
+            }
+        }
+        let started = effects.iter().any(|e| matches!(e, VoiceEffect::Started(_)));
+        if let Some(record) = &now_record
+            && !started
+            && store.recorded.as_ref() != Some(record)
+        {
+            let change = VoiceChange::Changed {
+                participants: record.participants.clone(),
+                end_at: record.end_at,
+            };
+            store.writes.push_back((change, false));
+        }
+        // The participants of an ended session were taken above; a session on is remembered.
+        if now_record.is_some() {
+            store.recorded = now_record;
+        }
+        self.write_next(ctx);
+    }
+
+    fn write_next(&mut self, ctx: &mut Context<Self>) {
+        let Some(store) = &mut self.store else { return };
+        if store.writing {
+            return;
+        }
+        let Some((change, nudge)) = store.writes.front().cloned() else { return };
+        store.writing = true;
+        let db = store.db.clone();
+        let work = async move { voice::record(&db, &change).await };
+        ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
+            let now = act.clock.now();
+            let Some(store) = &mut act.store else { return };
+            store.writing = false;
+            match result {
+                Ok(()) => {
+                    store.writes.pop_front();
+                    store.backoff.reset();
+                    if nudge {
+                        store.notices.do_send(SessionNoticeQueued);
+                    }
+                    act.health.healthy();
+                    act.write_next(ctx);
+                }
+                Err(error) => {
+                    let delay = store.backoff.next_delay();
+                    act.health.degraded(now, &format!("recording the voice session: {error}"));
+                    tracing::warn!(actor = "voice_session_tracker", error = %error, retry_in_ms = delay.as_millis() as u64, "recording the voice session failed; will retry");
+                    ctx.run_later(delay, |act, ctx| act.write_next(ctx));
+                }
+            }
+        }));
+    }
+
+    fn restore(&mut self, ctx: &mut Context<Self>) {
+        let Some(store) = &mut self.store else { return };
+        store.restoring = true;
+        let db = store.db.clone();
+        let work = async move { voice::open_session(&db).await };
+        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+            let effects = match result {
+                Ok(Some(open)) => {
+                    tracing::info!(actor = "voice_session_tracker", started = %open.started_at, end_at = ?open.end_at, "voice session taken up from the database");
+                    act.sessions.restore(&open)
+                }
+                Ok(None) => Vec::new(),
+                Err(error) => {
+                    // Go on without: a session on before is closed when the next one starts.
+                    act.health.degraded(act.clock.now(), &format!("reading the voice session: {error}"));
+                    tracing::warn!(actor = "voice_session_tracker", error = %error, "cannot read the voice session back; tracking from now");
+                    Vec::new()
+                }
+            };
+            let Some(store) = &mut act.store else { return };
+            store.restoring = false;
+            store.recorded = act.sessions.record();
+            let held = store.held.take();
+            act.apply(effects, ctx);
+            if let Some(snapshot) = held {
+                act.snapshot(snapshot, ctx);
+            }
+        }));
+    }
+
+    fn snapshot(&mut self, msg: UpdateVoiceMembers, ctx: &mut Context<Self>) {
+        if let Some(store) = &mut self.store
+            && store.restoring
+        {
+            store.held = Some(msg);
+            return;
+        }
+        self.present = msg.members.len();
+        self.snapshots += 1;
+        let effects = self.sessions.snapshot(&msg.members, self.clock.now(), msg.startup);
+        self.apply(effects, ctx);
+    }
+
     fn apply(&mut self, effects: Vec<VoiceEffect>, ctx: &mut Context<Self>) {
+        self.record(&effects, ctx);
         for effect in effects {
             match effect {
                 VoiceEffect::Started(started) => {
@@ -234,17 +430,25 @@ impl VoiceSessionTracker {
 impl Actor for VoiceSessionTracker {
     type Context = Context<Self>;
 
-    fn started(&mut self, _ctx: &mut Self::Context) {
+    fn started(&mut self, ctx: &mut Self::Context) {
         self.clock = Clock::start();
         self.health.healthy();
+        // The session on when the daemon (or this actor) stopped, from the database.
+        self.restore(ctx);
     }
 }
 
 impl Supervised for VoiceSessionTracker {
     fn restarting(&mut self, _ctx: &mut Self::Context) {
-        // Start clean; the next voice snapshot (full state) restores the session.
+        // Start clean; `started` reads the session back, the next snapshot brings the members.
         self.sessions = VoiceSessions::new(self.rules);
         self.timer = None;
+        if let Some(store) = &mut self.store {
+            store.writes.clear();
+            store.writing = false;
+            store.held = None;
+            store.recorded = None;
+        }
     }
 }
 
@@ -264,10 +468,7 @@ impl Handler<UpdateVoiceMembers> for VoiceSessionTracker {
             }
             self.last_seq = msg.seq;
         }
-        self.present = msg.members.len();
-        self.snapshots += 1;
-        let effects = self.sessions.snapshot(&msg.members, self.clock.now(), msg.startup);
-        self.apply(effects, ctx);
+        self.snapshot(msg, ctx);
     }
 }
 
@@ -333,6 +534,33 @@ mod tests {
         );
         assert_eq!(s.timer_fired(t(500)), None);
         assert!(matches!(s.timer_fired(t(550)), Some(VoiceEffect::Ended(_))));
+    }
+
+    #[test]
+    fn a_restored_session_keeps_its_running_deadline_and_ends_there() {
+        let mut s = VoiceSessions::new(rules());
+        let open = OpenSession { started_at: t(0), participants: members(7), end_at: Some(t(400)) };
+        assert_eq!(s.restore(&open), vec![VoiceEffect::ArmEndTimer(t(400))]);
+        assert_eq!(s.record(), Some(open.clone()));
+        // The start-up snapshot still finds too few: the deadline stands (no five more minutes).
+        assert_eq!(s.snapshot(&members(1), t(350), true), vec![]);
+        // The daemon came up after the deadline: the session ended at it, not now.
+        let Some(VoiceEffect::Ended(ended)) = s.timer_fired(t(900)) else { panic!() };
+        assert_eq!((ended.started, ended.ended, ended.participants), (t(0), t(400), 7));
+        // A session that was full when the daemon stopped, found empty: the wait starts now.
+        let mut s = VoiceSessions::new(rules());
+        let open = OpenSession { started_at: t(0), participants: members(6), end_at: None };
+        assert_eq!(s.restore(&open), vec![]);
+        assert_eq!(s.snapshot(&members(0), t(50), true), vec![VoiceEffect::ArmEndTimer(t(350))]);
+        // People came back: the restored timer is cancelled like any other.
+        let mut s = VoiceSessions::new(rules());
+        s.restore(&OpenSession {
+            started_at: t(0),
+            participants: members(6),
+            end_at: Some(t(300)),
+        });
+        assert_eq!(s.snapshot(&members(6), t(10), true), vec![VoiceEffect::CancelEndTimer]);
+        assert_eq!(s.timer_fired(t(300)), None);
     }
 
     #[test]

@@ -242,11 +242,12 @@ impl Announcer for DiscordAnnouncer {
         })
     }
 
-    fn session<'a>(&'a self, post: &'a Post) -> SinkFuture<'a, Result<(), PublishError>> {
-        Box::pin(async move {
-            let nonce = format!("s{}", chrono::Utc::now().timestamp_millis());
-            self.send(self.general, post, &nonce).await.map(|_| ())
-        })
+    fn session<'a>(
+        &'a self,
+        post: &'a Post,
+        key: &'a str,
+    ) -> SinkFuture<'a, Result<(), PublishError>> {
+        Box::pin(async move { self.send(self.general, post, key).await.map(|_| ()) })
     }
 
     fn round_posted<'a>(&'a self, file: &'a str) -> SinkFuture<'a, ()> {

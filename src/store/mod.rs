@@ -9,6 +9,7 @@ pub mod dedup;
 pub mod errors;
 pub mod import;
 mod totals;
+pub mod voice;
 
 pub use import::{ImportOutcome, Imported, Store, posting_done, session_key, sha256_hex};
 

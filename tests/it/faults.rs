@@ -4,7 +4,7 @@
 use std::{path::Path, time::Duration};
 
 use entity::{post_outbox, round_posts, set_aside_files};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use slomix::actors::{health::GetHealth, poll_scheduler::PollNow};
 
 use crate::{
@@ -19,8 +19,18 @@ const PRODUCTION: u64 = 100;
 const WAIT: Duration = Duration::from_secs(60);
 
 fn daemon(fake: &FakeDiscord, url: &str, dir: &Path) -> tokio::process::Child {
+    daemon_with(fake, url, dir, &[])
+}
+
+fn daemon_with(
+    fake: &FakeDiscord,
+    url: &str,
+    dir: &Path,
+    extra: &[(&str, &str)],
+) -> tokio::process::Child {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     tokio::process::Command::new(env!("CARGO_BIN_EXE_slomix"))
+        .envs(extra.iter().copied())
         .current_dir(dir)
         .env("DATABASE_URL", url)
         .env("SLOMIX__DISCORD__TOKEN", &fake.config().token)
@@ -480,4 +490,99 @@ async fn a_panicking_actor_stops_the_daemon_with_an_error_naming_it() {
             || l.contains("file_fetcher") && l.contains("dead")),
         "{logged}"
     );
+}
+
+/// The gaming session's state survives the daemon being SIGKILLed. (1) Killed while the
+/// 5-minute end timer runs (8 s here): the next run takes the session up with the same
+/// deadline and ends it there (`ended_at` equals the deadline recorded before the kill, whether
+/// the new run started before or after it), one "ended" notice. (2) Killed while Discord
+/// fails the "started" notice of the next session: the next run posts it, once. SQLite and
+/// PostgreSQL.
+#[tokio::test]
+async fn voice_sessions_and_their_notices_survive_the_daemon_being_killed() {
+    use entity::voice_sessions;
+    const GENERAL: u64 = 102;
+    let general = format!("/api/v10/channels/{GENERAL}/messages");
+    let extra = [
+        ("SLOMIX__DISCORD__GENERAL_CHANNEL_ID", "102"),
+        ("SLOMIX__DISCORD__GAMING_VOICE_CHANNELS", "200"),
+        ("SLOMIX__VOICE__AUTOMATION_ENABLED", "true"),
+        ("SLOMIX__VOICE__END_DELAY_SECS", "8"),
+        ("SLOMIX__POLL__ENABLED", "false"),
+    ];
+    let titled = |fake: &FakeDiscord, prefix: &str| {
+        fake.messages(GENERAL)
+            .iter()
+            .filter(|m| {
+                m.payload["embeds"][0]["title"].as_str().is_some_and(|t| t.starts_with(prefix))
+            })
+            .count()
+    };
+    let row = async |db: &sea_orm::DatabaseConnection, n: usize| {
+        voice_sessions::Entity::find()
+            .order_by_asc(voice_sessions::Column::Id)
+            .all(db)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .nth(n)
+    };
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("local_stats")).unwrap();
+        let mut first = daemon_with(&fake, &t.url, dir.path(), &extra);
+        within("bot ready", fake.wait_ready()).await;
+        for user in 1..=6 {
+            fake.voice_state_update(user, Some(200));
+        }
+        within("started", fake.wait_until(|f| titled(f, "🎮 Gaming session started") == 1)).await;
+        for user in 1..=5 {
+            fake.voice_state_update(user, None);
+        }
+        until_db("the end deadline recorded", async || {
+            row(&t.db, 0).await.is_some_and(|r| r.end_at.is_some())
+        })
+        .await;
+        let deadline = row(&t.db, 0).await.unwrap().end_at.unwrap();
+        first.kill().await.unwrap();
+
+        let mut second = daemon_with(&fake, &t.url, dir.path(), &extra);
+        until_db("the session ended and announced", async || {
+            row(&t.db, 0).await.is_some_and(|r| r.ended_at.is_some() && r.end_posted)
+        })
+        .await;
+        let ended = row(&t.db, 0).await.unwrap();
+        assert_eq!(ended.ended_at, Some(deadline), "{}: it ended at its deadline", t.kind);
+        assert_eq!(ended.participants, "1,2,3,4,5,6");
+        within("the ended notice", fake.wait_until(|f| titled(f, "🏁 Gaming session ended") == 1))
+            .await;
+
+        // (2) The next session's "started" notice meets a failing Discord; killed meanwhile.
+        fake.fail_next("POST", &general, Failure::Status(503), 100_000);
+        for user in 1..=5 {
+            fake.voice_state_update(user, Some(200));
+        }
+        until_db("the started notice attempted", async || {
+            row(&t.db, 1).await.is_some_and(|r| r.start_attempted_at.is_some())
+        })
+        .await;
+        second.kill().await.unwrap();
+        fake.clear_failures();
+        let mut third = daemon_with(&fake, &t.url, dir.path(), &extra);
+        until_db("the started notice posted", async || {
+            row(&t.db, 1).await.is_some_and(|r| r.start_posted)
+        })
+        .await;
+        within(
+            "two started notices",
+            fake.wait_until(|f| titled(f, "🎮 Gaming session started") == 2),
+        )
+        .await;
+        assert_eq!(titled(&fake, "🎮 Gaming session started"), 2, "{}: once each", t.kind);
+        assert_eq!(titled(&fake, "🏁 Gaming session ended"), 1, "{}", t.kind);
+        let open = row(&t.db, 1).await.unwrap();
+        assert_eq!((open.ended_at, open.end_at), (None, None), "six in voice: on, no timer");
+        third.kill().await.unwrap();
+    }
 }

@@ -123,6 +123,9 @@ pub struct FetchCore {
     // Stored this run: a decision computed before the store is never acted on.
     settled: HashSet<String>,
     retries: HashMap<String, Backoff>,
+    // Files decided on, in decision order, with their hand-off once ready (downloads finish
+    // in any order; hand-offs leave from the front only).
+    order: VecDeque<(String, Option<Option<Effect>>)>,
     fetched: u64,
     last_problem: Option<String>,
 }
@@ -146,6 +149,7 @@ impl FetchCore {
             set_aside: HashMap::new(),
             settled: HashSet::new(),
             retries: HashMap::new(),
+            order: VecDeque::new(),
             fetched: 0,
             last_problem: None,
         }
@@ -297,14 +301,33 @@ impl FetchCore {
                 self.retries.remove(&entry.name);
                 self.fetched += 1;
                 self.worked(now);
-                if let Some(handed) = self.hand_off(now, entry, path, trigger) {
-                    effects.push(handed);
-                }
+                let handed = self.hand_off(now, entry.clone(), path, trigger);
+                effects.extend(self.ready(&entry.name, handed));
             }
-            Err(error) => effects.extend(self.failed(now, Lookup::One(entry.name, trigger), error)),
+            Err(error) => {
+                effects.extend(self.ready(&entry.name, None));
+                effects.extend(self.failed(now, Lookup::One(entry.name, trigger), error));
+            }
         }
         effects.extend(self.next(now));
         effects
+    }
+
+    /// A file decided on is ready (its hand-off, or None: nothing to hand on). Hand-offs leave
+    /// in the order the files were decided, so downloads running side by side never reorder
+    /// them (a round 2 is never handed on before the round 1 listed before it).
+    fn ready(&mut self, name: &str, handed: Option<Effect>) -> Vec<Effect> {
+        match self.order.iter_mut().find(|(n, slot)| n == name && slot.is_none()) {
+            Some((_, slot)) => *slot = Some(handed),
+            None => return handed.into_iter().collect(),
+        }
+        let mut out = Vec::new();
+        while let Some((_, Some(_))) = self.order.front() {
+            if let Some((_, Some(handed))) = self.order.pop_front() {
+                out.extend(handed);
+            }
+        }
+        out
     }
 
     /// DbWriter settled (or refused) a file handed to it.
@@ -399,10 +422,16 @@ impl FetchCore {
         match decision {
             Decision::Skip(_) => Vec::new(),
             Decision::ImportLocal(path) => {
-                self.hand_off(now, entry, path, trigger).into_iter().collect()
+                let handed = self.hand_off(now, entry.clone(), path, trigger);
+                if self.order.is_empty() {
+                    return handed.into_iter().collect();
+                }
+                self.order.push_back((entry.name, Some(handed)));
+                Vec::new()
             }
             Decision::Fetch => {
                 self.in_flight.insert(entry.name.clone());
+                self.order.push_back((entry.name.clone(), None));
                 vec![Effect::Download(entry, trigger)]
             }
         }
@@ -561,6 +590,39 @@ mod tests {
         assert_eq!(core.enqueue(Lookup::Local, at(6)), vec![Effect::Run(Lookup::Local)]);
         assert_eq!(core.scanned(at(6), Ok(vec![(R2.into(), path, 900)])), vec![]);
         assert_eq!(core.counts(), (1, 0, 0, 0));
+    }
+
+    #[test]
+    fn downloads_finishing_out_of_order_are_handed_on_in_decision_order() {
+        let mut core = FetchCore::new();
+        const OTHER: &str = "2025-10-14-212214-etl_adlernest-round-1.txt";
+        let local = PathBuf::from("/l").join(OTHER);
+        core.enqueue(poll(), at(0));
+        let decided = listed(&[
+            (R1, 10, Decision::Fetch),
+            (R2, 20, Decision::Fetch),
+            (OTHER, 30, Decision::ImportLocal(local)),
+        ]);
+        let effects = core.synced(at(0), poll(), Ok(decided));
+        assert_eq!(effects.len(), 2, "two downloads, the local copy waits its turn: {effects:?}");
+        let path = |n: &str| PathBuf::from("/l").join(n);
+        assert_eq!(core.downloaded(at(1), entry(R2, 20), Trigger::Poll, Ok(path(R2))), vec![]);
+        let effects = core.downloaded(at(2), entry(R1, 10), Trigger::Poll, Ok(path(R1)));
+        assert_eq!(handed(&effects), [R1, R2, OTHER]);
+        // A failed download lets the files behind it go.
+        core.enqueue(poll(), at(3));
+        const R3: &str = "2025-10-13-203000-supply-round-1.txt";
+        const R4: &str = "2025-10-13-204000-supply-round-2.txt";
+        core.synced(
+            at(3),
+            poll(),
+            Ok(listed(&[(R3, 1, Decision::Fetch), (R4, 2, Decision::Fetch)])),
+        );
+        assert_eq!(core.downloaded(at(4), entry(R4, 2), Trigger::Poll, Ok(path(R4))), vec![]);
+        let growing = FetchError::Growing { name: R3.into(), listed: 1, read: 0 };
+        let effects = core.downloaded(at(5), entry(R3, 1), Trigger::Poll, Err(&growing));
+        assert_eq!(handed(&effects), [R4]);
+        assert!(effects.iter().any(|e| matches!(e, Effect::RetryIn { name, .. } if name == R3)));
     }
 
     #[test]
