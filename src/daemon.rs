@@ -1,6 +1,6 @@
 //! The daemon's actor graph, built explicitly in dependency order (downstream first), each
 //! actor under an actix `Supervisor` and knowing its downstream only as `Recipient<M>`.
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc};
 
 use actix::prelude::*;
 use chrono::TimeDelta;
@@ -114,30 +114,14 @@ pub struct Parts {
 /// Starts every actor on the current System.
 pub fn start(parts: Parts) -> Result<App, StartupError> {
     let Parts { settings, db, sources, announcer } = parts;
-    let timezone: chrono_tz::Tz =
-        settings.poll.timezone.parse().map_err(|_| StartupError::Setting {
-            key: "poll.timezone",
-            reason: format!("unknown time zone {:?}", settings.poll.timezone),
-        })?;
-    let hours_ok = |h: u32| h < 24;
-    if !hours_ok(settings.poll.dead_hours_start) || !hours_ok(settings.poll.dead_hours_end) {
-        return Err(StartupError::Setting {
-            key: "poll.dead_hours_start",
-            reason: "hours are 0 to 23".into(),
-        });
-    }
+    let config = settings.config().clone();
+    let timezone = config.timezone;
     if sources.is_empty() {
         return Err(StartupError::Setting { key: "servers", reason: "no game server".into() });
     }
-    let rules =
-        PairingRules::with_window_minutes(i64::from(settings.parser.round_match_window_minutes));
-    let store = Store::new(
-        db.clone(),
-        &settings.stats.server_name,
-        rules,
-        TimeDelta::minutes(i64::from(settings.sessions.gap_minutes)),
-    )
-    .posting();
+    let rules = PairingRules::with_window_minutes(config.round_match_window_minutes);
+    let store =
+        Store::new(db.clone(), &settings.stats.server_name, rules, config.session_gap).posting();
 
     let publisher = Supervisor::start({
         let db = db.clone();
@@ -169,13 +153,7 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
                 dedup: Dedup::new(
                     started_local,
                     // A local folder is the operator's own: whatever is dropped in it is imported.
-                    if local_source {
-                        TimeDelta::days(365 * 100)
-                    } else {
-                        TimeDelta::hours(
-                            i64::try_from(settings.poll.startup_lookback_hours).unwrap_or(168),
-                        )
-                    },
+                    if local_source { TimeDelta::days(365 * 100) } else { config.startup_lookback },
                     &local_dir,
                 ),
                 db: db.clone(),
@@ -195,14 +173,10 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         } else {
             PollRules {
                 timezone,
-                dead_hours: Some((settings.poll.dead_hours_start, settings.poll.dead_hours_end)),
-                active: TimeDelta::seconds(
-                    i64::try_from(settings.poll.active_interval_secs).unwrap_or(60),
-                ),
-                idle: TimeDelta::seconds(
-                    i64::try_from(settings.poll.idle_interval_secs).unwrap_or(600),
-                ),
-                grace: TimeDelta::minutes(i64::try_from(settings.poll.grace_minutes).unwrap_or(30)),
+                dead_hours: Some(config.dead_hours),
+                active: config.active_interval,
+                idle: config.idle_interval,
+                grace: config.grace,
             }
         };
         let scheduler = Supervisor::start({
@@ -236,9 +210,9 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         });
     }
     let voice_rules = VoiceRules {
-        start_threshold: usize::try_from(settings.voice.start_threshold).unwrap_or(6),
-        end_threshold: usize::try_from(settings.voice.end_threshold).unwrap_or(2),
-        end_delay: TimeDelta::seconds(i64::try_from(settings.voice.end_delay_secs).unwrap_or(300)),
+        start_threshold: config.voice_start_threshold,
+        end_threshold: config.voice_end_threshold,
+        end_delay: config.voice_end_delay,
     };
     let voice = Supervisor::start({
         let started: Vec<_> = servers.iter().map(|s| s.scheduler.clone().recipient()).collect();
@@ -256,7 +230,7 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         all.push(("stats_parser".to_owned(), parser.clone().recipient()));
         all.push(("db_writer".to_owned(), db_writer.clone().recipient()));
         all.push(("round_publisher".to_owned(), publisher.clone().recipient()));
-        let interval = Duration::from_secs(settings.health.log_interval_secs.max(1));
+        let interval = config.health_log_interval;
         move |_| HealthMonitor::new(all, interval).with_fatal(fatal_tx)
     });
     tracing::info!(servers = servers.len(), "actors started");

@@ -5,6 +5,7 @@
 pub mod actors;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod daemon;
 pub mod db;
 pub mod discord;

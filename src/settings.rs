@@ -37,7 +37,7 @@ impl fmt::Display for Secret {
 }
 
 /// All settings. One section per part of the daemon.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs, reason = "each key is documented in settings/default.toml")]
 pub struct Settings {
     pub database: DatabaseSettings,
@@ -51,12 +51,15 @@ pub struct Settings {
     pub health: HealthSettings,
     pub log: LogSettings,
     pub commands: CommandSettings,
+    /// The checked, typed values (`crate::config`), set by [`Settings::load`].
+    #[serde(skip)]
+    config: crate::config::Config,
     #[serde(default)]
     pub servers: Vec<ServerSettings>,
 }
 
 /// One `[[servers]]` entry: a further game server reached over SFTP.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs, reason = "each key is documented in settings/default.toml")]
 pub struct ServerSettings {
     pub name: String,
@@ -108,6 +111,9 @@ fn ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D:
                 }
             }
         }
+    }
+    if out.contains(&0) {
+        return Err(serde::de::Error::custom("0 is not a Discord id"));
     }
     Ok(out)
 }
@@ -163,14 +169,14 @@ pub struct GameServer {
 }
 
 /// `[database]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct DatabaseSettings {
     pub url: Secret,
 }
 
 /// `[discord]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct DiscordSettings {
     pub token: Secret,
@@ -199,7 +205,7 @@ pub struct DiscordSettings {
 }
 
 /// `[commands]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct CommandSettings {
     pub cache_ttl_secs: u64,
@@ -208,7 +214,7 @@ pub struct CommandSettings {
 }
 
 /// `[ssh]`: the game server reached over SFTP.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct SshSettings {
     pub enabled: bool,
@@ -222,7 +228,7 @@ pub struct SshSettings {
 }
 
 /// `[stats]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct StatsSettings {
     pub local_dir: String,
@@ -230,7 +236,7 @@ pub struct StatsSettings {
 }
 
 /// `[poll]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct PollSettings {
     pub enabled: bool,
@@ -244,7 +250,7 @@ pub struct PollSettings {
 }
 
 /// `[voice]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct VoiceSettings {
     pub automation_enabled: bool,
@@ -254,21 +260,21 @@ pub struct VoiceSettings {
 }
 
 /// `[sessions]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct SessionSettings {
     pub gap_minutes: u32,
 }
 
 /// `[parser]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct ParserSettings {
     pub round_match_window_minutes: u32,
 }
 
 /// `[health]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct HealthSettings {
     pub log_interval_secs: u64,
@@ -276,7 +282,7 @@ pub struct HealthSettings {
 }
 
 /// `[log]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
 pub struct LogSettings {
     pub filter: String,
@@ -293,6 +299,16 @@ pub enum SettingsError {
     Invalid {
         /// The key.
         key: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A value set through one of the original bot's variables is out of range.
+    #[error("settings: `{key}` (set by {variable}): {reason}")]
+    InvalidFrom {
+        /// The key.
+        key: String,
+        /// The environment variable that set it.
+        variable: &'static str,
         /// What is wrong.
         reason: String,
     },
@@ -442,25 +458,30 @@ impl Settings {
         if let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty()) {
             builder = builder.set_override("database.url", url.as_str())?;
         }
-        let settings: Settings = builder.build()?.try_deserialize()?;
-        settings.check()?;
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.config = crate::config::Config::from_settings(&settings).map_err(|error| {
+            match error {
+                // Name the original bot's variable when that is what set the key.
+                SettingsError::Invalid { key, reason } => {
+                    let alias = ALIASES
+                        .iter()
+                        .find(|(variable, k, _)| *k == key && env.contains_key(*variable));
+                    match alias {
+                        Some((variable, _, _)) => {
+                            SettingsError::InvalidFrom { key, variable, reason }
+                        }
+                        None => SettingsError::Invalid { key, reason },
+                    }
+                }
+                other => other,
+            }
+        })?;
         Ok(settings)
     }
 
-    /// Values the types allow but the daemon cannot work with.
-    fn check(&self) -> Result<(), SettingsError> {
-        let at_least_one = |key: &str, value: u64| {
-            if value == 0 {
-                Err(SettingsError::Invalid {
-                    key: key.to_owned(),
-                    reason: "must be at least 1".into(),
-                })
-            } else {
-                Ok(())
-            }
-        };
-        at_least_one("discord.trigger_limit", self.discord.trigger_limit as u64)?;
-        at_least_one("discord.trigger_window_secs", self.discord.trigger_window_secs)
+    /// The checked, typed values.
+    pub fn config(&self) -> &crate::config::Config {
+        &self.config
     }
 
     /// The game servers to watch: `[ssh]` (when enabled) under `stats.server_name`, then every
@@ -549,13 +570,9 @@ impl Settings {
         Ok(servers)
     }
 
-    /// Now in the game servers' local time (`poll.timezone`; UTC when it is not a zone).
+    /// Now in the game servers' local time (`poll.timezone`).
     pub fn local_now(&self) -> chrono::NaiveDateTime {
-        let now = chrono::Utc::now();
-        match self.poll.timezone.parse::<chrono_tz::Tz>() {
-            Ok(zone) => now.with_timezone(&zone).naive_local(),
-            Err(_) => now.naive_utc(),
-        }
+        chrono::Utc::now().with_timezone(&self.config.timezone).naive_local()
     }
 
     /// Loads from `settings/` in the working directory and the process environment.
@@ -630,23 +647,18 @@ pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
     key(a.command_prefix != b.command_prefix, "discord.command_prefix (restart needed)");
     key(a.slash_commands != b.slash_commands, "discord.slash_commands (restart needed)");
     key(a.gather_channel_id != b.gather_channel_id, "discord.gather_channel_id");
-    let section =
-        |x: &dyn std::fmt::Debug, y: &dyn std::fmt::Debug| format!("{x:?}") != format!("{y:?}");
+    // Whole sections compare by value (`Secret` compares its content, never printing it).
     for (changed, name) in [
-        (
-            section(&old.database, &new.database)
-                || old.database.url.expose() != new.database.url.expose(),
-            "database",
-        ),
-        (section(&old.ssh, &new.ssh) || section(&old.servers, &new.servers), "ssh / servers"),
-        (section(&old.poll, &new.poll), "poll"),
-        (section(&old.voice, &new.voice), "voice"),
-        (section(&old.sessions, &new.sessions), "sessions"),
-        (section(&old.parser, &new.parser), "parser"),
-        (section(&old.stats, &new.stats), "stats"),
-        (section(&old.commands, &new.commands), "commands"),
-        (section(&old.health, &new.health), "health"),
-        (section(&old.log, &new.log), "log"),
+        (old.database != new.database, "database"),
+        (old.ssh != new.ssh || old.servers != new.servers, "ssh / servers"),
+        (old.poll != new.poll, "poll"),
+        (old.voice != new.voice, "voice"),
+        (old.sessions != new.sessions, "sessions"),
+        (old.parser != new.parser, "parser"),
+        (old.stats != new.stats, "stats"),
+        (old.commands != new.commands, "commands"),
+        (old.health != new.health, "health"),
+        (old.log != new.log, "log"),
     ] {
         key(changed, &format!("{name} (restart needed)"));
     }
@@ -723,6 +735,8 @@ mod tests {
         assert_eq!(two.discord.gaming_voice_channels, vec![1, 2]);
         let error = load(&[("SLOMIX__DISCORD__ADMIN_CHANNEL_IDS", "1,x")]).unwrap_err();
         assert!(error.to_string().contains("admin_channel_ids"), "{error}");
+        let error = load(&[("SLOMIX__DISCORD__ADMIN_USER_IDS", "5,0")]).unwrap_err().to_string();
+        assert!(error.contains("admin_user_ids") && error.contains("0 is not a Discord id"), "{error}");
     }
 
     #[test]
@@ -842,7 +856,7 @@ mod tests {
             ("AUTOMATION_ENABLED", "true", |s| s.voice.automation_enabled.to_string()),
             ("SESSION_GAP_MINUTES", "21", |s| s.sessions.gap_minutes.to_string()),
             ("SESSION_START_THRESHOLD", "22", |s| s.voice.start_threshold.to_string()),
-            ("SESSION_END_THRESHOLD", "23", |s| s.voice.end_threshold.to_string()),
+            ("SESSION_END_THRESHOLD", "3", |s| s.voice.end_threshold.to_string()),
             ("SESSION_END_DELAY", "24", |s| s.voice.end_delay_secs.to_string()),
             ("ROUND_MATCH_WINDOW_MINUTES", "25", |s| {
                 s.parser.round_match_window_minutes.to_string()
@@ -895,6 +909,86 @@ mod tests {
         assert!(error.contains("dead_hours_start"), "{error}");
         let error = load(&[("SSH_ENABLED", "maybe")]).unwrap_err().to_string();
         assert!(error.contains("ssh.enabled"), "{error}");
+    }
+
+    /// Values that parse but the daemon cannot work with stop loading, naming the key (and
+    /// the original variable when that set it); the checked values are typed.
+    #[test]
+    fn out_of_range_values_stop_loading_naming_the_key() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "SLOMIX__POLL__TIMEZONE",
+                "Mars/Olympus",
+                "settings: `poll.timezone`: unknown time zone",
+            ),
+            (
+                "SLOMIX__POLL__DEAD_HOURS_END",
+                "24",
+                "settings: `poll.dead_hours_end`: 24: hours are 0 to 23",
+            ),
+            (
+                "SLOMIX__POLL__ACTIVE_INTERVAL_SECS",
+                "0",
+                "settings: `poll.active_interval_secs`: must be at least 1",
+            ),
+            (
+                "SLOMIX__POLL__IDLE_INTERVAL_SECS",
+                "0",
+                "settings: `poll.idle_interval_secs`: must be at least 1",
+            ),
+            (
+                "SLOMIX__HEALTH__LOG_INTERVAL_SECS",
+                "0",
+                "settings: `health.log_interval_secs`: must be at least 1",
+            ),
+            (
+                "SESSION_START_THRESHOLD",
+                "0",
+                "settings: `voice.start_threshold` (set by SESSION_START_THRESHOLD): must be at least 1",
+            ),
+            (
+                "SESSION_END_THRESHOLD",
+                "9",
+                "settings: `voice.end_threshold` (set by SESSION_END_THRESHOLD): 9 is above voice.start_threshold (6)",
+            ),
+            (
+                "SESSION_GAP_MINUTES",
+                "0",
+                "settings: `sessions.gap_minutes` (set by SESSION_GAP_MINUTES): must be at least 1",
+            ),
+            (
+                "SLOMIX__POLL__STARTUP_LOOKBACK_HOURS",
+                "18446744073709551615",
+                "settings: `poll.startup_lookback_hours`: 18446744073709551615 is too large",
+            ),
+        ];
+        for (variable, value, message) in cases {
+            let error = load(&[(variable, value)]).unwrap_err().to_string();
+            assert!(error.starts_with(message), "{variable}={value}: {error}");
+        }
+        let s =
+            load(&[("SLOMIX__POLL__TIMEZONE", "America/New_York"), ("SESSION_END_DELAY", "90")])
+                .unwrap();
+        assert_eq!(s.config().timezone, chrono_tz::America::New_York);
+        assert_eq!(s.config().voice_end_delay, chrono::TimeDelta::seconds(90));
+        assert_eq!(s.config().active_interval, chrono::TimeDelta::seconds(60));
+    }
+
+    #[test]
+    fn a_changed_section_is_found_by_value() {
+        let old = load(&[]).unwrap();
+        let same = load(&[]).unwrap();
+        assert!(changed_keys(&old, &same).is_empty());
+        let new = load(&[
+            ("SLOMIX__POLL__GRACE_MINUTES", "45"),
+            ("POSTGRES_PASSWORD", "x"),
+            ("POSTGRES_HOST", "h"),
+        ])
+        .unwrap();
+        assert_eq!(
+            changed_keys(&old, &new),
+            ["database (restart needed)", "poll (restart needed)"]
+        );
     }
 
     #[test]

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Generates the storage schema's boilerplate from one column list: the sea-orm migration
-(migration/src/m20261125_000002_stats_schema.rs) and the entities (entity/src/*.rs).
-Run from the repository root: python3 scripts/gen/schema.py. The output is committed."""
+"""Generates the stats tables' sea-orm entities (entity/src/*.rs) from one column list.
+Run from the repository root: python3 scripts/gen/schema.py. The output is committed.
+
+Migrations are append-only: this script never writes one. The column list describes the
+schema as m20261125_000002_stats_schema.rs created it; a schema change is a new migration file
+(and its checksum line in migration/applied.sha256) plus the matching change here.
+`--check` says whether the original migration still matches the list (it must, for the
+tables this list created, until a later migration alters them)."""
 
 # type: (rust type, migration helper)
 T = {
@@ -183,7 +188,17 @@ def entity(t):
     return "\n".join(out) + "\n"
 
 if __name__ == "__main__":
-    open("migration/src/m20261125_000002_stats_schema.rs", "w").write(migration())
+    import sys
+    if "--check" in sys.argv:
+        import subprocess, tempfile
+        applied = open("migration/src/m20261125_000002_stats_schema.rs").read()
+        with tempfile.NamedTemporaryFile("w", suffix=".rs", delete=False) as f:
+            f.write(migration())
+        subprocess.run(["rustfmt", "--edition", "2024", "--config-path", "rustfmt.toml", f.name], check=True)
+        same = applied == open(f.name).read()
+        print("m20261125_000002 matches the column list" if same else
+              "m20261125_000002 differs from the column list: write the change as a new migration")
+        sys.exit(0 if same else 1)
     for t in TABLES:
         open(f"entity/src/{t}.rs", "w").write(entity(t))
     print("generated", ", ".join(TABLES))

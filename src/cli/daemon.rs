@@ -125,10 +125,7 @@ pub async fn start_with(
     };
     let kept = settings.clone();
     let app = daemon::start(Parts { settings, db: db.clone(), sources, announcer })?;
-    let cache = Arc::new(CommandCache::new(
-        std::time::Duration::from_secs(kept.commands.cache_ttl_secs),
-        kept.commands.cache_capacity,
-    ));
+    let cache = Arc::new(CommandCache::new(kept.config().cache_ttl, kept.commands.cache_capacity));
     app.db_writer.do_send(AddFileListener(CacheKeeper(cache.clone()).start().recipient()));
     let shards = match &discord {
         Some(discord) => {

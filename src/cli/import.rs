@@ -9,7 +9,6 @@ use std::{
     time::Instant,
 };
 
-use chrono::TimeDelta;
 use entity::rounds;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -120,8 +119,8 @@ async fn import(
     let store = Store::new(
         connection.clone(),
         &server,
-        PairingRules::with_window_minutes(i64::from(settings.parser.round_match_window_minutes)),
-        TimeDelta::minutes(i64::from(settings.sessions.gap_minutes)),
+        PairingRules::with_window_minutes(settings.config().round_match_window_minutes),
+        settings.config().session_gap,
     );
     let mut summary = Summary::default();
     let mut files = Vec::new();

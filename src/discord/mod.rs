@@ -120,11 +120,6 @@ pub async fn connect(settings: &DiscordSettings) -> Result<Discord, DiscordError
     Ok(Discord { http, announcer, triggers })
 }
 
-fn trigger_window(d: &crate::settings::DiscordSettings) -> chrono::TimeDelta {
-    chrono::TimeDelta::try_seconds(i64::try_from(d.trigger_window_secs).unwrap_or(i64::MAX))
-        .unwrap_or(chrono::TimeDelta::MAX)
-}
-
 /// Logs in to the gateway with the event handler and the command framework, and runs the
 /// client on the current runtime. Returns the shard manager, to shut the connection down.
 pub async fn start_gateway(
@@ -140,21 +135,14 @@ pub async fn start_gateway(
         d.control_channel_id,
         d.webhook_whitelist.clone(),
         &d.webhook_username,
-        d.trigger_limit,
-        trigger_window(d),
+        settings.config().trigger_limit,
+        settings.config().trigger_window,
     )));
     let rules = Arc::new(RwLock::new(ChannelRules::from_settings(d)));
     let reload = reloader(settings.clone(), source, rules.clone(), gate.clone());
     let ops = Arc::new(DaemonOps::new(app, cache.clone(), reload));
-    let timezone: chrono_tz::Tz = settings.poll.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let data = Data::new(
-        db.clone(),
-        cache,
-        ops,
-        rules,
-        timezone,
-        std::time::Duration::from_millis(settings.commands.slow_warning_ms),
-    );
+    let timezone = settings.config().timezone;
+    let data = Data::new(db.clone(), cache, ops, rules, timezone, settings.config().slow_warning);
     let slash = d.slash_commands;
     let framework = poise::Framework::builder()
         .options(commands::options(&d.command_prefix))
@@ -219,8 +207,8 @@ fn reloader(
         gate.lock().unwrap_or_else(PoisonError::into_inner).set_rules(
             new.discord.webhook_whitelist.clone(),
             &new.discord.webhook_username,
-            new.discord.trigger_limit,
-            trigger_window(&new.discord),
+            new.config().trigger_limit,
+            new.config().trigger_window,
         );
         tracing::info!(changed = ?changed, "settings reloaded");
         *old = new;

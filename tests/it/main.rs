@@ -16,3 +16,4 @@ mod sftp;
 mod soak;
 mod store;
 mod support;
+mod tidy;
