@@ -31,18 +31,24 @@ pub enum DbError {
 
 /// `url` with any password replaced by `***`.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 
-fn password_of(url: &str) -> Option<&str> {
-    let (_, rest) = url.split_once("://")?;
-    let (userinfo, _) = rest.split_once('@')?;
-    userinfo.split_once(':').map(|(_, p)| p).filter(|p| !p.is_empty())
+/// The password in `url` as written there (percent-encoded) and decoded: an error message
+/// may carry either.
+fn passwords_of(url: &str) -> Vec<String> {
+    let Some(written) = url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned))
+    else {
+        return Vec::new();
+    };
+    let decoded = percent_encoding::percent_decode_str(&written).decode_utf8_lossy().into_owned();
+    [written, decoded].into_iter().filter(|p| !p.is_empty()).collect()
 }
 
 /// Connects to `url`, creating a SQLite file's folder first.
@@ -58,8 +64,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
     options.sqlx_logging(false).max_connections(8);
     Database::connect(options).await.map_err(|error| {
         let mut message = error.to_string();
-        if let Some(password) = password_of(url) {
-            message = message.replace(password, "***");
+        for password in passwords_of(url) {
+            message = message.replace(&password, "***");
         }
         DbError::Connect { url: redact_url(url), message }
     })
@@ -84,5 +90,9 @@ mod tests {
             "sqlite://data/slomix.db?mode=rwc"
         );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        // An encoded password is masked whole, and both of its spellings are known.
+        assert_eq!(redact_url("postgres://u:p%40ss%3Aw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(passwords_of("postgres://u:p%40ss@h/db"), ["p%40ss", "p@ss"]);
+        assert!(passwords_of("sqlite://x.db").is_empty());
     }
 }

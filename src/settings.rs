@@ -379,18 +379,6 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// Percent-encodes a URL user-info part.
-fn encode(part: &str) -> String {
-    part.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 impl Settings {
     /// Loads settings from the folder `dir` (holding `default.toml`) and the environment
     /// `env` (given explicitly so tests never touch the process environment).
@@ -452,7 +440,7 @@ impl Settings {
                 }
             };
         }
-        if let Some(url) = postgres_url_from_parts(env) {
+        if let Some(url) = postgres_url_from_parts(env)? {
             builder = builder.set_override("database.url", url)?;
         }
         if let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty()) {
@@ -666,29 +654,46 @@ pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
 }
 
 /// `postgres://user:pass@host:port/db` from the original `POSTGRES_*` variables, when
-/// `DATABASE_TYPE` says PostgreSQL or a `POSTGRES_HOST` is given.
-fn postgres_url_from_parts(env: &HashMap<String, String>) -> Option<String> {
+/// `DATABASE_TYPE` says PostgreSQL or a `POSTGRES_HOST` is given (the `url` crate encodes the
+/// parts; a host, port or name it cannot take stops loading, naming the variable).
+fn postgres_url_from_parts(env: &HashMap<String, String>) -> Result<Option<String>, SettingsError> {
     let wants =
         env.get("DATABASE_TYPE").is_some_and(|t| t.to_ascii_lowercase().starts_with("postgres"))
             || env.contains_key("POSTGRES_HOST");
     if !wants {
-        return None;
+        return Ok(None);
     }
     let get =
         |key: &str, default: &str| env.get(key).cloned().unwrap_or_else(|| default.to_owned());
-    let user = get("POSTGRES_USER", "etlegacy");
-    let password = get("POSTGRES_PASSWORD", "");
-    let userinfo = if password.is_empty() {
-        encode(&user)
-    } else {
-        format!("{}:{}", encode(&user), encode(&password))
+    let bad = |variable: &'static str, reason: &str| SettingsError::Alias {
+        variable,
+        key: "database.url",
+        value: if variable == "POSTGRES_PASSWORD" {
+            "[redacted]".into()
+        } else {
+            get(variable, "")
+        },
+        reason: reason.to_owned(),
     };
-    Some(format!(
-        "postgres://{userinfo}@{}:{}/{}",
-        get("POSTGRES_HOST", "localhost"),
-        get("POSTGRES_PORT", "5432"),
-        get("POSTGRES_DATABASE", "etlegacy_stats")
-    ))
+    let port: u16 = get("POSTGRES_PORT", "5432")
+        .trim()
+        .parse()
+        .map_err(|_| bad("POSTGRES_PORT", "expected a port number"))?;
+    let mut url = url::Url::parse("postgres://localhost/").expect("a valid base URL");
+    url.set_host(Some(&get("POSTGRES_HOST", "localhost")))
+        .map_err(|_| bad("POSTGRES_HOST", "not a host name or address"))?;
+    url.set_port(Some(port)).map_err(|()| bad("POSTGRES_PORT", "not usable"))?;
+    url.set_username(&get("POSTGRES_USER", "etlegacy"))
+        .map_err(|()| bad("POSTGRES_USER", "not usable"))?;
+    let password = get("POSTGRES_PASSWORD", "");
+    if !password.is_empty() {
+        url.set_password(Some(&password)).map_err(|()| bad("POSTGRES_PASSWORD", "not usable"))?;
+    }
+    url.path_segments_mut()
+        .map_err(|()| bad("POSTGRES_DATABASE", "not usable"))?
+        .clear()
+        .push(&get("POSTGRES_DATABASE", "etlegacy_stats"));
+    Ok(Some(url.to_string()))
 }
 
 #[cfg(test)]
@@ -736,7 +741,10 @@ mod tests {
         let error = load(&[("SLOMIX__DISCORD__ADMIN_CHANNEL_IDS", "1,x")]).unwrap_err();
         assert!(error.to_string().contains("admin_channel_ids"), "{error}");
         let error = load(&[("SLOMIX__DISCORD__ADMIN_USER_IDS", "5,0")]).unwrap_err().to_string();
-        assert!(error.contains("admin_user_ids") && error.contains("0 is not a Discord id"), "{error}");
+        assert!(
+            error.contains("admin_user_ids") && error.contains("0 is not a Discord id"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -237,32 +237,6 @@ impl CommandError {
 /// A command's result.
 pub type CommandResult = Result<Reply, CommandError>;
 
-/// A statement written with `?` placeholders, numbered `$1, $2, ...` for PostgreSQL.
-pub(crate) fn statement(
-    db: &DatabaseConnection,
-    sql: &str,
-    values: impl IntoIterator<Item = sea_orm::Value>,
-) -> sea_orm::Statement {
-    let backend = sea_orm::ConnectionTrait::get_database_backend(db);
-    let sql = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            let mut out = String::with_capacity(sql.len() + 8);
-            let mut n = 0;
-            for ch in sql.chars() {
-                if ch == '?' {
-                    n += 1;
-                    out.push_str(&format!("${n}"));
-                } else {
-                    out.push(ch);
-                }
-            }
-            out
-        }
-        _ => sql.to_owned(),
-    };
-    sea_orm::Statement::from_sql_and_values(backend, sql, values)
-}
-
 /// A statement with no parameters (everything in it is ours).
 pub(crate) fn raw(db: &DatabaseConnection, sql: String) -> sea_orm::Statement {
     sea_orm::Statement::from_string(sea_orm::ConnectionTrait::get_database_backend(db), sql)

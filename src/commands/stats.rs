@@ -38,13 +38,8 @@ pub async fn stats(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResult {
         .limit(3)
         .all(&ctx.db)
         .await?;
-    let recent = RecentRow::find_by_statement(super::statement(
-        &ctx.db,
-        RECENT_SQL,
-        [player.guid.clone().into()],
-    ))
-    .all(&ctx.db)
-    .await?;
+    let recent =
+        RecentRow::find_by_statement(recent_rounds(&ctx.db, &player.guid)).all(&ctx.db).await?;
     let aliases = players::aliases_of(&ctx.db, &player.guid, 4).await?;
 
     let kd = format::kd(t.kills, t.deaths);
@@ -187,8 +182,32 @@ pub async fn stats(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResult {
     Ok(Reply::single(post, data))
 }
 
-const RECENT_SQL: &str = "SELECT r.round_date AS round_date, r.map_name AS map_name, r.round_number AS round_number, \
-        p.kills AS kills, p.deaths AS deaths, p.damage_given AS damage_given, p.time_played_seconds AS time_played_seconds \
-     FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
-     WHERE p.player_guid = ? AND p.round_number IN (1, 2) \
-     ORDER BY p.round_date DESC, r.round_at DESC, r.round_number DESC LIMIT 3";
+/// A player's last three rounds (1 and 2), newest first; sea-query binds the GUID.
+fn recent_rounds(db: &sea_orm::DatabaseConnection, guid: &str) -> sea_orm::Statement {
+    use entity::{player_comprehensive_stats as p, rounds as r};
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
+    let query = Query::select()
+        .expr_as(Expr::col((r::Entity, r::Column::RoundDate)), Alias::new("round_date"))
+        .expr_as(Expr::col((r::Entity, r::Column::MapName)), Alias::new("map_name"))
+        .expr_as(Expr::col((r::Entity, r::Column::RoundNumber)), Alias::new("round_number"))
+        .columns([
+            (p::Entity, p::Column::Kills),
+            (p::Entity, p::Column::Deaths),
+            (p::Entity, p::Column::DamageGiven),
+            (p::Entity, p::Column::TimePlayedSeconds),
+        ])
+        .from(p::Entity)
+        .join(
+            JoinType::InnerJoin,
+            r::Entity,
+            Expr::col((r::Entity, r::Column::Id)).equals((p::Entity, p::Column::RoundId)),
+        )
+        .and_where(Expr::col((p::Entity, p::Column::PlayerGuid)).eq(guid))
+        .and_where(Expr::col((p::Entity, p::Column::RoundNumber)).is_in([1, 2]))
+        .order_by((p::Entity, p::Column::RoundDate), Order::Desc)
+        .order_by((r::Entity, r::Column::RoundAt), Order::Desc)
+        .order_by((r::Entity, r::Column::RoundNumber), Order::Desc)
+        .limit(3)
+        .to_owned();
+    db.get_database_backend().build(&query)
+}

@@ -161,7 +161,10 @@ pub fn describe(error: &serenity::Error) -> String {
 
 /// The API route of a URL, without the query and without webhook or interaction tokens.
 fn route(url: &str) -> String {
-    let path = url.split('?').next().unwrap_or_default();
+    // A bare path is read against a placeholder base; the query never comes along.
+    let base = url::Url::parse("http://discord.invalid/").expect("a valid base URL");
+    let parsed = url::Url::options().base_url(Some(&base)).parse(url);
+    let path = parsed.as_ref().map_or("", |u| u.path());
     let path = path.find("/api/").map_or(path, |i| &path[i..]);
     let mut out = Vec::new();
     let mut secret_next = 0;

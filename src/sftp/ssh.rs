@@ -531,19 +531,10 @@ fn discard<T: Send + 'static>(parts: T) {
     }
 }
 
-/// `SHA256:<base64>`, as `ssh-keygen -l` prints it.
+/// `SHA256:<base64>`, as `ssh-keygen -l` prints it (unpadded).
 fn sha256_fingerprint(hash: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::from("SHA256:");
-    for chunk in hash.chunks(3) {
-        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
-        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
-        for i in 0..=chunk.len() {
-            let index = (n >> (18 - 6 * i)) & 63;
-            out.push(char::from(ALPHABET[index as usize]));
-        }
-    }
-    out
+    use base64::Engine;
+    format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(hash))
 }
 
 #[cfg(test)]
