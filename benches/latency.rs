@@ -20,7 +20,7 @@ use slomix::{
         poll_scheduler::FetchNow,
         round_publisher::{Announcer, PublishError},
     },
-    daemon::{self, Parts, Source},
+    app::{self, Parts, Source},
     render::{Names, Post},
     settings::{GameServer, Settings, SourceKind},
     sftp::{SftpFiles, SshTarget},
@@ -113,7 +113,7 @@ async fn latency(label: &str, url: &str, ssh_root: &Path, target: &SshTarget) {
         Settings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("settings"), &env).unwrap();
     let (sender, mut posts) = unbounded_channel();
     let server = sftp_server(&target, local.path());
-    let app = daemon::start(Parts {
+    let app = app::actors::start(Parts {
         settings,
         db,
         sources: vec![Source { server, remote: files.clone() }],
@@ -181,10 +181,9 @@ async fn discord_latency(label: &str, url: &str, ssh_root: &Path, target: &SshTa
     let settings =
         Settings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("settings"), &env).unwrap();
     let server = sftp_server(&target, local.path());
-    let running =
-        slomix::cli::daemon::start(settings, db, vec![Source { server, remote: files.clone() }])
-            .await
-            .unwrap();
+    let running = slomix::app::start(settings, db, vec![Source { server, remote: files.clone() }])
+        .await
+        .unwrap();
     tokio::time::timeout(Duration::from_secs(30), fake.wait_ready()).await.expect("bot ready");
     let mut took = Vec::new();
     for (i, (name, bytes)) in rounds().into_iter().enumerate() {

@@ -3,10 +3,10 @@
 //! `stats` is the pure parser (no I/O); `settings`, `telemetry` and `db` are the daemon's plumbing;
 //! `cli` holds the terminal commands; `notify` is the game-server notifier (`slomix-notify`).
 pub mod actors;
+pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod daemon;
 pub mod db;
 pub mod discord;
 pub mod local_files;

@@ -15,11 +15,11 @@ use crate::{
         poll_scheduler::{FetchNow, PollScheduler, SyncNow},
         voice_session_tracker::VoiceSessionTracker,
     },
+    app::App,
     commands::{
         admin::{OpFuture, Operations, SourceCheck},
         cache::CommandCache,
     },
-    daemon::App,
     stats::StatsFileName,
 };
 

@@ -288,7 +288,7 @@ pub fn pack_posts(head: Post, blocks: &[String], extra: Vec<Field>) -> Vec<Post>
 }
 
 /// "Gaming session started": posted in the general channel when enough people are in voice.
-pub fn session_started(members: usize) -> Post {
+pub fn voice_session_started(members: usize) -> Post {
     Post {
         title: "🎮 Gaming session started".to_owned(),
         colour: 0x002E_CC71,
@@ -301,7 +301,7 @@ pub fn session_started(members: usize) -> Post {
 }
 
 /// "Gaming session ended", with how long it lasted and how many took part.
-pub fn session_ended(
+pub fn voice_session_ended(
     started: chrono::DateTime<chrono::Utc>,
     ended: chrono::DateTime<chrono::Utc>,
     participants: usize,

@@ -60,9 +60,9 @@ pub trait Announcer: Send + Sync {
     fn find_posted<'a>(&'a self, _post: &'a Post) -> SinkFuture<'a, Result<bool, PublishError>> {
         Box::pin(async { Ok(false) })
     }
-    /// Posts a gaming-session notice (Discord: the general channel, with `key` as its
-    /// enforced nonce).
-    fn session<'a>(
+    /// Posts a voice-session notice ("gaming session started/ended"; Discord: the general
+    /// channel, with `key` as its enforced nonce).
+    fn voice_notice<'a>(
         &'a self,
         post: &'a Post,
         _key: &'a str,
@@ -216,9 +216,9 @@ pub async fn publish_next_notice(
         return Ok(None);
     };
     let post = match (notice.kind, notice.ended_at) {
-        (NoticeKind::Started, _) => render::session_started(notice.members_at_start),
+        (NoticeKind::Started, _) => render::voice_session_started(notice.members_at_start),
         (NoticeKind::Ended, Some(ended)) => {
-            render::session_ended(notice.started_at, ended, notice.participants)
+            render::voice_session_ended(notice.started_at, ended, notice.participants)
         }
         (NoticeKind::Ended, None) => unreachable!("due_notices returns ended sessions only"),
     };
@@ -228,7 +228,7 @@ pub async fn publish_next_notice(
         return Ok(Some(post.title));
     }
     voice::notice_attempted(db, &notice, Some(now)).await?;
-    if let Err(error) = announcer.session(&post, &notice.key()).await {
+    if let Err(error) = announcer.voice_notice(&post, &notice.key()).await {
         voice::notice_attempted(db, &notice, None).await?;
         return Err(error);
     }

@@ -11,9 +11,7 @@ use crate::{
         sessions::{self, Pick},
         stats, teams,
     },
-    db,
     render::Names,
-    settings::Settings,
     telemetry,
 };
 
@@ -155,7 +153,7 @@ pub async fn answer(ctx: &Ctx, query: &Query) -> CommandResult {
 
 /// Runs one query from the terminal.
 pub fn run(query: &Query) -> ExitCode {
-    let settings = match Settings::from_process_env() {
+    let settings = match crate::app::load_settings() {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("error: {error}");
@@ -163,18 +161,16 @@ pub fn run(query: &Query) -> ExitCode {
         }
     };
     telemetry::init("warn");
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match crate::app::runtime(0) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");
             return ExitCode::from(2);
         }
     };
-    let url = settings.database.url.expose().to_owned();
     let now = settings.local_now();
     let result = runtime.block_on(async {
-        let connection = db::connect(&url).await.map_err(|e| e.to_string())?;
-        db::migrate(&connection).await.map_err(|e| e.to_string())?;
+        let connection = crate::app::open_database(&settings).await.map_err(|e| e.to_string())?;
         let ctx = Ctx { db: connection, names: Names::Plain, now };
         Ok::<_, String>(answer(&ctx, query).await)
     });

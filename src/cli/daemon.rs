@@ -1,23 +1,11 @@
 //! `slomix` with no arguments: the daemon. `slomix status`: its health, read from a running one.
-use std::{path::PathBuf, process::ExitCode, sync::Arc};
+use std::process::ExitCode;
 
-use actix::Actor;
-
-use crate::{
-    actors::{
-        db_writer::AddFileListener, health_monitor::serve_status, round_publisher::ConsoleAnnouncer,
-    },
-    commands::cache::{CacheKeeper, CommandCache},
-    daemon::{self, Parts, Source},
-    db,
-    settings::{Settings, SettingsSource, SourceKind},
-    sftp::{LocalDirFiles, RemoteFiles, SftpFiles, SshTarget},
-    telemetry,
-};
+use crate::{app, telemetry};
 
 /// Runs the daemon until Ctrl-C or SIGTERM; exits 0 after a clean stop.
 pub fn run() -> ExitCode {
-    let settings = match Settings::from_process_env() {
+    let settings = match app::load_settings() {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("error: {error}");
@@ -35,7 +23,7 @@ pub fn run() -> ExitCode {
                 std::process::exit(1)
             })
     });
-    let result = system.block_on(run_until_stopped(settings));
+    let result = system.block_on(app::serve(settings));
     // Actors still holding unfinished database futures are dropped with the System; sqlx
     // needs a runtime context while they drop (a transaction rolls back: nothing half-done).
     let handle = system.block_on(async { tokio::runtime::Handle::current() });
@@ -53,179 +41,9 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// A started daemon: the actors and, with a token, the Discord gateway.
-pub struct Running {
-    /// The actors.
-    pub app: crate::daemon::App,
-    /// The gateway's shard manager (Discord on).
-    pub shards: Option<Arc<serenity::all::ShardManager>>,
-}
-
-impl Running {
-    /// Runs until `stop` completes (then stops polling and the gateway) or an actor dies: then
-    /// it stops everything and the System, and says which actor, so the process exits non-zero
-    /// and its service manager starts it again (work in progress is durable).
-    pub async fn until(&self, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
-        let mut fatal = self.app.take_fatal();
-        let died = async {
-            match fatal.as_mut() {
-                Some(fatal) => fatal.recv().await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            () = stop => {
-                self.stop().await;
-                Ok(())
-            }
-            Some(actor) = died => {
-                self.stop().await;
-                actix::System::current().stop();
-                Err(format!("actor {actor} died; exiting so the service manager restarts the daemon (work in progress is in the database and the local folder)"))
-            }
-        }
-    }
-
-    /// Stops polling and the gateway (the System is stopped by the caller).
-    pub async fn stop(&self) {
-        self.app.stop_polling().await;
-        if let Some(shards) = &self.shards {
-            shards.shutdown_all().await;
-        }
-    }
-}
-
-/// Starts the actors on `db` with `sources`, posting to Discord when a token is set (the
-/// token is checked first) or to the console otherwise. Must run inside an actix System.
-/// `!reload` reads the settings from the process again.
-pub async fn start(
-    settings: Settings,
-    db: sea_orm::DatabaseConnection,
-    sources: Vec<Source>,
-) -> Result<Running, Box<dyn std::error::Error>> {
-    start_with(settings, SettingsSource::Process, db, sources).await
-}
-
-/// [`start`], with the place `!reload` reads settings from.
-pub async fn start_with(
-    settings: Settings,
-    source: SettingsSource,
-    db: sea_orm::DatabaseConnection,
-    sources: Vec<Source>,
-) -> Result<Running, Box<dyn std::error::Error>> {
-    let discord = if settings.discord.token.is_empty() {
-        tracing::info!("no Discord token: round posts go to the console");
-        None
-    } else {
-        Some(crate::discord::connect(&settings.discord).await?)
-    };
-    let announcer: Arc<dyn crate::actors::round_publisher::Announcer> = match &discord {
-        Some(discord) => discord.announcer.clone(),
-        None => Arc::new(ConsoleAnnouncer),
-    };
-    let kept = settings.clone();
-    let app = daemon::start(Parts { settings, db: db.clone(), sources, announcer })?;
-    let cache = Arc::new(CommandCache::new(kept.config().cache_ttl, kept.commands.cache_capacity));
-    app.db_writer.do_send(AddFileListener(CacheKeeper(cache.clone()).start().recipient()));
-    let shards = match &discord {
-        Some(discord) => {
-            Some(crate::discord::start_gateway(discord, &kept, source, &app, db, cache).await?)
-        }
-        None => None,
-    };
-    Ok(Running { app, shards })
-}
-
-async fn run_until_stopped(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let url = settings.database.url.expose().to_owned();
-    let connection = db::connect(&url).await?;
-    let applied = db::migrate(&connection).await?;
-    tracing::info!(database = %db::redact_url(&url), migrations_applied = applied, "database ready");
-    let sources = sources(&settings).await?;
-    let status_addr = settings.health.status_addr.clone();
-    let running = start(settings, connection, sources).await?;
-    match tokio::net::TcpListener::bind(&status_addr).await {
-        Ok(listener) => {
-            tracing::info!(addr = %status_addr, "status endpoint listening");
-            actix::spawn(serve_status(listener, running.app.health.clone()));
-        }
-        Err(error) => {
-            tracing::warn!(addr = %status_addr, error = %error, "status endpoint unavailable")
-        }
-    }
-    running.until(wait_for_stop()).await?;
-    tracing::info!("stopping: in-flight files are safe to abandon (one transaction per file)");
-    actix::System::current().stop();
-    Ok(())
-}
-
-/// One file source per configured game server.
-pub async fn sources(settings: &Settings) -> Result<Vec<Source>, Box<dyn std::error::Error>> {
-    let mut sources = Vec::new();
-    for server in settings.game_servers()? {
-        let remote: Arc<dyn RemoteFiles> = match &server.source {
-            SourceKind::LocalFolder => {
-                tokio::fs::create_dir_all(&server.local_dir).await?;
-                Arc::new(LocalDirFiles::new(PathBuf::from(&server.local_dir)))
-            }
-            SourceKind::Sftp {
-                host,
-                port,
-                user,
-                key_path,
-                remote_path,
-                known_hosts,
-                strict_host_key,
-            } => {
-                let known_hosts = if known_hosts.is_empty() {
-                    std::env::var("HOME")
-                        .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
-                        .unwrap_or_default()
-                } else {
-                    PathBuf::from(known_hosts)
-                };
-                Arc::new(SftpFiles::new(SshTarget {
-                    host: host.clone(),
-                    port: *port,
-                    user: user.clone(),
-                    key_path: PathBuf::from(key_path),
-                    known_hosts,
-                    strict_host_key: *strict_host_key,
-                    remote_path: PathBuf::from(remote_path),
-                    ..SshTarget::default()
-                }))
-            }
-        };
-        sources.push(Source { server, remote });
-    }
-    Ok(sources)
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 /// `slomix status`: prints each actor's health from the running daemon.
 pub fn status() -> ExitCode {
-    let addr = match Settings::from_process_env() {
+    let addr = match app::load_settings() {
         Ok(settings) => settings.health.status_addr,
         Err(error) => {
             eprintln!("error: {error}");

@@ -75,7 +75,7 @@ fn sort_key(path: &Path) -> (u8, Option<StatsFileName>, PathBuf) {
 /// Runs `slomix import`: exit 0 when every file was imported or already there, 1 when any was
 /// rejected (after importing all the others), 130 when interrupted.
 pub fn run(args: &ImportArgs) -> ExitCode {
-    let settings = match Settings::from_process_env() {
+    let settings = match crate::app::load_settings() {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("error: {error}");
@@ -83,14 +83,13 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         }
     };
     telemetry::init("warn");
-    let runtime =
-        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-            Ok(runtime) => runtime,
-            Err(error) => {
-                eprintln!("error: cannot start the runtime: {error}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let runtime = match crate::app::runtime(2) {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     match runtime.block_on(import(args, &settings)) {
         Ok(summary) => {
             if summary.interrupted {
@@ -112,9 +111,7 @@ async fn import(
     args: &ImportArgs,
     settings: &Settings,
 ) -> Result<Summary, Box<dyn std::error::Error>> {
-    let url = settings.database.url.expose();
-    let connection = db::connect(url).await?;
-    db::migrate(&connection).await?;
+    let connection = crate::app::open_database(settings).await?;
     let server = args.server.clone().unwrap_or_else(|| settings.stats.server_name.clone());
     let store = Store::new(
         connection.clone(),
@@ -144,7 +141,11 @@ async fn import(
         );
         Some(bar)
     } else {
-        eprintln!("importing {} file(s) into {}", files.len(), db::redact_url(url));
+        eprintln!(
+            "importing {} file(s) into {}",
+            files.len(),
+            db::redact_url(settings.database.url.expose())
+        );
         None
     };
     let started = Instant::now();

@@ -1,11 +1,11 @@
 //! `slomix migrate`: applies pending migrations to the configured database.
 use std::process::ExitCode;
 
-use crate::{db, settings::Settings, telemetry};
+use crate::{app, db, telemetry};
 
 /// Runs `slomix migrate`.
 pub fn run() -> ExitCode {
-    let settings = match Settings::from_process_env() {
+    let settings = match app::load_settings() {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("error: {error}");
@@ -13,7 +13,7 @@ pub fn run() -> ExitCode {
         }
     };
     telemetry::init("warn");
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match app::runtime(0) {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");

@@ -11,7 +11,7 @@ use plotters::{
 
 use super::{
     Attachment, format,
-    sessions::{SessionData, SessionPlayer},
+    gaming_session::{SessionData, SessionPlayer},
 };
 
 /// The embedded font (Bitstream Vera licence, see `DejaVuSans-LICENSE.txt` beside it).

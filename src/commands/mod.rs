@@ -12,6 +12,7 @@ pub mod cache;
 pub mod charts;
 pub mod compare;
 pub mod format;
+pub mod gaming_session;
 pub mod help;
 pub mod leaderboard;
 pub mod links;

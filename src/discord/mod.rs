@@ -25,7 +25,6 @@ use self::{
 };
 use crate::{
     commands::cache::CommandCache,
-    daemon::App,
     ops::{DaemonOps, Reloader},
     settings::{DiscordSettings, Settings, SettingsSource, changed_keys},
 };
@@ -120,27 +119,66 @@ pub async fn connect(settings: &DiscordSettings) -> Result<Discord, DiscordError
     Ok(Discord { http, announcer, triggers })
 }
 
+/// The Discord front end's own state, shared by the gateway and `!reload`: the channel rules
+/// and the trigger gate, made from the settings.
+pub struct FrontEnd {
+    settings: Settings,
+    source: SettingsSource,
+    rules: Arc<RwLock<ChannelRules>>,
+    gate: Arc<Mutex<TriggerGate>>,
+}
+
+impl FrontEnd {
+    /// From `settings`; `!reload` reads them again from `source`.
+    pub fn new(settings: &Settings, source: SettingsSource) -> Self {
+        let d = &settings.discord;
+        let gate = TriggerGate::with_limit(
+            d.control_channel_id,
+            d.webhook_whitelist.clone(),
+            &d.webhook_username,
+            settings.config().trigger_limit,
+            settings.config().trigger_window,
+        );
+        FrontEnd {
+            settings: settings.clone(),
+            source,
+            rules: Arc::new(RwLock::new(ChannelRules::from_settings(d))),
+            gate: Arc::new(Mutex::new(gate)),
+        }
+    }
+
+    /// `!reload` for these rules and this gate.
+    pub fn reloader(&self) -> Reloader {
+        reloader(self.settings.clone(), self.source.clone(), self.rules.clone(), self.gate.clone())
+    }
+}
+
+/// What the gateway needs from the rest of the daemon (the composition root builds it).
+pub struct GatewayParts {
+    /// Channel rules and the trigger gate.
+    pub front: FrontEnd,
+    /// The admin commands' handle on the actors.
+    pub ops: Arc<DaemonOps>,
+    /// Which game server's PollScheduler a webhook's trigger goes to.
+    pub routes: TriggerRoutes,
+    /// Where voice snapshots go.
+    pub voice: actix::Addr<crate::actors::voice_session_tracker::VoiceSessionTracker>,
+    /// The database the commands read.
+    pub db: DatabaseConnection,
+    /// The commands' reply cache.
+    pub cache: Arc<CommandCache>,
+}
+
 /// Logs in to the gateway with the event handler and the command framework, and runs the
 /// client on the current runtime. Returns the shard manager, to shut the connection down.
 pub async fn start_gateway(
     discord: &Discord,
     settings: &Settings,
-    source: SettingsSource,
-    app: &App,
-    db: DatabaseConnection,
-    cache: Arc<CommandCache>,
+    parts: GatewayParts,
 ) -> Result<Arc<ShardManager>, DiscordError> {
+    let GatewayParts { front, ops, routes, voice, db, cache } = parts;
     let d = &settings.discord;
-    let gate = Arc::new(Mutex::new(TriggerGate::with_limit(
-        d.control_channel_id,
-        d.webhook_whitelist.clone(),
-        &d.webhook_username,
-        settings.config().trigger_limit,
-        settings.config().trigger_window,
-    )));
-    let rules = Arc::new(RwLock::new(ChannelRules::from_settings(d)));
-    let reload = reloader(settings.clone(), source, rules.clone(), gate.clone());
-    let ops = Arc::new(DaemonOps::new(app, cache.clone(), reload));
+    let (rules, gate) = (front.rules, front.gate);
     let timezone = settings.config().timezone;
     let data = Data::new(db.clone(), cache, ops, rules, timezone, settings.config().slow_warning);
     let slash = d.slash_commands;
@@ -162,9 +200,6 @@ pub async fn start_gateway(
             })
         })
         .build();
-    let routes = TriggerRoutes {
-        servers: app.servers.iter().map(|s| (s.webhook_ids.clone(), s.scheduler.clone())).collect(),
-    };
     // Voice counts only with voice automation on (the original's AUTOMATION_ENABLED).
     let voice_channels = if settings.voice.automation_enabled {
         d.gaming_voice_channels.clone()
@@ -172,8 +207,7 @@ pub async fn start_gateway(
         tracing::info!("voice sessions off (voice.automation_enabled = false)");
         Vec::new()
     };
-    let bot =
-        Bot::new(gate, routes, app.voice.clone(), voice_channels, discord.triggers.clone(), db);
+    let bot = Bot::new(gate, routes, voice, voice_channels, discord.triggers.clone(), db);
     // The gateway client gets its own REST client with the same settings.
     let mut client = serenity::client::ClientBuilder::new_with_http(build_http(d), intents())
         .event_handler(bot)

@@ -245,7 +245,7 @@ impl Announcer for DiscordAnnouncer {
         })
     }
 
-    fn session<'a>(
+    fn voice_notice<'a>(
         &'a self,
         post: &'a Post,
         key: &'a str,

@@ -1,5 +1,5 @@
 //! The notifier's I/O shell: the inotify watch, folder listings and settle checks, the
-//! webhook POSTs and the state file, around the plain [`Announcer`]. One task, one post at a
+//! webhook POSTs and the state file, around the plain [`NotifyQueue`]. One task, one post at a
 //! time; the state is written after every change, so a crash between a successful POST and
 //! that write is the only way a file is announced twice (at-least-once in that window).
 use std::{
@@ -14,7 +14,7 @@ use notify::{
 };
 use tokio::sync::mpsc;
 
-use super::announcer::{Announcer, Observed, Rules, Seen};
+use super::queue::{NotifyQueue, Observed, Rules, Seen};
 use super::settings::NotifySettings;
 use super::state::{StateError, StateFile};
 use super::webhook::{self, PostResult};
@@ -80,7 +80,7 @@ pub async fn run(
         retry_after_max: settings.retry_after_max,
     };
     let mut shell = Shell {
-        announcer: Announcer::new(rules, state, seed()),
+        queue: NotifyQueue::new(rules, state, seed()),
         state_file,
         dir,
         settings,
@@ -101,8 +101,8 @@ pub async fn run(
         state = %shell.state_file.path().display(),
         webhook = %shell.settings.webhook_url,
         watch = shell.settings.watch,
-        announced = shell.announcer.announced_count(),
-        pending = shell.announcer.pending_count(),
+        announced = shell.queue.announced_count(),
+        pending = shell.queue.pending_count(),
         "slomix-notify started"
     );
 
@@ -114,11 +114,11 @@ pub async fn run(
     loop {
         let now = Instant::now();
         if in_flight.is_none()
-            && let Some(announcement) = shell.announcer.next_post(now)
+            && let Some(announcement) = shell.queue.next_post(now)
         {
             in_flight = Some(shell.start_post(announcement));
         }
-        let wake = shell.announcer.next_wake(now).map(tokio::time::Instant::from_std);
+        let wake = shell.queue.next_wake(now).map(tokio::time::Instant::from_std);
         tokio::select! {
             () = &mut shutdown => break,
             (name, result) = poll_in_flight(&mut in_flight) => {
@@ -151,8 +151,8 @@ pub async fn run(
     }
     shell.save();
     tracing::info!(
-        announced = shell.announcer.announced_count(),
-        pending = shell.announcer.pending_count(),
+        announced = shell.queue.announced_count(),
+        pending = shell.queue.pending_count(),
         "slomix-notify stopped"
     );
     Ok(())
@@ -179,7 +179,7 @@ async fn sleep_until(wake: Option<tokio::time::Instant>) {
 }
 
 struct Shell {
-    announcer: Announcer,
+    queue: NotifyQueue,
     state_file: StateFile,
     dir: PathBuf,
     settings: NotifySettings,
@@ -191,7 +191,7 @@ struct Shell {
 }
 
 impl Shell {
-    fn start_post(&self, announcement: super::announcer::Announcement) -> InFlight {
+    fn start_post(&self, announcement: super::queue::Announcement) -> InFlight {
         let name = announcement.file.as_str().to_owned();
         tracing::debug!(file = %name, size = announcement.size, "announcing");
         let payload =
@@ -207,8 +207,8 @@ impl Shell {
     }
 
     fn finish_post(&mut self, name: &str, result: &PostResult) {
-        let retry_in = self.announcer.finish(result.outcome(), Instant::now());
-        let pending = self.announcer.pending_count();
+        let retry_in = self.queue.finish(result.outcome(), Instant::now());
+        let pending = self.queue.pending_count();
         let retry_ms = u64::try_from(retry_in.as_millis()).unwrap_or(u64::MAX);
         match result {
             PostResult::Posted { status, message_id } => {
@@ -230,14 +230,14 @@ impl Shell {
     }
 
     /// Writes the state when it changed. A failed write is retried on the next change or
-    /// tick; the announcer keeps the truth meanwhile.
+    /// tick; the queue keeps the truth meanwhile.
     fn save(&mut self) {
-        if !self.announcer.is_dirty() {
+        if !self.queue.is_dirty() {
             return;
         }
-        match self.state_file.save(&self.announcer.state(), chrono::Utc::now()) {
+        match self.state_file.save(&self.queue.state(), chrono::Utc::now()) {
             Ok(()) => {
-                self.announcer.saved();
+                self.queue.saved();
                 if std::mem::take(&mut self.save_failing) {
                     tracing::info!(state = %self.state_file.path().display(), "state file written again");
                 }
@@ -251,13 +251,13 @@ impl Shell {
     }
 
     fn observe(&mut self, name: &str, seen: Seen, now: Instant) {
-        match self.announcer.observe(name, seen, now) {
+        match self.queue.observe(name, seen, now) {
             Observed::Nothing => {}
             Observed::Refused(reason) => {
                 tracing::warn!(file = ?name, reason = %reason, "not a stats file name; never announced");
             }
             Observed::Queued => {
-                tracing::debug!(file = %name, pending = self.announcer.pending_count(), "complete; queued");
+                tracing::debug!(file = %name, pending = self.queue.pending_count(), "complete; queued");
             }
         }
     }
@@ -289,7 +289,7 @@ impl Shell {
     }
 
     fn settle_checks(&mut self, now: Instant) {
-        for name in self.announcer.due_for_check(now) {
+        for name in self.queue.due_for_check(now) {
             let seen = match regular_file_size(&self.dir.join(&name)) {
                 Some(size) => Seen::Listed { size },
                 None => Seen::Gone,

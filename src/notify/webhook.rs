@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::stats::StatsFileName;
 
-use super::announcer::Outcome;
+use super::queue::Outcome;
 use super::settings::WebhookUrl;
 
 /// The embed colour of the original notifier.

@@ -17,7 +17,7 @@ use slomix::{
         poll_scheduler::{FetchNow, PollNow, Shutdown},
         round_publisher::{Announcer, PublishError},
     },
-    daemon::{self, App, Parts, Source},
+    app::{self, App, Parts, Source},
     render::{Names, Post},
     settings::{GameServer, Settings, SourceKind},
     sftp::LocalDirFiles,
@@ -100,9 +100,13 @@ pub fn start_with(
     sources: Vec<Source>,
 ) -> (App, Arc<Recorder>, UnboundedReceiver<String>) {
     let (recorder, receiver) = Recorder::new();
-    let app =
-        daemon::start(Parts { settings, db: db.clone(), sources, announcer: recorder.clone() })
-            .unwrap();
+    let app = app::actors::start(Parts {
+        settings,
+        db: db.clone(),
+        sources,
+        announcer: recorder.clone(),
+    })
+    .unwrap();
     (app, recorder, receiver)
 }
 

@@ -18,7 +18,7 @@ use slomix::{
         health_monitor::CollectHealth,
         poll_scheduler::{FetchNow, PollNow},
     },
-    daemon::{App, Source},
+    app::{App, Source},
     sftp::{BoxFuture, RemoteEntry, RemoteFiles, SftpError, SftpFiles, SshTarget},
 };
 use tokio::sync::mpsc::UnboundedReceiver;

@@ -10,8 +10,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde_json::{Value, json};
 use slomix::{
     actors::health::GetHealth,
-    cli::daemon::{Running, start},
-    daemon::Source,
+    app::{Running, Source, start},
     sftp::SftpFiles,
 };
 
@@ -339,7 +338,7 @@ fn count_titled(fake: &FakeDiscord, channel: u64, prefix: &str) -> usize {
 /// Waits until the voice tracker reports `present` members in voice, without letting paused
 /// time advance (it yields instead of sleeping, so the runtime is never idle), and returns the
 /// instant it did: the tracker's own timers run from then.
-async fn voice_present(app: &slomix::daemon::App, present: usize) -> tokio::time::Instant {
+async fn voice_present(app: &slomix::app::App, present: usize) -> tokio::time::Instant {
     let wanted = format!(", {present} in voice,");
     loop {
         let health = app.voice.send(GetHealth).await.unwrap();

@@ -8,7 +8,7 @@ use entity::command_audit;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::Value;
 use slomix::{
-    cli::daemon::{Running, start_with},
+    app::{Running, start_with},
     settings::SettingsSource,
 };
 

@@ -207,7 +207,7 @@ async fn a_file_that_fails_for_its_own_data_is_set_aside_and_the_files_after_it_
     }
 }
 
-async fn parsed_count(app: &slomix::daemon::App) -> u64 {
+async fn parsed_count(app: &slomix::app::App) -> u64 {
     let health = app.health.send(slomix::actors::health_monitor::CollectHealth).await.unwrap();
     let parser = health.iter().find(|s| s.component == "stats_parser").unwrap();
     parser.detail.split(' ').next().unwrap().parse().unwrap()
@@ -243,7 +243,7 @@ async fn a_stream_through_gateway_drops_and_a_storm_of_429_and_5xx_posts_each_ro
             ("SLOMIX__POLL__STARTUP_LOOKBACK_HOURS", "1000000".to_owned()),
         ];
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let running = slomix::cli::daemon::start(
+        let running = slomix::app::start(
             settings(local.path(), &env),
             t.db.clone(),
             vec![crate::daemon::local_source(local.path())],
@@ -475,9 +475,7 @@ async fn a_panicking_actor_stops_the_daemon_with_an_error_naming_it() {
     let mut source = crate::daemon::local_source(local.path());
     source.remote = std::sync::Arc::new(PanicsOnList);
     let running =
-        slomix::cli::daemon::start(settings(local.path(), &[]), t.db.clone(), vec![source])
-            .await
-            .unwrap();
+        slomix::app::start(settings(local.path(), &[]), t.db.clone(), vec![source]).await.unwrap();
     let writer = running.app.db_writer.send(GetHealth).await.unwrap();
     assert_eq!(writer.component, "db_writer");
     let error = within("the daemon to give up", running.until(std::future::pending()))

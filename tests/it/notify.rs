@@ -445,8 +445,7 @@ async fn full_loop_notifier_to_discord_trigger_to_round_post() {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let settings = crate::daemon::settings(local.path(), &env);
         let source = crate::discord::sftp_source(folder.path(), local.path());
-        let running =
-            slomix::cli::daemon::start(settings, t.db.clone(), vec![source]).await.unwrap();
+        let running = slomix::app::start(settings, t.db.clone(), vec![source]).await.unwrap();
         tokio::time::timeout(WAIT, fake.wait_ready()).await.expect("bot ready");
 
         let state = tempfile::tempdir().unwrap();

@@ -102,7 +102,7 @@ struct Candidate {
 
 /// The announcer.
 #[derive(Debug)]
-pub struct Announcer {
+pub struct NotifyQueue {
     rules: Rules,
     announced: BTreeSet<String>,
     candidates: HashMap<String, Candidate>,
@@ -117,7 +117,7 @@ pub struct Announcer {
     dirty: bool,
 }
 
-impl Announcer {
+impl NotifyQueue {
     /// Starts from the saved `state`; `seed` seeds the retry jitter.
     pub fn new(rules: Rules, state: State, seed: u64) -> Self {
         let mut queue = BTreeMap::new();
@@ -129,7 +129,7 @@ impl Announcer {
                 queue.insert(file, pending.size);
             }
         }
-        Announcer {
+        NotifyQueue {
             rules,
             announced: state.announced,
             candidates: HashMap::new(),
@@ -219,7 +219,7 @@ impl Announcer {
     }
 
     /// The next announcement to post, when none is in flight and pacing or a retry delay does
-    /// not hold it back. The file stays queued until [`Announcer::finish`] reports success.
+    /// not hold it back. The file stays queued until [`NotifyQueue::finish`] reports success.
     pub fn next_post(&mut self, now: Instant) -> Option<Announcement> {
         if self.in_flight.is_some() || self.not_before.is_some_and(|t| now < t) {
             return None;
@@ -267,7 +267,7 @@ impl Announcer {
         post.into_iter().chain(settle).min()
     }
 
-    /// Whether the persisted part changed since the last [`Announcer::saved`].
+    /// Whether the persisted part changed since the last [`NotifyQueue::saved`].
     pub fn is_dirty(&self) -> bool {
         self.dirty
     }
@@ -336,12 +336,12 @@ mod tests {
         Duration::from_secs(s)
     }
 
-    fn names(announcer: &Announcer) -> Vec<String> {
+    fn names(announcer: &NotifyQueue) -> Vec<String> {
         announcer.state().pending.into_iter().map(|p| p.name).collect()
     }
 
     /// Posts everything that is due at `now` successfully; returns the names in post order.
-    fn post_all(announcer: &mut Announcer, mut now: Instant) -> Vec<String> {
+    fn post_all(announcer: &mut NotifyQueue, mut now: Instant) -> Vec<String> {
         let mut posted = Vec::new();
         while let Some(a) = announcer.next_post(now) {
             posted.push(a.file.as_str().to_owned());
@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn close_after_write_completes_a_file_and_it_is_posted_once() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         assert_eq!(an.observe(A, Seen::Written { size: 10 }, t0), Observed::Nothing);
         assert_eq!(an.observe(A, Seen::Written { size: 90 }, t0 + secs(1)), Observed::Nothing);
         assert_eq!(an.next_post(t0 + secs(1)), None, "not complete yet");
@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn an_empty_file_closed_is_not_complete() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         assert_eq!(an.observe(A, Seen::Finished { size: 0 }, t0), Observed::Nothing);
         assert_eq!(an.observe(A, Seen::Listed { size: 0 }, t0 + secs(10)), Observed::Nothing);
         assert_eq!(an.next_wake(t0), None, "nothing to settle while it is empty");
@@ -388,7 +388,7 @@ mod tests {
     #[test]
     fn without_a_close_a_file_settles_after_two_equal_sizes() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         assert_eq!(an.observe(A, Seen::Listed { size: 100 }, t0), Observed::Nothing);
         assert_eq!(an.next_wake(t0), Some(t0 + secs(2)));
         assert!(an.due_for_check(t0 + secs(1)).is_empty());
@@ -404,7 +404,7 @@ mod tests {
     #[test]
     fn a_file_seen_written_and_not_closed_waits_the_longer_quiet_time() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         assert_eq!(an.observe(A, Seen::Written { size: 50 }, t0), Observed::Nothing);
         assert_eq!(an.next_wake(t0), Some(t0 + secs(60)));
         // A slow writer pausing longer than `settle` is not cut short.
@@ -420,7 +420,7 @@ mod tests {
     #[test]
     fn refused_names_are_reported_once_and_never_queued() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         for name in [
             "../x",
             "notes.txt",
@@ -443,7 +443,7 @@ mod tests {
     #[test]
     fn posts_in_timestamp_order_whatever_the_order_seen() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         for name in [C, A, B] {
             assert_eq!(an.observe(name, Seen::Finished { size: 1 }, t0), Observed::Queued);
         }
@@ -454,7 +454,7 @@ mod tests {
     #[test]
     fn posts_are_paced() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         an.observe(A, Seen::Finished { size: 1 }, t0);
         an.observe(B, Seen::Finished { size: 1 }, t0);
         assert!(an.next_post(t0).is_some());
@@ -467,7 +467,7 @@ mod tests {
     #[test]
     fn failures_back_off_and_429_waits_retry_after_and_nothing_is_dropped() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         an.observe(A, Seen::Finished { size: 1 }, t0);
         let mut now = t0;
         let mut delays = Vec::new();
@@ -503,7 +503,7 @@ mod tests {
     #[test]
     fn state_round_trips_and_pending_survives_a_restart() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         an.observe(A, Seen::Finished { size: 11 }, t0);
         an.observe(B, Seen::Finished { size: 22 }, t0);
         an.observe(C, Seen::Written { size: 5 }, t0);
@@ -514,7 +514,7 @@ mod tests {
         assert_eq!(saved.announced, [A.to_owned()].into());
         assert_eq!(saved.pending, vec![Pending { name: B.into(), size: 22 }]);
 
-        let mut restarted = Announcer::new(rules(), saved, 2);
+        let mut restarted = NotifyQueue::new(rules(), saved, 2);
         assert_eq!(restarted.observe(A, Seen::Listed { size: 11 }, t0), Observed::Nothing);
         // C was only being written: the listing at start finds it and it settles.
         assert_eq!(restarted.observe(C, Seen::Listed { size: 9 }, t0), Observed::Nothing);
@@ -526,7 +526,7 @@ mod tests {
     fn an_old_file_never_announced_is_still_announced() {
         let t0 = Instant::now();
         let state = State { announced: [B.to_owned(), C.to_owned()].into(), ..State::default() };
-        let mut an = Announcer::new(rules(), state, 1);
+        let mut an = NotifyQueue::new(rules(), state, 1);
         assert_eq!(an.observe(A, Seen::Finished { size: 3 }, t0), Observed::Queued);
         assert_eq!(post_all(&mut an, t0), [A]);
     }
@@ -534,7 +534,7 @@ mod tests {
     #[test]
     fn a_queued_file_that_disappears_is_still_announced() {
         let t0 = Instant::now();
-        let mut an = Announcer::new(rules(), State::default(), 1);
+        let mut an = NotifyQueue::new(rules(), State::default(), 1);
         an.observe(A, Seen::Finished { size: 3 }, t0);
         an.observe(B, Seen::Written { size: 3 }, t0);
         an.observe(A, Seen::Gone, t0);
