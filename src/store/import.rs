@@ -1,19 +1,19 @@
 //! Importing one stats file: one transaction that stores the round, re-derives the round 2s
 //! its arrival affects, fixes gaming sessions and aliases, and records the file.
 use chrono::{NaiveDateTime, TimeDelta};
-use entity::{
-    gaming_sessions, player_aliases, player_comprehensive_stats as pcs, post_outbox,
-    processed_files, round_posts, rounds, set_aside_files, weapon_comprehensive_stats as wcs,
-};
+use entity::processed_files;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
-use super::{StoreError, convert};
-use crate::stats::{self, PairingRules, ParseError, ParseWarning, Round, RoundKind, StatsFileName};
+use super::{
+    StoreError,
+    aliases::add_aliases,
+    posting::{clear_set_aside, queue_post, upsert_set_aside},
+};
+use crate::stats::{self, PairingRules, ParseError, ParseWarning, RoundKind, StatsFileName};
 
 /// What importing a file did.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,11 +44,11 @@ pub struct Imported {
 /// session rules. Cloning is cheap (the connection is a pool).
 #[derive(Debug, Clone)]
 pub struct Store {
-    db: DatabaseConnection,
-    server: String,
-    rules: PairingRules,
-    session_gap: TimeDelta,
-    outbox: bool,
+    pub(super) db: DatabaseConnection,
+    pub(super) server: String,
+    pub(super) rules: PairingRules,
+    pub(super) session_gap: TimeDelta,
+    pub(super) outbox: bool,
 }
 
 /// SHA-256 of the file's bytes, lower-case hex.
@@ -223,273 +223,10 @@ impl Store {
         }
         Ok((id, round.kind))
     }
-
-    /// A round-2 file's round: paired with the stored round 1 the pairing rules pick among
-    /// the stored rounds of its map, or an orphan. Also the match summary when paired.
-    async fn derive_round2(
-        &self,
-        txn: &DatabaseTransaction,
-        parsed: stats::ParsedFile,
-    ) -> Result<(Round, Option<Round>), StoreError> {
-        let t = parsed.file.timestamp();
-        let nearby: Vec<String> = rounds::Entity::find()
-            .select_only()
-            .column(rounds::Column::Filename)
-            .filter(rounds::Column::MapName.eq(parsed.file.map()))
-            .filter(rounds::Column::RoundNumber.is_in([1, 2]))
-            .filter(rounds::Column::RoundAt.between(t - self.rules.window, t))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        let known: Vec<StatsFileName> =
-            nearby.iter().filter_map(|n| StatsFileName::parse(n).ok()).collect();
-        let Some(companion) = self.rules.find_round1(&parsed.file, &known) else {
-            return Ok((parsed.into_orphan(), None));
-        };
-        let Some(first) = load_parsed(txn, companion.as_str()).await? else {
-            return Ok((parsed.into_orphan(), None));
-        };
-        let round2 = stats::pair_with(parsed, &first, &self.rules)?;
-        let summary = stats::match_summary(&first.into_round1(), &round2);
-        Ok((round2, Some(summary)))
-    }
-
-    /// Stored round-2 files of the same map written after `file` and within the pairing
-    /// window: the ones whose companion may change when `file` arrives.
-    async fn round2s_after(
-        &self,
-        txn: &DatabaseTransaction,
-        file: &StatsFileName,
-    ) -> Result<Vec<String>, StoreError> {
-        let t = file.timestamp();
-        let names: Vec<String> = rounds::Entity::find()
-            .select_only()
-            .column(rounds::Column::Filename)
-            .filter(rounds::Column::MapName.eq(file.map()))
-            .filter(rounds::Column::RoundNumber.eq(2))
-            .filter(rounds::Column::RoundAt.between(t, t + self.rules.window))
-            .filter(rounds::Column::Filename.ne(file.as_str()))
-            .order_by_asc(rounds::Column::RoundAt)
-            .into_tuple()
-            .all(txn)
-            .await?;
-        Ok(names)
-    }
-
-    /// Re-derives a stored round 2 if its companion changed; true when it did.
-    async fn rederive(
-        &self,
-        txn: &DatabaseTransaction,
-        name: &str,
-        now: NaiveDateTime,
-    ) -> Result<bool, StoreError> {
-        let Some(parsed) = load_parsed(txn, name).await? else { return Ok(false) };
-        let stored = rounds::Entity::find()
-            .filter(rounds::Column::Filename.eq(name))
-            .filter(rounds::Column::RoundNumber.eq(2))
-            .one(txn)
-            .await?;
-        let (round, summary) = self.derive_round2(txn, parsed).await?;
-        if stored.as_ref().map(|r| r.round1_filename.as_deref()) == Some(round.round1_file()) {
-            return Ok(false);
-        }
-        self.upsert_round(txn, &round, now).await?;
-        match summary {
-            Some(summary) => {
-                self.upsert_round(txn, &summary, now).await?;
-            }
-            None => self.delete_round(txn, &round.file, 0).await?,
-        }
-        Ok(true)
-    }
-
-    /// Inserts or replaces a round's row (keeping its id) and its player and weapon rows.
-    async fn upsert_round(
-        &self,
-        txn: &DatabaseTransaction,
-        round: &Round,
-        now: NaiveDateTime,
-    ) -> Result<i32, StoreError> {
-        let mut row = convert::round_row(round, &self.server, now);
-        let existing = self.find_round(txn, &round.file, round.round_number()).await?;
-        let round_id = match existing {
-            Some(existing) => {
-                let id = existing.id;
-                if round.round_number() != 0 {
-                    super::totals::apply(txn, id, -1).await?;
-                }
-                pcs::Entity::delete_many().filter(pcs::Column::RoundId.eq(id)).exec(txn).await?;
-                wcs::Entity::delete_many().filter(wcs::Column::RoundId.eq(id)).exec(txn).await?;
-                row.id = Set(id);
-                row.created_at = Set(existing.created_at);
-                row.gaming_session_id = Set(existing.gaming_session_id);
-                row.update(txn).await?;
-                id
-            }
-            None => rounds::Entity::insert(row).exec(txn).await?.last_insert_id,
-        };
-        let guids = convert::storage_guids(&round.players);
-        let players: Vec<pcs::ActiveModel> = round
-            .players
-            .iter()
-            .zip(&guids)
-            .map(|(p, guid)| convert::player_row(round, round_id, guid, p, now))
-            .collect();
-        let weapons: Vec<wcs::ActiveModel> = round
-            .players
-            .iter()
-            .zip(&guids)
-            .flat_map(|(p, guid)| convert::weapon_rows(round, round_id, guid, p, now))
-            .collect();
-        for chunk in players.chunks(200) {
-            pcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-        }
-        for chunk in weapons.chunks(1000) {
-            wcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-        }
-        if round.round_number() != 0 {
-            super::totals::apply(txn, round_id, 1).await?;
-        }
-        Ok(round_id)
-    }
-
-    async fn find_round(
-        &self,
-        txn: &DatabaseTransaction,
-        file: &StatsFileName,
-        round_number: u8,
-    ) -> Result<Option<rounds::Model>, StoreError> {
-        Ok(rounds::Entity::find()
-            .filter(rounds::Column::Server.eq(self.server.as_str()))
-            .filter(rounds::Column::MapName.eq(file.map()))
-            .filter(rounds::Column::RoundDate.eq(file.date_str()))
-            .filter(rounds::Column::RoundTime.eq(file.time_str()))
-            .filter(rounds::Column::RoundNumber.eq(i32::from(round_number)))
-            .one(txn)
-            .await?)
-    }
-
-    async fn delete_round(
-        &self,
-        txn: &DatabaseTransaction,
-        file: &StatsFileName,
-        round_number: u8,
-    ) -> Result<(), StoreError> {
-        if let Some(existing) = self.find_round(txn, file, round_number).await? {
-            if round_number != 0 {
-                super::totals::apply(txn, existing.id, -1).await?;
-            }
-            pcs::Entity::delete_many()
-                .filter(pcs::Column::RoundId.eq(existing.id))
-                .exec(txn)
-                .await?;
-            wcs::Entity::delete_many()
-                .filter(wcs::Column::RoundId.eq(existing.id))
-                .exec(txn)
-                .await?;
-            rounds::Entity::delete_by_id(existing.id).exec(txn).await?;
-        }
-        Ok(())
-    }
-
-    /// Re-assigns the gaming session of every round connected to time `t` (consecutive
-    /// rounds at most the session gap apart). A session's id is its first round's file time
-    /// as `YYYYMMDDHHMMSS`, so ids follow from the data whatever the import order.
-    async fn recompute_sessions(
-        &self,
-        txn: &DatabaseTransaction,
-        t: NaiveDateTime,
-    ) -> Result<(), StoreError> {
-        let start = self.component_edge(txn, t, false).await?;
-        let end = self.component_edge(txn, t, true).await?;
-        let key = session_key(start);
-        let round_count = rounds::Entity::find()
-            .filter(rounds::Column::RoundNumber.is_in([1, 2]))
-            .filter(rounds::Column::RoundAt.between(start, end))
-            .count(txn)
-            .await?;
-        let old_ids: Vec<Option<i64>> = rounds::Entity::find()
-            .select_only()
-            .column(rounds::Column::GamingSessionId)
-            .distinct()
-            .filter(rounds::Column::RoundAt.between(start, end))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        let session = gaming_sessions::ActiveModel {
-            id: Set(key),
-            started_at: Set(start),
-            ended_at: Set(end),
-            round_count: Set(i32::try_from(round_count).unwrap_or(i32::MAX)),
-        };
-        match gaming_sessions::Entity::find_by_id(key).one(txn).await? {
-            Some(_) => {
-                session.update(txn).await?;
-            }
-            None => {
-                gaming_sessions::Entity::insert(session).exec_without_returning(txn).await?;
-            }
-        }
-        rounds::Entity::update_many()
-            .col_expr(rounds::Column::GamingSessionId, Expr::value(key))
-            .filter(rounds::Column::RoundAt.between(start, end))
-            .exec(txn)
-            .await?;
-        let stale: Vec<i64> = old_ids.into_iter().flatten().filter(|id| *id != key).collect();
-        if !stale.is_empty() {
-            gaming_sessions::Entity::delete_many()
-                .filter(gaming_sessions::Column::Id.is_in(stale))
-                .exec(txn)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// The first (or, `forward`, last) round time of the chain of rounds around `t` with no
-    /// gap larger than the session gap.
-    async fn component_edge(
-        &self,
-        txn: &DatabaseTransaction,
-        t: NaiveDateTime,
-        forward: bool,
-    ) -> Result<NaiveDateTime, StoreError> {
-        let mut edge = t;
-        loop {
-            let mut query = rounds::Entity::find()
-                .select_only()
-                .column(rounds::Column::RoundAt)
-                .filter(rounds::Column::RoundNumber.is_in([1, 2]))
-                .limit(256);
-            query = if forward {
-                query.filter(rounds::Column::RoundAt.gt(edge)).order_by_asc(rounds::Column::RoundAt)
-            } else {
-                query
-                    .filter(rounds::Column::RoundAt.lt(edge))
-                    .order_by_desc(rounds::Column::RoundAt)
-            };
-            let times: Vec<NaiveDateTime> = query.into_tuple().all(txn).await?;
-            let batch = times.len();
-            for next in times {
-                let gap = if forward { next - edge } else { edge - next };
-                if gap > self.session_gap {
-                    return Ok(edge);
-                }
-                edge = next;
-            }
-            if batch < 256 {
-                return Ok(edge);
-            }
-        }
-    }
-}
-
-/// `YYYYMMDDHHMMSS` of a time, as a number.
-pub fn session_key(t: NaiveDateTime) -> i64 {
-    t.format("%Y%m%d%H%M%S").to_string().parse().unwrap_or_default()
 }
 
 /// Re-reads a stored file's content and parses it.
-async fn load_parsed(
+pub(super) async fn load_parsed(
     txn: &DatabaseTransaction,
     name: &str,
 ) -> Result<Option<stats::ParsedFile>, StoreError> {
@@ -543,135 +280,5 @@ async fn record_file(
             processed_files::Entity::insert(row).exec_without_returning(txn).await?;
         }
     }
-    Ok(())
-}
-
-/// Counts one more round for each player's (GUID, name): first/last seen widen to the round's
-/// time. Min, max and count commute, so the result does not depend on import order; it runs
-/// once per newly stored round-1 or round-2 file (never for re-derivations or summaries).
-async fn add_aliases(txn: &DatabaseTransaction, round: &Round) -> Result<(), StoreError> {
-    use sea_orm::sea_query::OnConflict;
-    let at = round.file.timestamp();
-    let guids = convert::storage_guids(&round.players);
-    let mut rows: Vec<player_aliases::ActiveModel> = Vec::with_capacity(guids.len());
-    let mut seen = std::collections::HashSet::new();
-    for (player, guid) in round.players.iter().zip(guids) {
-        if !seen.insert((guid.clone(), player.name.clone())) {
-            continue;
-        }
-        rows.push(player_aliases::ActiveModel {
-            guid: Set(guid),
-            alias: Set(player.name.clone()),
-            first_seen: Set(at),
-            last_seen: Set(at),
-            times_seen: Set(1),
-            ..Default::default()
-        });
-    }
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let on_conflict =
-        OnConflict::columns([player_aliases::Column::Guid, player_aliases::Column::Alias])
-            .value(
-                player_aliases::Column::TimesSeen,
-                Expr::cust("player_aliases.times_seen + excluded.times_seen"),
-            )
-            .value(
-                player_aliases::Column::FirstSeen,
-                Expr::cust(
-                    "CASE WHEN excluded.first_seen < player_aliases.first_seen \
-                 THEN excluded.first_seen ELSE player_aliases.first_seen END",
-                ),
-            )
-            .value(
-                player_aliases::Column::LastSeen,
-                Expr::cust(
-                    "CASE WHEN excluded.last_seen > player_aliases.last_seen \
-                 THEN excluded.last_seen ELSE player_aliases.last_seen END",
-                ),
-            )
-            .to_owned();
-    player_aliases::Entity::insert_many(rows)
-        .on_conflict(on_conflict)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
-}
-
-/// Queues `round_id` for posting unless it is posted or queued already.
-/// Whether `file` is done with as far as its triggers go: stored (or a known duplicate) and
-/// none of the posts its import queued still waiting. A file set aside or not stored yet is not.
-pub async fn posting_done(db: &DatabaseConnection, file: &str) -> Result<bool, sea_orm::DbErr> {
-    let stored = processed_files::Entity::find()
-        .filter(processed_files::Column::Filename.eq(file))
-        .filter(processed_files::Column::Success.eq(true))
-        .count(db)
-        .await?
-        > 0;
-    if !stored {
-        return Ok(false);
-    }
-    let waiting =
-        post_outbox::Entity::find().filter(post_outbox::Column::File.eq(file)).count(db).await?;
-    Ok(waiting == 0)
-}
-
-async fn queue_post(
-    txn: &DatabaseTransaction,
-    round_id: i32,
-    file: &str,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    let posted = round_posts::Entity::find()
-        .filter(round_posts::Column::RoundId.eq(round_id))
-        .count(txn)
-        .await?
-        > 0;
-    let queued = post_outbox::Entity::find()
-        .filter(post_outbox::Column::RoundId.eq(round_id))
-        .count(txn)
-        .await?
-        > 0;
-    if !posted && !queued {
-        let row = post_outbox::ActiveModel {
-            round_id: Set(round_id),
-            file: Set(file.to_owned()),
-            queued_at: Set(now),
-            attempted_at: Set(None),
-            parts_sent: Set(0),
-            ..Default::default()
-        };
-        post_outbox::Entity::insert(row).exec_without_returning(txn).await?;
-    }
-    Ok(())
-}
-
-async fn upsert_set_aside(
-    txn: &DatabaseTransaction,
-    server: &str,
-    name: &str,
-    reason: &str,
-    size: usize,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    clear_set_aside(txn, name).await?;
-    let row = set_aside_files::ActiveModel {
-        filename: Set(name.to_owned()),
-        server: Set(server.to_owned()),
-        reason: Set(reason.chars().take(1000).collect()),
-        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
-        set_aside_at: Set(now),
-        ..Default::default()
-    };
-    set_aside_files::Entity::insert(row).exec_without_returning(txn).await?;
-    Ok(())
-}
-
-async fn clear_set_aside(txn: &DatabaseTransaction, name: &str) -> Result<(), StoreError> {
-    set_aside_files::Entity::delete_many()
-        .filter(set_aside_files::Column::Filename.eq(name))
-        .exec(txn)
-        .await?;
     Ok(())
 }

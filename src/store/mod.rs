@@ -4,14 +4,20 @@
 //! Import is one transaction per file; everything it derives (pairing, match summaries,
 //! gaming sessions, aliases, lifetime totals) is recomputed from stored data, so the database does not depend
 //! on the order files arrive in.
+mod aliases;
 pub mod convert;
 pub mod dedup;
 pub mod errors;
+mod gaming_sessions;
 pub mod import;
+mod pairing;
+mod posting;
 mod totals;
 pub mod voice;
 
-pub use import::{ImportOutcome, Imported, Store, posting_done, session_key, sha256_hex};
+pub use gaming_sessions::session_key;
+pub use import::{ImportOutcome, Imported, Store, sha256_hex};
+pub use posting::posting_done;
 
 use crate::stats::ParseError;
 

@@ -1,5 +1,15 @@
 //! Typed settings: `settings/*.toml` layered under environment variables, with the original
-//! bot's variable names kept as aliases.
+//! bot's variable names kept as aliases (`legacy.rs`), resolved into game servers
+//! (`servers.rs`), compared for `!reload` (`reload.rs`), and checked into typed values
+//! (`crate::config`) as they load.
+mod legacy;
+mod reload;
+mod servers;
+
+pub use self::{
+    reload::{SettingsSource, changed_keys},
+    servers::{GameServer, SourceKind},
+};
 use std::{collections::HashMap, fmt, path::Path};
 
 use serde::Deserialize;
@@ -128,44 +138,6 @@ fn default_remote_path() -> String {
 
 fn default_true() -> bool {
     true
-}
-
-/// Where one game server's stats files come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SourceKind {
-    /// A folder on this machine (the embedded default).
-    LocalFolder,
-    /// The server's stats folder over SFTP.
-    Sftp {
-        /// Host.
-        host: String,
-        /// Port.
-        port: u16,
-        /// Login user.
-        user: String,
-        /// Private key file (its path only; the content is never read here).
-        key_path: String,
-        /// Stats folder on the server.
-        remote_path: String,
-        /// known_hosts file; empty means `~/.ssh/known_hosts`.
-        known_hosts: String,
-        /// Refuse unknown host keys.
-        strict_host_key: bool,
-    },
-}
-
-/// One game server the daemon watches, resolved from `[ssh]`, `[stats]` and `[[servers]]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GameServer {
-    /// Its name (rounds are stored under it; also its sub-folder of `stats.local_dir` when
-    /// there are several).
-    pub name: String,
-    /// Where its files come from.
-    pub source: SourceKind,
-    /// Local folder its files are fetched into (or read from, for a local folder).
-    pub local_dir: String,
-    /// Webhook ids whose triggers name files on this server (empty: see `Settings::servers`).
-    pub webhook_ids: Vec<u64>,
 }
 
 /// `[database]`.
@@ -327,57 +299,7 @@ pub enum SettingsError {
 }
 
 /// `settings/default.toml` as compiled in.
-const EMBEDDED_DEFAULTS: &str = include_str!("../settings/default.toml");
-
-/// What an original variable holds.
-#[derive(Clone, Copy)]
-enum Kind {
-    Text,
-    Int,
-    Bool,
-    IdList,
-}
-
-/// The original bot's variable names (mission document §9) and the keys they set.
-const ALIASES: &[(&str, &str, Kind)] = &[
-    ("DISCORD_BOT_TOKEN", "discord.token", Kind::Text),
-    ("DISCORD_API_URL", "discord.api_url", Kind::Text),
-    ("PRODUCTION_CHANNEL_ID", "discord.production_channel_id", Kind::Int),
-    ("WEBHOOK_TRIGGER_CHANNEL_ID", "discord.control_channel_id", Kind::Int),
-    ("WEBHOOK_TRIGGER_WHITELIST", "discord.webhook_whitelist", Kind::IdList),
-    ("WEBHOOK_TRIGGER_USERNAME", "discord.webhook_username", Kind::Text),
-    ("GENERAL_CHANNEL_ID", "discord.general_channel_id", Kind::Int),
-    ("GATHER_CHANNEL_ID", "discord.gather_channel_id", Kind::Int),
-    ("ADMIN_CHANNEL_ID", "discord.admin_channel_ids", Kind::IdList),
-    ("GAMING_VOICE_CHANNELS", "discord.gaming_voice_channels", Kind::IdList),
-    ("BOT_COMMAND_CHANNELS", "discord.command_channels", Kind::IdList),
-    ("ADMIN_USER_IDS", "discord.admin_user_ids", Kind::IdList),
-    ("SSH_ENABLED", "ssh.enabled", Kind::Bool),
-    ("SSH_HOST", "ssh.host", Kind::Text),
-    ("SSH_PORT", "ssh.port", Kind::Int),
-    ("SSH_USER", "ssh.user", Kind::Text),
-    ("SSH_KEY_PATH", "ssh.key_path", Kind::Text),
-    ("REMOTE_STATS_PATH", "ssh.remote_path", Kind::Text),
-    ("SSH_STRICT_HOST_KEY", "ssh.strict_host_key", Kind::Bool),
-    ("STATS_DIRECTORY", "stats.local_dir", Kind::Text),
-    ("AUTOMATION_ENABLED", "voice.automation_enabled", Kind::Bool),
-    ("SESSION_GAP_MINUTES", "sessions.gap_minutes", Kind::Int),
-    ("SESSION_START_THRESHOLD", "voice.start_threshold", Kind::Int),
-    ("SESSION_END_THRESHOLD", "voice.end_threshold", Kind::Int),
-    ("SESSION_END_DELAY", "voice.end_delay_secs", Kind::Int),
-    ("ROUND_MATCH_WINDOW_MINUTES", "parser.round_match_window_minutes", Kind::Int),
-    ("MONITORING_GRACE_PERIOD_MINUTES", "poll.grace_minutes", Kind::Int),
-    ("STARTUP_LOOKBACK_HOURS", "poll.startup_lookback_hours", Kind::Int),
-    ("LOG_LEVEL", "log.filter", Kind::Text),
-];
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" | "" => Some(false),
-        _ => None,
-    }
-}
+const EMBEDDED_DEFAULTS: &str = include_str!("../../settings/default.toml");
 
 impl Settings {
     /// Loads settings from the folder `dir` (holding `default.toml`) and the environment
@@ -409,38 +331,8 @@ impl Settings {
                     .with_list_parse_key("discord.admin_role_ids")
                     .source(Some(env.clone().into_iter().collect())),
             );
-        for (variable, key, kind) in ALIASES {
-            let Some(value) = env.get(*variable) else { continue };
-            let bad = |reason: &str| SettingsError::Alias {
-                variable,
-                key,
-                value: value.clone(),
-                reason: reason.to_owned(),
-            };
-            builder = match kind {
-                Kind::Text => builder.set_override(*key, value.as_str())?,
-                Kind::Int => builder.set_override(
-                    *key,
-                    value.trim().parse::<i64>().map_err(|_| bad("expected a whole number"))?,
-                )?,
-                Kind::Bool => builder.set_override(
-                    *key,
-                    parse_bool(value).ok_or_else(|| bad("expected true or false"))?,
-                )?,
-                Kind::IdList => {
-                    let ids = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(|s| {
-                            s.parse::<i64>().map_err(|_| bad("expected ids separated by commas"))
-                        })
-                        .collect::<Result<Vec<i64>, _>>()?;
-                    builder.set_override(*key, ids)?
-                }
-            };
-        }
-        if let Some(url) = postgres_url_from_parts(env)? {
+        builder = legacy::apply(builder, env)?;
+        if let Some(url) = legacy::postgres_url_from_parts(env)? {
             builder = builder.set_override("database.url", url)?;
         }
         if let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty()) {
@@ -450,17 +342,10 @@ impl Settings {
         settings.config = crate::config::Config::from_settings(&settings).map_err(|error| {
             match error {
                 // Name the original bot's variable when that is what set the key.
-                SettingsError::Invalid { key, reason } => {
-                    let alias = ALIASES
-                        .iter()
-                        .find(|(variable, k, _)| *k == key && env.contains_key(*variable));
-                    match alias {
-                        Some((variable, _, _)) => {
-                            SettingsError::InvalidFrom { key, variable, reason }
-                        }
-                        None => SettingsError::Invalid { key, reason },
-                    }
-                }
+                SettingsError::Invalid { key, reason } => match legacy::variable_for(&key, env) {
+                    Some(variable) => SettingsError::InvalidFrom { key, variable, reason },
+                    None => SettingsError::Invalid { key, reason },
+                },
                 other => other,
             }
         })?;
@@ -470,92 +355,6 @@ impl Settings {
     /// The checked, typed values.
     pub fn config(&self) -> &crate::config::Config {
         &self.config
-    }
-
-    /// The game servers to watch: `[ssh]` (when enabled) under `stats.server_name`, then every
-    /// `[[servers]]` entry; with neither, the local folder `stats.local_dir` under
-    /// `stats.server_name`. With several servers each gets `stats.local_dir/<name>/`.
-    pub fn game_servers(&self) -> Result<Vec<GameServer>, SettingsError> {
-        let invalid = |key: String, reason: String| SettingsError::Invalid { key, reason };
-        let mut servers = Vec::new();
-        if self.ssh.enabled {
-            let s = &self.ssh;
-            if s.host.is_empty() {
-                return Err(invalid("ssh.host".into(), "empty while ssh.enabled is true".into()));
-            }
-            servers.push(GameServer {
-                name: self.stats.server_name.clone(),
-                source: SourceKind::Sftp {
-                    host: s.host.clone(),
-                    port: s.port,
-                    user: s.user.clone(),
-                    key_path: s.key_path.clone(),
-                    remote_path: s.remote_path.clone(),
-                    known_hosts: s.known_hosts.clone(),
-                    strict_host_key: s.strict_host_key,
-                },
-                local_dir: self.stats.local_dir.clone(),
-                webhook_ids: Vec::new(),
-            });
-        }
-        for (i, s) in self.servers.iter().enumerate() {
-            if s.host.is_empty() {
-                return Err(invalid(format!("servers[{i}].host"), "empty".into()));
-            }
-            servers.push(GameServer {
-                name: s.name.clone(),
-                source: SourceKind::Sftp {
-                    host: s.host.clone(),
-                    port: s.port,
-                    user: s.user.clone(),
-                    key_path: s.key_path.clone(),
-                    remote_path: s.remote_path.clone(),
-                    known_hosts: s.known_hosts.clone(),
-                    strict_host_key: s.strict_host_key,
-                },
-                local_dir: self.stats.local_dir.clone(),
-                webhook_ids: s.webhook_ids.clone(),
-            });
-        }
-        if servers.is_empty() {
-            servers.push(GameServer {
-                name: self.stats.server_name.clone(),
-                source: SourceKind::LocalFolder,
-                local_dir: self.stats.local_dir.clone(),
-                webhook_ids: Vec::new(),
-            });
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (i, server) in servers.iter().enumerate() {
-            // [ssh] and the local folder are named by stats.server_name; the rest by their entry.
-            let from_ssh = usize::from(self.ssh.enabled);
-            let key = if i < from_ssh || self.servers.is_empty() {
-                "stats.server_name".to_owned()
-            } else {
-                format!("servers[{}].name", i - from_ssh)
-            };
-            let ok = !server.name.is_empty()
-                && server.name.len() <= 32
-                && server.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !ok {
-                return Err(invalid(
-                    key,
-                    format!("{:?}: 1 to 32 letters, digits, - or _", server.name),
-                ));
-            }
-            if !seen.insert(server.name.clone()) {
-                return Err(invalid(key, format!("{:?} is used twice", server.name)));
-            }
-        }
-        if servers.len() > 1 {
-            for server in &mut servers {
-                server.local_dir = Path::new(&self.stats.local_dir)
-                    .join(&server.name)
-                    .to_string_lossy()
-                    .into_owned();
-            }
-        }
-        Ok(servers)
     }
 
     /// Now in the game servers' local time (`poll.timezone`).
@@ -571,134 +370,9 @@ impl Settings {
     }
 }
 
-/// Where settings are (re)loaded from: the process (`settings/` in the working directory, or
-/// `SLOMIX_SETTINGS_DIR`, and the environment), or a fixed folder and variables (tests).
-#[derive(Debug, Clone)]
-pub enum SettingsSource {
-    /// `Settings::from_process_env`, read again each time.
-    Process,
-    /// A folder and variables.
-    Fixed {
-        /// The folder holding `default.toml`.
-        dir: std::path::PathBuf,
-        /// The variables.
-        env: HashMap<String, String>,
-    },
-}
-
-impl SettingsSource {
-    /// Loads the settings.
-    pub fn load(&self) -> Result<Settings, SettingsError> {
-        match self {
-            SettingsSource::Process => Settings::from_process_env(),
-            SettingsSource::Fixed { dir, env } => Settings::load(dir, env),
-        }
-    }
-}
-
-/// The keys that differ between two settings, reloadable ones by name and the others by
-/// section (they need a restart). Never values: some are secrets.
-pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
-    let (a, b) = (&old.discord, &new.discord);
-    let mut out = Vec::new();
-    let mut key = |changed: bool, name: &str| {
-        if changed {
-            out.push(name.to_owned());
-        }
-    };
-    key(a.command_channels != b.command_channels, "discord.command_channels");
-    key(a.admin_channel_ids != b.admin_channel_ids, "discord.admin_channel_ids");
-    key(a.admin_user_ids != b.admin_user_ids, "discord.admin_user_ids");
-    key(a.admin_role_ids != b.admin_role_ids, "discord.admin_role_ids");
-    key(a.webhook_whitelist != b.webhook_whitelist, "discord.webhook_whitelist");
-    key(a.webhook_username != b.webhook_username, "discord.webhook_username");
-    key(a.trigger_limit != b.trigger_limit, "discord.trigger_limit");
-    key(a.trigger_window_secs != b.trigger_window_secs, "discord.trigger_window_secs");
-    key(
-        a.production_channel_id != b.production_channel_id,
-        "discord.production_channel_id (restart needed for posts)",
-    );
-    key(
-        a.general_channel_id != b.general_channel_id,
-        "discord.general_channel_id (restart needed for posts)",
-    );
-    key(
-        a.control_channel_id != b.control_channel_id,
-        "discord.control_channel_id (restart needed)",
-    );
-    key(a.token.expose() != b.token.expose(), "discord.token (restart needed)");
-    key(a.api_url != b.api_url, "discord.api_url (restart needed)");
-    key(
-        a.gaming_voice_channels != b.gaming_voice_channels,
-        "discord.gaming_voice_channels (restart needed)",
-    );
-    key(a.command_prefix != b.command_prefix, "discord.command_prefix (restart needed)");
-    key(a.slash_commands != b.slash_commands, "discord.slash_commands (restart needed)");
-    key(a.gather_channel_id != b.gather_channel_id, "discord.gather_channel_id");
-    // Whole sections compare by value (`Secret` compares its content, never printing it).
-    for (changed, name) in [
-        (old.database != new.database, "database"),
-        (old.ssh != new.ssh || old.servers != new.servers, "ssh / servers"),
-        (old.poll != new.poll, "poll"),
-        (old.voice != new.voice, "voice"),
-        (old.sessions != new.sessions, "sessions"),
-        (old.parser != new.parser, "parser"),
-        (old.stats != new.stats, "stats"),
-        (old.commands != new.commands, "commands"),
-        (old.health != new.health, "health"),
-        (old.log != new.log, "log"),
-    ] {
-        key(changed, &format!("{name} (restart needed)"));
-    }
-    out
-}
-
-/// `postgres://user:pass@host:port/db` from the original `POSTGRES_*` variables, when
-/// `DATABASE_TYPE` says PostgreSQL or a `POSTGRES_HOST` is given (the `url` crate encodes the
-/// parts; a host, port or name it cannot take stops loading, naming the variable).
-fn postgres_url_from_parts(env: &HashMap<String, String>) -> Result<Option<String>, SettingsError> {
-    let wants =
-        env.get("DATABASE_TYPE").is_some_and(|t| t.to_ascii_lowercase().starts_with("postgres"))
-            || env.contains_key("POSTGRES_HOST");
-    if !wants {
-        return Ok(None);
-    }
-    let get =
-        |key: &str, default: &str| env.get(key).cloned().unwrap_or_else(|| default.to_owned());
-    let bad = |variable: &'static str, reason: &str| SettingsError::Alias {
-        variable,
-        key: "database.url",
-        value: if variable == "POSTGRES_PASSWORD" {
-            "[redacted]".into()
-        } else {
-            get(variable, "")
-        },
-        reason: reason.to_owned(),
-    };
-    let port: u16 = get("POSTGRES_PORT", "5432")
-        .trim()
-        .parse()
-        .map_err(|_| bad("POSTGRES_PORT", "expected a port number"))?;
-    let mut url = url::Url::parse("postgres://localhost/").expect("a valid base URL");
-    url.set_host(Some(&get("POSTGRES_HOST", "localhost")))
-        .map_err(|_| bad("POSTGRES_HOST", "not a host name or address"))?;
-    url.set_port(Some(port)).map_err(|()| bad("POSTGRES_PORT", "not usable"))?;
-    url.set_username(&get("POSTGRES_USER", "etlegacy"))
-        .map_err(|()| bad("POSTGRES_USER", "not usable"))?;
-    let password = get("POSTGRES_PASSWORD", "");
-    if !password.is_empty() {
-        url.set_password(Some(&password)).map_err(|()| bad("POSTGRES_PASSWORD", "not usable"))?;
-    }
-    url.path_segments_mut()
-        .map_err(|()| bad("POSTGRES_DATABASE", "not usable"))?
-        .clear()
-        .push(&get("POSTGRES_DATABASE", "etlegacy_stats"));
-    Ok(Some(url.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{legacy::ALIASES, *};
 
     fn dir() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("settings")
