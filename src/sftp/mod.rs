@@ -3,6 +3,7 @@
 //! FileFetcher is the only user. It holds an `Arc<dyn RemoteFiles>`, so the trait's methods
 //! return boxed futures (dyn-compatible). Both implementations accept only plain base names
 //! ([`check_name`]) and touch nothing but `<folder>/<name>`.
+mod known_hosts;
 mod local;
 mod ssh;
 

@@ -13,12 +13,12 @@ use std::{
 
 use async_ssh2_lite::{
     AsyncFile, AsyncSession, AsyncSftp, Error as SshError, SessionConfiguration, TokioTcpStream,
-    ssh2::{self, CheckResult, ErrorCode, HashType, KnownHostFileKind, KnownHostKeyFormat},
+    ssh2::ErrorCode,
 };
 use futures_util::AsyncReadExt;
 use tokio::{sync::Mutex, time::Instant};
 
-use super::{BoxFuture, HostKeyProblem, RemoteEntry, RemoteFiles, SftpError, check_name};
+use super::{BoxFuture, RemoteEntry, RemoteFiles, SftpError, check_name};
 
 type Stream = TokioTcpStream;
 
@@ -69,7 +69,7 @@ impl Default for SshTarget {
 
 impl SshTarget {
     /// The host as known_hosts writes it: `host`, or `[host]:port` off port 22.
-    fn known_hosts_name(&self) -> String {
+    pub(super) fn known_hosts_name(&self) -> String {
         if self.port == 22 { self.host.clone() } else { format!("[{}]:{}", self.host, self.port) }
     }
 }
@@ -304,7 +304,7 @@ impl SftpFiles {
             .await?
             .map_err(|e| failed(describe(&e)))?;
 
-        self.verify_host_key(&session).await?;
+        super::known_hosts::verify(&self.target, &session).await?;
 
         let limit = target.op_timeout;
         let deadline = Instant::now() + limit;
@@ -342,46 +342,6 @@ impl SftpFiles {
             Err(failed("the server refused the key".into()))
         }
     }
-
-    async fn verify_host_key(&self, session: &AsyncSession<Stream>) -> Result<(), SftpError> {
-        let target = &self.target;
-        let refused = |problem| SftpError::HostKey {
-            host: target.host.clone(),
-            port: target.port,
-            known_hosts: target.known_hosts.clone(),
-            problem,
-        };
-        let known = match tokio::fs::read(&target.known_hosts).await {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(error) => {
-                return Err(refused(HostKeyProblem::KnownHosts(format!("cannot read: {error}"))));
-            }
-        };
-        let fingerprint =
-            session.host_key_hash(HashType::Sha256).map(sha256_fingerprint).unwrap_or_default();
-        let checked = check_host_key(session, target, &known).inspect_err(|problem| {
-            if *problem == HostKeyProblem::Mismatch {
-                tracing::error!(host = %target.host, port = target.port, known_hosts = %target.known_hosts.display(), fingerprint = %fingerprint, "HOST KEY MISMATCH: the server's key differs from known_hosts; refusing to connect");
-            }
-        });
-        let line = match checked.map_err(refused)? {
-            None => {
-                tracing::debug!(host = %target.host, port = target.port, fingerprint = %fingerprint, "host key matches known_hosts");
-                return Ok(());
-            }
-            Some(line) => line,
-        };
-        if target.strict_host_key {
-            tracing::error!(host = %target.host, port = target.port, known_hosts = %target.known_hosts.display(), fingerprint = %fingerprint, "unknown host key refused (strict host key checking)");
-            return Err(refused(HostKeyProblem::Unknown));
-        }
-        append_line(&target.known_hosts, &known, &line).await.map_err(|e| {
-            refused(HostKeyProblem::KnownHosts(format!("cannot add the host: {e}")))
-        })?;
-        tracing::warn!(host = %target.host, port = target.port, known_hosts = %target.known_hosts.display(), fingerprint = %fingerprint, "unknown host key trusted on first use and added to known_hosts");
-        Ok(())
-    }
 }
 
 impl Drop for SftpFiles {
@@ -402,69 +362,6 @@ impl RemoteFiles for SftpFiles {
     }
 }
 
-/// Checks the server's key against the known_hosts text: `None` when it matches,
-/// `Some(line to add)` when the host is unknown, an error on a mismatch.
-/// (Synchronous: libssh2's known-hosts object must not live across an await.)
-fn check_host_key(
-    session: &AsyncSession<Stream>,
-    target: &SshTarget,
-    known: &str,
-) -> Result<Option<String>, HostKeyProblem> {
-    let problem = |what: &str, error: ssh2::Error| {
-        HostKeyProblem::KnownHosts(format!("{what}: {}", error.message()))
-    };
-    let Some((key, key_type)) = session.host_key() else {
-        return Err(HostKeyProblem::KnownHosts("the server sent no host key".into()));
-    };
-    let mut hosts = session.known_hosts().map_err(|e| HostKeyProblem::KnownHosts(describe(&e)))?;
-    // Line by line: libssh2 gives up on a whole file at its first line it cannot parse
-    // (newer key types, markers); such lines are skipped instead.
-    let mut skipped = 0usize;
-    for line in known.lines() {
-        if hosts.read_str(line, KnownHostFileKind::OpenSSH).is_err() {
-            skipped += 1;
-        }
-    }
-    if skipped > 0 {
-        tracing::debug!(known_hosts = %target.known_hosts.display(), skipped, "known_hosts lines libssh2 cannot parse were skipped");
-    }
-    match hosts.check_port(&target.host, target.port, key) {
-        CheckResult::Match => Ok(None),
-        CheckResult::Mismatch => Err(HostKeyProblem::Mismatch),
-        CheckResult::Failure => {
-            Err(HostKeyProblem::KnownHosts("libssh2 could not check the key".into()))
-        }
-        CheckResult::NotFound => {
-            let format = KnownHostKeyFormat::from(key_type);
-            let mut fresh =
-                session.known_hosts().map_err(|e| HostKeyProblem::KnownHosts(describe(&e)))?;
-            fresh
-                .add(&target.known_hosts_name(), key, "", format)
-                .map_err(|e| problem("add", e))?;
-            let entries = fresh.hosts().map_err(|e| problem("list", e))?;
-            let Some(entry) = entries.first() else {
-                return Err(HostKeyProblem::KnownHosts("the new entry vanished".into()));
-            };
-            let line = fresh
-                .write_string(entry, KnownHostFileKind::OpenSSH)
-                .map_err(|e| problem("format", e))?;
-            Ok(Some(line.trim_end().to_owned()))
-        }
-    }
-}
-
-/// Appends one line to the known_hosts file (creating it and its folder).
-async fn append_line(path: &Path, existing: &str, line: &str) -> std::io::Result<()> {
-    use tokio::io::AsyncWriteExt;
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        tokio::fs::create_dir_all(parent).await?;
-    }
-    let separator = if existing.is_empty() || existing.ends_with('\n') { "" } else { "\n" };
-    let mut file = tokio::fs::OpenOptions::new().create(true).append(true).open(path).await?;
-    file.write_all(format!("{separator}{line}\n").as_bytes()).await?;
-    file.flush().await
-}
-
 /// Runs `future` until `deadline`; past it, `Timeout { operation, after: limit }`.
 async fn within<F: Future>(
     deadline: Instant,
@@ -478,7 +375,7 @@ async fn within<F: Future>(
 }
 
 /// An async-ssh2-lite error as text: libssh2's message and code.
-fn describe(error: &SshError) -> String {
+pub(super) fn describe(error: &SshError) -> String {
     match error {
         SshError::Ssh2(error) => match error.code() {
             ErrorCode::Session(code) => format!("{} (libssh2 error {code})", error.message()),
@@ -531,12 +428,6 @@ fn discard<T: Send + 'static>(parts: T) {
     }
 }
 
-/// `SHA256:<base64>`, as `ssh-keygen -l` prints it (unpadded).
-fn sha256_fingerprint(hash: &[u8]) -> String {
-    use base64::Engine;
-    format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(hash))
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -573,14 +464,6 @@ mod tests {
         assert_eq!(t.known_hosts_name(), "example.org");
         t.port = 2222;
         assert_eq!(t.known_hosts_name(), "[example.org]:2222");
-    }
-
-    #[test]
-    fn fingerprint_is_unpadded_base64() {
-        // base64("abc") = "YWJj", base64("ab") = "YWI=", base64("a") = "YQ==".
-        assert_eq!(sha256_fingerprint(b"abc"), "SHA256:YWJj");
-        assert_eq!(sha256_fingerprint(b"abcab"), "SHA256:YWJjYWI");
-        assert_eq!(sha256_fingerprint(b"a"), "SHA256:YQ");
     }
 
     #[tokio::test]
