@@ -222,3 +222,20 @@ fn report(error: &CommandError, json: bool) -> ExitCode {
     }
     if error.is_users() { ExitCode::from(1) } else { ExitCode::from(2) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terminal_has_a_subcommand_for_every_command_the_table_gives_one() {
+        let cli = <Query as clap::Subcommand>::augment_subcommands(clap::Command::new("slomix"));
+        let mut subcommands: Vec<&str> =
+            cli.get_subcommands().map(clap::Command::get_name).collect();
+        subcommands.sort_unstable();
+        let mut table: Vec<&str> =
+            crate::commands::registry::COMMANDS.iter().filter_map(|s| s.terminal).collect();
+        table.sort_unstable();
+        assert_eq!(subcommands, table);
+    }
+}

@@ -17,6 +17,7 @@ pub mod help;
 pub mod leaderboard;
 pub mod links;
 pub mod players;
+pub mod registry;
 pub mod sessions;
 pub mod stats;
 pub mod teams;

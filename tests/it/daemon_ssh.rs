@@ -120,26 +120,34 @@ async fn rounds_arrive_once_through_an_sshd_kill_and_restart() {
     }
 }
 
-/// SFTP that makes the named file grow on the server right after it was listed, once: the
-/// first read sees more bytes than the listing said.
-struct GrowsOnce {
+/// SFTP that changes the named file on the server once, as its first read starts (the game
+/// server still writing it, or rewriting it): `change` runs, then the read goes on.
+struct OnFirstRead {
     inner: SftpFiles,
     file: std::path::PathBuf,
-    rest: Vec<u8>,
-    grown: AtomicBool,
+    change: Box<dyn Fn(&Path) + Send + Sync>,
+    done: AtomicBool,
 }
 
-impl RemoteFiles for GrowsOnce {
+impl OnFirstRead {
+    fn new(
+        inner: SftpFiles,
+        file: std::path::PathBuf,
+        change: impl Fn(&Path) + Send + Sync + 'static,
+    ) -> Self {
+        OnFirstRead { inner, file, change: Box::new(change), done: AtomicBool::new(false) }
+    }
+}
+
+impl RemoteFiles for OnFirstRead {
     fn list(&self) -> BoxFuture<'_, Result<Vec<RemoteEntry>, SftpError>> {
         self.inner.list()
     }
 
     fn read<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<u8>, SftpError>> {
         Box::pin(async move {
-            if self.file.ends_with(name) && !self.grown.swap(true, Ordering::SeqCst) {
-                use std::io::Write;
-                let mut f = std::fs::OpenOptions::new().append(true).open(&self.file).unwrap();
-                f.write_all(&self.rest).unwrap();
+            if self.file.ends_with(name) && !self.done.swap(true, Ordering::SeqCst) {
+                (self.change)(&self.file);
             }
             self.inner.read(name).await
         })
@@ -158,12 +166,17 @@ async fn a_file_growing_while_fetched_is_imported_whole_once() {
         let cut = full.iter().position(|b| *b == b'\n').unwrap() + 40;
         std::fs::write(folder.path().join(OTHER), &full[..cut]).unwrap();
         let target = shared.target(folder.path());
-        let remote = Arc::new(GrowsOnce {
-            inner: SftpFiles::new(target.clone()),
-            file: folder.path().join(OTHER),
-            rest: full[cut..].to_vec(),
-            grown: AtomicBool::new(false),
-        });
+        // It grows right after the listing: the first read sees more than was listed.
+        let rest = full[cut..].to_vec();
+        let remote = Arc::new(OnFirstRead::new(
+            SftpFiles::new(target.clone()),
+            folder.path().join(OTHER),
+            move |file| {
+                use std::io::Write;
+                let mut f = std::fs::OpenOptions::new().append(true).open(file).unwrap();
+                f.write_all(&rest).unwrap();
+            },
+        ));
         let source = Source { server: sftp_server("default", &target, local.path()), remote };
         let (app, _recorder, mut posts) =
             start_with(&t.db, settings(local.path(), &[]), vec![source]);
@@ -480,31 +493,6 @@ async fn a_failing_listing_is_degraded_and_the_next_poll_after_it_is_fixed_fetch
     }
 }
 
-/// SFTP that truncates the named file on the server once, as its first read starts (the game
-/// server rewriting it): the read sees fewer bytes than the listing said.
-struct TruncatesOnce {
-    inner: SftpFiles,
-    file: std::path::PathBuf,
-    keep: usize,
-    done: AtomicBool,
-}
-
-impl RemoteFiles for TruncatesOnce {
-    fn list(&self) -> BoxFuture<'_, Result<Vec<RemoteEntry>, SftpError>> {
-        self.inner.list()
-    }
-
-    fn read<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<u8>, SftpError>> {
-        Box::pin(async move {
-            if self.file.ends_with(name) && !self.done.swap(true, Ordering::SeqCst) {
-                let f = std::fs::OpenOptions::new().write(true).open(&self.file).unwrap();
-                f.set_len(self.keep as u64).unwrap();
-            }
-            self.inner.read(name).await
-        })
-    }
-}
-
 /// A file truncated on the server while it is fetched (cut inside a player line) is never
 /// stored as it was read: the short read is seen, the file read again as it now is, and that
 /// cut-off version rejected with its line; the complete version written later is stored once.
@@ -521,12 +509,15 @@ async fn a_file_truncated_on_the_server_while_fetched_is_never_stored_cut_off() 
         let target = shared.target(folder.path());
         let source = Source {
             server: sftp_server("default", &target, local.path()),
-            remote: Arc::new(TruncatesOnce {
-                inner: SftpFiles::new(target.clone()),
-                file: folder.path().join(OTHER),
-                keep,
-                done: AtomicBool::new(false),
-            }),
+            // Truncated as its first read starts: the read sees fewer bytes than listed.
+            remote: Arc::new(OnFirstRead::new(
+                SftpFiles::new(target.clone()),
+                folder.path().join(OTHER),
+                move |file| {
+                    let f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
+                    f.set_len(keep as u64).unwrap();
+                },
+            )),
         };
         let (app, _recorder, mut posts) =
             start_with(&t.db, settings(local.path(), &[]), vec![source]);

@@ -69,3 +69,40 @@ fn applied_migrations_never_change_and_every_migration_is_registered() {
         );
     }
 }
+
+/// `docs/commands.md` lists every command of the table, with its aliases and cooldown, and no
+/// other.
+#[test]
+fn the_command_docs_list_every_registered_command() {
+    use slomix::commands::registry::COMMANDS;
+    let docs = std::fs::read_to_string(root().join("docs/commands.md")).unwrap();
+    // The two tables of "## The commands" (players, then admins), before the details.
+    let start = docs.find("## The commands").expect("a commands section");
+    let end = docs[start..].find("### Player commands").map_or(docs.len(), |i| start + i);
+    let mut documented = Vec::new();
+    for line in docs[start..end].lines().filter(|l| l.starts_with("| `")) {
+        let line = line.replace("\\|", "/"); // an escaped pipe inside a cell
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let name = cells[1].trim_matches('`');
+        let aliases: Vec<&str> = cells[2]
+            .split(',')
+            .map(|a| a.trim().trim_matches('`'))
+            .filter(|a| !a.is_empty())
+            .collect();
+        documented.push(name.to_owned());
+        let spec = COMMANDS.iter().find(|s| s.name == name);
+        let spec = spec
+            .unwrap_or_else(|| panic!("docs/commands.md lists `{name}`, which is not registered"));
+        assert_eq!(aliases, spec.aliases, "aliases of `{name}` in docs/commands.md");
+        if !spec.admin() {
+            let cooldown = cells[4].parse::<u64>().unwrap_or(0);
+            assert_eq!(cooldown, spec.cooldown_secs, "cooldown of `{name}` in docs/commands.md");
+        }
+    }
+    let registered: Vec<String> = COMMANDS.iter().map(|s| s.name.to_owned()).collect();
+    let mut sorted = documented.clone();
+    sorted.sort();
+    let mut expected = registered.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "docs/commands.md must list every registered command once");
+}

@@ -1,0 +1,220 @@
+//! The commands on Discord (poise): `!` prefix commands and slash commands from the same
+//! definitions, each a thin wrapper over the command layer (`crate::commands`). This module
+//! adds what only Discord has: channel rules (answered only in configured channels, silent
+//! elsewhere, never in the control channel), admin checks and the audit log, cooldowns,
+//! cached replies, page buttons, generic error replies (details go to the log; a command that
+//! panics gets the same reply), and a warning for slow commands.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+    time::{Duration, Instant},
+};
+
+use poise::serenity_prelude as serenity;
+use sea_orm::DatabaseConnection;
+use serenity::{
+    CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EditMessage,
+};
+
+use super::sink::embed;
+use crate::{
+    commands::{
+        self, Caller, CommandError, CommandResult, Ctx, Reply,
+        admin::{self, Operations},
+        cache::CommandCache,
+        leaderboard::{self, Category},
+        players::{Who, mention_id},
+        sessions::Pick,
+    },
+    render::Names,
+    settings::DiscordSettings,
+};
+
+mod admin_commands;
+mod hooks;
+mod pager;
+mod player_commands;
+mod reply;
+mod rules;
+mod session_commands;
+
+pub use self::{
+    admin_commands::*, pager::PAGE_BUTTONS_FOR, player_commands::*, rules::ChannelRules,
+    session_commands::*,
+};
+use self::{
+    hooks::{finished, on_error},
+    pager::{Pager, PagerData},
+    reply::{cached, defer, page_buttons, send},
+    rules::caller,
+};
+
+/// The error type of every command.
+pub type Error = CommandError;
+/// poise's context with our data.
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// What every command can reach.
+pub struct Data {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// Cached replies.
+    pub cache: Arc<CommandCache>,
+    /// The running daemon (admin commands).
+    pub ops: Arc<dyn Operations>,
+    /// Channel rules and admins.
+    pub rules: Arc<RwLock<ChannelRules>>,
+    /// The game servers' time zone (for "today" and seasons).
+    pub timezone: chrono_tz::Tz,
+    /// Commands slower than this are logged as warnings.
+    pub slow: Duration,
+    started: Mutex<HashMap<u64, Instant>>,
+}
+
+impl Data {
+    /// Command data.
+    pub fn new(
+        db: DatabaseConnection,
+        cache: Arc<CommandCache>,
+        ops: Arc<dyn Operations>,
+        rules: Arc<RwLock<ChannelRules>>,
+        timezone: chrono_tz::Tz,
+        slow: Duration,
+    ) -> Self {
+        Data { db, cache, ops, rules, timezone, slow, started: Mutex::new(HashMap::new()) }
+    }
+
+    fn rules(&self) -> ChannelRules {
+        self.rules.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn ctx(&self) -> Ctx {
+        let now = chrono::Utc::now().with_timezone(&self.timezone).naive_local();
+        Ctx { db: self.db.clone(), names: Names::Discord, now }
+    }
+}
+
+/// Every command, for the framework.
+pub fn all() -> Vec<poise::Command<Data, Error>> {
+    let commands = vec![
+        stats(),
+        leaderboard(),
+        compare(),
+        last_session(),
+        session(),
+        sessions(),
+        teams(),
+        find_player(),
+        link(),
+        unlink(),
+        achievements(),
+        season(),
+        help(),
+        automation_status(),
+        ssh_check(),
+        sync(),
+        import(),
+        reload(),
+        cache_clear(),
+    ];
+    commands.into_iter().map(from_table).collect()
+}
+
+/// A command's aliases, category, description and cooldown, from the command table
+/// (`commands::registry`): written there once, for `!help`, the terminal and the docs too.
+fn from_table(mut command: poise::Command<Data, Error>) -> poise::Command<Data, Error> {
+    let Some(spec) = crate::commands::registry::find(&command.name) else {
+        tracing::error!(command = %command.name, "command missing from the command table");
+        return command;
+    };
+    command.aliases = spec.aliases.iter().map(|a| std::borrow::Cow::Borrowed(*a)).collect();
+    command.category = Some(spec.group.label().into());
+    command.description = Some(spec.help.into());
+    command.cooldown_config.write().unwrap_or_else(PoisonError::into_inner).user = spec.cooldown();
+    command
+}
+
+/// The framework options: prefix, checks, hooks, no mentions.
+pub fn options(prefix: &str) -> poise::FrameworkOptions<Data, Error> {
+    poise::FrameworkOptions {
+        commands: all(),
+        prefix_options: poise::PrefixFrameworkOptions {
+            prefix: Some(prefix.to_owned().into()),
+            case_insensitive_commands: true,
+            mention_as_prefix: false,
+            ignore_bots: true,
+            ..Default::default()
+        },
+        command_check: Some(|ctx| {
+            Box::pin(async move { Ok(ctx.data().rules().reads(ctx.channel_id().get())) })
+        }),
+        pre_command: |ctx| {
+            Box::pin(async move {
+                let mut started = ctx.data().started.lock().unwrap_or_else(PoisonError::into_inner);
+                started.insert(ctx.id(), Instant::now());
+            })
+        },
+        post_command: |ctx| Box::pin(async move { finished(ctx, "ok") }),
+        on_error: |error| Box::pin(on_error(error)),
+        allowed_mentions: Some(CreateAllowedMentions::new()),
+        initialize_owners: false,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> ChannelRules {
+        ChannelRules {
+            command_channels: Vec::new(),
+            public: vec![100, 102],
+            admin_channels: vec![105],
+            control: 101,
+            admin_users: vec![7],
+            admin_roles: vec![70],
+        }
+    }
+
+    #[test]
+    fn every_discord_command_is_in_the_command_table_and_takes_its_metadata() {
+        use crate::commands::registry::COMMANDS;
+        let commands = all();
+        let names: Vec<&str> = commands.iter().map(|c| c.name.as_ref()).collect();
+        let table: Vec<&str> = COMMANDS.iter().map(|s| s.name).collect();
+        assert_eq!(names, table, "discord::commands::all() and the command table differ");
+        for (command, spec) in commands.iter().zip(COMMANDS) {
+            let aliases: Vec<&str> = command.aliases.iter().map(AsRef::as_ref).collect();
+            assert_eq!(aliases, spec.aliases, "{}", spec.name);
+            assert_eq!(command.category.as_deref(), Some(spec.group.label()));
+            assert_eq!(command.description.as_deref(), Some(spec.help));
+            let cooldown = command.cooldown_config.read().unwrap().user;
+            assert_eq!(cooldown, spec.cooldown(), "{}", spec.name);
+        }
+    }
+
+    #[test]
+    fn commands_are_read_only_in_configured_channels() {
+        let r = rules();
+        assert!(r.reads(100) && r.reads(102) && r.reads(105));
+        assert!(!r.reads(101), "never in the control channel");
+        assert!(!r.reads(103));
+        let only = ChannelRules { command_channels: vec![104], ..rules() };
+        assert!(only.reads(104) && only.reads(105) && !only.reads(100));
+        let open = ChannelRules { public: Vec::new(), admin_channels: Vec::new(), ..rules() };
+        assert!(open.reads(999) && !open.reads(101));
+    }
+
+    #[test]
+    fn admins_by_list_role_or_manage_server() {
+        let r = rules();
+        assert!(r.is_admin(7, &[], false));
+        assert!(r.is_admin(8, &[70], false));
+        assert!(!r.is_admin(8, &[71], true), "with lists set, Manage Server alone is not enough");
+        let none = ChannelRules { admin_users: Vec::new(), admin_roles: Vec::new(), ..rules() };
+        assert!(none.is_admin(8, &[], true) && !none.is_admin(8, &[], false));
+        assert!(r.admin_channel(105) && !r.admin_channel(100));
+    }
+}

@@ -1,0 +1,113 @@
+//! The leaderboard's page buttons: presses by the one who asked turn the page in place, until
+//! the buttons time out.
+use super::*;
+
+#[derive(Clone)]
+pub(super) struct PagerData {
+    pub(super) db: DatabaseConnection,
+    pub(super) cache: Arc<CommandCache>,
+    pub(super) timezone: chrono_tz::Tz,
+}
+
+/// The page buttons of one leaderboard message: only the person who asked turns pages, for
+/// three minutes; then the buttons go.
+pub(super) struct Pager {
+    pub(super) serenity: serenity::Context,
+    pub(super) data: PagerData,
+    pub(super) owner: serenity::UserId,
+    pub(super) key: String,
+    pub(super) category: Category,
+    pub(super) page: u32,
+    pub(super) total: u32,
+}
+
+/// How long page buttons work.
+pub const PAGE_BUTTONS_FOR: Duration = Duration::from_secs(180);
+
+impl Pager {
+    pub(super) async fn run(
+        mut self,
+        mut message: serenity::Message,
+        mut presses: std::pin::Pin<
+            Box<dyn futures_util::Stream<Item = serenity::ComponentInteraction> + Send>,
+        >,
+    ) {
+        use futures_util::StreamExt;
+        // The buttons work until three minutes pass without a press.
+        while let Ok(Some(press)) = tokio::time::timeout(PAGE_BUTTONS_FOR, presses.next()).await {
+            if press.message.id != message.id {
+                continue;
+            }
+            if press.user.id != self.owner {
+                let answer = CreateInteractionResponseMessage::new()
+                    .content("Only the person who asked can turn these pages.")
+                    .ephemeral(true);
+                let _ = press
+                    .create_response(
+                        &self.serenity.http,
+                        CreateInteractionResponse::Message(answer),
+                    )
+                    .await;
+                continue;
+            }
+            self.page = match press.data.custom_id.rsplit(':').next() {
+                Some("first") => 1,
+                Some("prev") => self.page.saturating_sub(1).max(1),
+                Some("next") => (self.page + 1).min(self.total),
+                Some("last") => self.total,
+                _ => self.page,
+            };
+            let ctx = Ctx {
+                db: self.data.db.clone(),
+                names: Names::Discord,
+                now: chrono::Utc::now().with_timezone(&self.data.timezone).naive_local(),
+            };
+            let key = format!("lb:{}:{}", self.category.key(), self.page);
+            let reply = self
+                .data
+                .cache
+                .get_or_compute(key, leaderboard::leaderboard(&ctx, self.category, self.page))
+                .await;
+            let reply = match reply {
+                Ok(reply) => reply,
+                Err(error) => {
+                    tracing::error!(error = %error, "leaderboard page failed");
+                    let answer = CreateInteractionResponseMessage::new()
+                        .content(error.user_message(Names::Discord))
+                        .ephemeral(true);
+                    let _ = press
+                        .create_response(
+                            &self.serenity.http,
+                            CreateInteractionResponse::Message(answer),
+                        )
+                        .await;
+                    continue;
+                }
+            };
+            if let Some(pages) = reply.pages {
+                self.total = pages.total;
+                self.page = pages.page;
+            }
+            let mut update = CreateInteractionResponseMessage::new()
+                .components(page_buttons(&self.key, self.page, self.total))
+                .allowed_mentions(CreateAllowedMentions::new());
+            if let Some(post) = reply.posts.first() {
+                update = update.embed(embed(post));
+            }
+            if let Err(error) = press
+                .create_response(
+                    &self.serenity.http,
+                    CreateInteractionResponse::UpdateMessage(update),
+                )
+                .await
+            {
+                tracing::warn!(error = %crate::discord::sink::describe(&error), "cannot turn the page");
+            }
+        }
+        if let Err(error) =
+            message.edit(&self.serenity.http, EditMessage::new().components(Vec::new())).await
+        {
+            tracing::debug!(error = %crate::discord::sink::describe(&error), "cannot remove page buttons");
+        }
+    }
+}
