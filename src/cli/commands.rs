@@ -12,7 +12,6 @@ use crate::{
         stats, teams,
     },
     render::Names,
-    telemetry,
 };
 
 /// Output options shared by every query.
@@ -153,20 +152,13 @@ pub async fn answer(ctx: &Ctx, query: &Query) -> CommandResult {
 
 /// Runs one query from the terminal.
 pub fn run(query: &Query) -> ExitCode {
-    let settings = match crate::app::load_settings() {
+    let settings = match super::settings(Some("warn"), ExitCode::from(2)) {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    telemetry::init("warn");
-    let runtime = match crate::app::runtime(0) {
+    let runtime = match super::runtime(0, ExitCode::from(2)) {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let now = settings.local_now();
     let result = runtime.block_on(async {

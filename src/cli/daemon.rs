@@ -1,18 +1,14 @@
 //! `slomix` with no arguments: the daemon. `slomix status`: its health, read from a running one.
 use std::process::ExitCode;
 
-use crate::{app, telemetry};
+use crate::app;
 
 /// Runs the daemon until Ctrl-C or SIGTERM; exits 0 after a clean stop.
 pub fn run() -> ExitCode {
-    let settings = match app::load_settings() {
+    let settings = match super::settings(None, ExitCode::FAILURE) {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    telemetry::init(&settings.log.filter);
     let system = actix::System::with_tokio_rt(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -18,7 +18,6 @@ use crate::{
     settings::Settings,
     stats::{PairingRules, RoundKind, StatsFileName},
     store::{ImportOutcome, Store, StoreError, convert::STATUS_ORPHAN},
-    telemetry,
 };
 
 /// Arguments of `slomix import`.
@@ -75,20 +74,13 @@ fn sort_key(path: &Path) -> (u8, Option<StatsFileName>, PathBuf) {
 /// Runs `slomix import`: exit 0 when every file was imported or already there, 1 when any was
 /// rejected (after importing all the others), 130 when interrupted.
 pub fn run(args: &ImportArgs) -> ExitCode {
-    let settings = match crate::app::load_settings() {
+    let settings = match super::settings(Some("warn"), ExitCode::FAILURE) {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    telemetry::init("warn");
-    let runtime = match crate::app::runtime(2) {
+    let runtime = match super::runtime(2, ExitCode::FAILURE) {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(import(args, &settings)) {
         Ok(summary) => {

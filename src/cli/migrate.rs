@@ -1,24 +1,17 @@
 //! `slomix migrate`: applies pending migrations to the configured database.
 use std::process::ExitCode;
 
-use crate::{app, db, telemetry};
+use crate::db;
 
 /// Runs `slomix migrate`.
 pub fn run() -> ExitCode {
-    let settings = match app::load_settings() {
+    let settings = match super::settings(Some("warn"), ExitCode::FAILURE) {
         Ok(settings) => settings,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    telemetry::init("warn");
-    let runtime = match app::runtime(0) {
+    let runtime = match super::runtime(0, ExitCode::FAILURE) {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let url = settings.database.url.expose().to_owned();
     let result = runtime.block_on(async {
