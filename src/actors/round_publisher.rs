@@ -215,12 +215,11 @@ pub async fn publish_next_notice(
     let Some(notice) = voice::due_notices(db).await?.into_iter().next() else {
         return Ok(None);
     };
-    let post = match (notice.kind, notice.ended_at) {
-        (NoticeKind::Started, _) => render::voice_session_started(notice.members_at_start),
-        (NoticeKind::Ended, Some(ended)) => {
+    let post = match notice.kind {
+        NoticeKind::Started => render::voice_session_started(notice.members_at_start),
+        NoticeKind::Ended(ended) => {
             render::voice_session_ended(notice.started_at, ended, notice.participants)
         }
-        (NoticeKind::Ended, None) => unreachable!("due_notices returns ended sessions only"),
     };
     if notice.unsure(now) {
         tracing::warn!(actor = "round_publisher", post = %post.title, session = notice.id, "a session notice tried before a restart is not sent again (it may be posted already)");

@@ -2,7 +2,7 @@
 //! every `[[servers]]` entry, or, with neither, the local folder `stats.local_dir`.
 use std::path::Path;
 
-use super::{Settings, SettingsError};
+use super::{ServerSettings, Settings, SettingsError, SshSettings};
 
 /// Where one game server's stats files come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,24 +42,19 @@ pub struct GameServer {
     pub webhook_ids: Vec<u64>,
 }
 
-/// An SFTP source from the fields `[ssh]` and `[[servers]]` share.
-fn sftp(
-    host: &str,
-    port: u16,
-    user: &str,
-    key_path: &str,
-    remote_path: &str,
-    known_hosts: &str,
-    strict_host_key: bool,
-) -> SourceKind {
-    SourceKind::Sftp {
-        host: host.to_owned(),
-        port,
-        user: user.to_owned(),
-        key_path: key_path.to_owned(),
-        remote_path: remote_path.to_owned(),
-        known_hosts: known_hosts.to_owned(),
-        strict_host_key,
+/// `[ssh]` as the `[[servers]]` entry it amounts to (named by `stats.server_name`, no
+/// webhooks of its own), so both resolve the same way.
+fn ssh_as_server(ssh: &SshSettings, name: &str) -> ServerSettings {
+    ServerSettings {
+        name: name.to_owned(),
+        host: ssh.host.clone(),
+        port: ssh.port,
+        user: ssh.user.clone(),
+        key_path: ssh.key_path.clone(),
+        remote_path: ssh.remote_path.clone(),
+        known_hosts: ssh.known_hosts.clone(),
+        strict_host_key: ssh.strict_host_key,
+        webhook_ids: Vec::new(),
     }
 }
 
@@ -70,41 +65,27 @@ impl Settings {
     pub fn game_servers(&self) -> Result<Vec<GameServer>, SettingsError> {
         let invalid = |key: String, reason: String| SettingsError::Invalid { key, reason };
         let mut servers = Vec::new();
-        if self.ssh.enabled {
-            let s = &self.ssh;
-            if s.host.is_empty() {
-                return Err(invalid("ssh.host".into(), "empty while ssh.enabled is true".into()));
-            }
-            servers.push(GameServer {
-                name: self.stats.server_name.clone(),
-                source: sftp(
-                    &s.host,
-                    s.port,
-                    &s.user,
-                    &s.key_path,
-                    &s.remote_path,
-                    &s.known_hosts,
-                    s.strict_host_key,
-                ),
-                local_dir: self.stats.local_dir.clone(),
-                webhook_ids: Vec::new(),
-            });
+        if self.ssh.enabled && self.ssh.host.is_empty() {
+            return Err(invalid("ssh.host".into(), "empty while ssh.enabled is true".into()));
         }
+        let from_ssh = self.ssh.enabled.then(|| ssh_as_server(&self.ssh, &self.stats.server_name));
         for (i, s) in self.servers.iter().enumerate() {
             if s.host.is_empty() {
                 return Err(invalid(format!("servers[{i}].host"), "empty".into()));
             }
+        }
+        for s in from_ssh.iter().chain(&self.servers) {
             servers.push(GameServer {
                 name: s.name.clone(),
-                source: sftp(
-                    &s.host,
-                    s.port,
-                    &s.user,
-                    &s.key_path,
-                    &s.remote_path,
-                    &s.known_hosts,
-                    s.strict_host_key,
-                ),
+                source: SourceKind::Sftp {
+                    host: s.host.clone(),
+                    port: s.port,
+                    user: s.user.clone(),
+                    key_path: s.key_path.clone(),
+                    remote_path: s.remote_path.clone(),
+                    known_hosts: s.known_hosts.clone(),
+                    strict_host_key: s.strict_host_key,
+                },
                 local_dir: self.stats.local_dir.clone(),
                 webhook_ids: s.webhook_ids.clone(),
             });

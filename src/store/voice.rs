@@ -149,8 +149,8 @@ pub async fn record<C: ConnectionTrait>(
 pub enum NoticeKind {
     /// "Gaming session started".
     Started,
-    /// "Gaming session ended".
-    Ended,
+    /// "Gaming session ended", at this time.
+    Ended(DateTime<Utc>),
 }
 
 /// A notice waiting to be posted.
@@ -162,8 +162,6 @@ pub struct Notice {
     pub kind: NoticeKind,
     /// When the session started.
     pub started_at: DateTime<Utc>,
-    /// When it ended (an "ended" notice).
-    pub ended_at: Option<DateTime<Utc>>,
     /// Members when it started.
     pub members_at_start: usize,
     /// Everyone seen.
@@ -177,7 +175,7 @@ impl Notice {
     pub fn key(&self) -> String {
         let kind = match self.kind {
             NoticeKind::Started => 's',
-            NoticeKind::Ended => 'e',
+            NoticeKind::Ended(_) => 'e',
         };
         format!("slxv{}{kind}", self.id)
     }
@@ -213,7 +211,6 @@ pub async fn due_notices<C: ConnectionTrait>(db: &C) -> Result<Vec<Notice>, sea_
             id: row.id,
             kind,
             started_at: utc(row.started_at),
-            ended_at: row.ended_at.map(utc),
             members_at_start: usize::try_from(row.members_at_start).unwrap_or(0),
             participants: parse_ids(&row.participants).len(),
             attempted_at: attempted_at.map(utc),
@@ -221,8 +218,8 @@ pub async fn due_notices<C: ConnectionTrait>(db: &C) -> Result<Vec<Notice>, sea_
         if row.start_notice && !row.start_posted {
             due.push(notice(NoticeKind::Started, row.start_attempted_at));
         }
-        if row.ended_at.is_some() && !row.end_posted {
-            due.push(notice(NoticeKind::Ended, row.end_attempted_at));
+        if let (Some(ended), false) = (row.ended_at, row.end_posted) {
+            due.push(notice(NoticeKind::Ended(utc(ended)), row.end_attempted_at));
         }
     }
     Ok(due)
@@ -237,7 +234,7 @@ pub async fn notice_attempted<C: ConnectionTrait>(
 ) -> Result<(), sea_orm::DbErr> {
     let column = match notice.kind {
         NoticeKind::Started => voice_sessions::Column::StartAttemptedAt,
-        NoticeKind::Ended => voice_sessions::Column::EndAttemptedAt,
+        NoticeKind::Ended(_) => voice_sessions::Column::EndAttemptedAt,
     };
     voice_sessions::Entity::update_many()
         .col_expr(column, Expr::value(at.map(naive)))
@@ -254,7 +251,7 @@ pub async fn notice_posted<C: ConnectionTrait>(
 ) -> Result<(), sea_orm::DbErr> {
     let column = match notice.kind {
         NoticeKind::Started => voice_sessions::Column::StartPosted,
-        NoticeKind::Ended => voice_sessions::Column::EndPosted,
+        NoticeKind::Ended(_) => voice_sessions::Column::EndPosted,
     };
     voice_sessions::Entity::update_many()
         .col_expr(column, Expr::value(true))

@@ -55,6 +55,19 @@ async fn wait_health(app: &App, component: &str, want: impl Fn(&HealthState) -> 
     panic!("{component} never reached the expected state");
 }
 
+/// The local copy of OTHER is `full`, and its rows are all stored.
+async fn assert_whole_file_stored(t: &db::TestDb, local: &Path, full: &[u8]) {
+    assert_eq!(std::fs::read(local.join(OTHER)).unwrap(), full, "the whole file");
+    assert_player_rows_of(t, full).await;
+}
+
+/// One player row per player of OTHER's content `full`.
+async fn assert_player_rows_of(t: &db::TestDb, full: &[u8]) {
+    let players = player_comprehensive_stats::Entity::find().count(&t.db).await.unwrap();
+    let expected = slomix::stats::parse_file(OTHER, full).unwrap().players.len() as u64;
+    assert_eq!(players, expected, "{}", t.kind);
+}
+
 #[actix::test]
 async fn rounds_arrive_once_through_an_sshd_kill_and_restart() {
     crate::support::logs();
@@ -189,10 +202,7 @@ async fn a_file_growing_while_fetched_is_imported_whole_once() {
             t.kind
         );
         no_more_posts(&mut posts).await;
-        assert_eq!(std::fs::read(local.path().join(OTHER)).unwrap(), full, "the whole file");
-        let players = player_comprehensive_stats::Entity::find().count(&t.db).await.unwrap();
-        let expected = slomix::stats::parse_file(OTHER, &full).unwrap().players.len() as u64;
-        assert_eq!(players, expected, "{}", t.kind);
+        assert_whole_file_stored(&t, local.path(), &full).await;
         app.stop_polling().await;
     }
 }
@@ -436,10 +446,7 @@ async fn sshd_killed_in_the_middle_of_a_download_loses_nothing_and_stores_no_par
             "{}",
             t.kind
         );
-        assert_eq!(std::fs::read(local.path().join(OTHER)).unwrap(), full, "the whole file");
-        let players = player_comprehensive_stats::Entity::find().count(&t.db).await.unwrap();
-        let expected = slomix::stats::parse_file(OTHER, &full).unwrap().players.len() as u64;
-        assert_eq!(players, expected, "{}", t.kind);
+        assert_whole_file_stored(&t, local.path(), &full).await;
         app.scheduler.send(PollNow).await.unwrap();
         no_more_posts(&mut posts).await;
         assert_eq!(recorder.posts.lock().unwrap().len(), 1, "{}", t.kind);
@@ -545,9 +552,7 @@ async fn a_file_truncated_on_the_server_while_fetched_is_never_stored_cut_off() 
             "{}",
             t.kind
         );
-        let players = player_comprehensive_stats::Entity::find().count(&t.db).await.unwrap();
-        let expected = slomix::stats::parse_file(OTHER, &full).unwrap().players.len() as u64;
-        assert_eq!(players, expected, "{}", t.kind);
+        assert_player_rows_of(&t, &full).await;
         app.scheduler.send(PollNow).await.unwrap();
         no_more_posts(&mut posts).await;
         app.stop_polling().await;

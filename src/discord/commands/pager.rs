@@ -25,6 +25,14 @@ pub(super) struct Pager {
 pub const PAGE_BUTTONS_FOR: Duration = Duration::from_secs(180);
 
 impl Pager {
+    /// A reply only the presser sees.
+    async fn answer_privately(&self, press: &serenity::ComponentInteraction, text: &str) {
+        let answer = CreateInteractionResponseMessage::new().content(text).ephemeral(true);
+        let _ = press
+            .create_response(&self.serenity.http, CreateInteractionResponse::Message(answer))
+            .await;
+    }
+
     pub(super) async fn run(
         mut self,
         mut message: serenity::Message,
@@ -39,14 +47,7 @@ impl Pager {
                 continue;
             }
             if press.user.id != self.owner {
-                let answer = CreateInteractionResponseMessage::new()
-                    .content("Only the person who asked can turn these pages.")
-                    .ephemeral(true);
-                let _ = press
-                    .create_response(
-                        &self.serenity.http,
-                        CreateInteractionResponse::Message(answer),
-                    )
+                self.answer_privately(&press, "Only the person who asked can turn these pages.")
                     .await;
                 continue;
             }
@@ -72,15 +73,7 @@ impl Pager {
                 Ok(reply) => reply,
                 Err(error) => {
                     tracing::error!(error = %error, "leaderboard page failed");
-                    let answer = CreateInteractionResponseMessage::new()
-                        .content(error.user_message(Names::Discord))
-                        .ephemeral(true);
-                    let _ = press
-                        .create_response(
-                            &self.serenity.http,
-                            CreateInteractionResponse::Message(answer),
-                        )
-                        .await;
+                    self.answer_privately(&press, &error.user_message(Names::Discord)).await;
                     continue;
                 }
             };
