@@ -2,162 +2,126 @@
 //! same command layer as Discord, printed as text, or as the reply model in JSON with
 //! `--json`. Exit status: 0 answered, 1 the user's to fix (not found, ambiguous — the
 //! candidates are listed — or a bad argument), 2 ours (database, settings).
-use std::{path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode, sync::Arc};
+
+use clap::{Arg, ArgAction, ArgMatches, value_parser};
 
 use crate::{
     commands::{
-        Caller, CommandError, CommandResult, Ctx, achievements, compare, leaderboard, links,
-        players::Who,
-        sessions::{self, Pick},
-        stats, teams,
+        Caller, CommandError, CommandResult, Ctx,
+        call::{Call, Terminal},
+        registry::{COMMANDS, Kind, OnTerminal, Spec},
     },
     render::Names,
 };
 
-/// Output options shared by every query.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Output {
+/// One query: a command of the table that has a terminal form, with its arguments.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// The command.
+    pub spec: &'static Spec,
+    /// Its arguments, one per parameter.
+    pub args: Vec<Option<String>>,
     /// Print the reply model as JSON instead of text.
-    #[arg(long)]
     pub json: bool,
+    /// Write the reply's PNG images into this folder (commands whose replies have images).
+    pub graphs: Option<PathBuf>,
 }
 
-/// The query commands.
-#[derive(Debug, Clone, clap::Subcommand)]
-pub enum Query {
-    /// A player's lifetime stats (name, part of a name, or GUID).
-    Stats {
-        /// The player.
-        name: String,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// A leaderboard: kills, kd, dpm, accuracy, headshots, games, revives, gibs, objectives,
-    /// efficiency, teamwork, multikills, grenades.
-    Leaderboard {
-        /// The category (default kills).
-        category: Option<String>,
-        /// The page, from 1.
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// Two players side by side.
-    Compare {
-        /// The first player.
-        first: String,
-        /// The second player.
-        second: String,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// One gaming session: its id, a date YYYY-MM-DD, today or yesterday (default: latest).
-    Session {
-        /// Which session.
-        which: Option<String>,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// The last 20 sessions, or a month's (10, 2025-10, oct).
-    Sessions {
-        /// The month.
-        month: Option<String>,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// The latest session with its graphs.
-    LastSession {
-        /// Write the PNG graphs into this folder.
-        #[arg(long)]
-        graphs: Option<PathBuf>,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// The two line-ups of a session.
-    Teams {
-        /// Which session (as for `session`).
-        which: Option<String>,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// Players whose names contain the text.
-    FindPlayer {
-        /// Part of a name.
-        text: String,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// A player's badges, or the legend.
-    Achievements {
-        /// The player.
-        name: Option<String>,
-        #[command(flatten)]
-        out: Output,
-    },
-    /// This quarter's season.
-    Season {
-        #[command(flatten)]
-        out: Output,
-    },
-}
-
-impl Query {
-    fn output(&self) -> &Output {
-        match self {
-            Query::Stats { out, .. }
-            | Query::Leaderboard { out, .. }
-            | Query::Compare { out, .. }
-            | Query::Session { out, .. }
-            | Query::Sessions { out, .. }
-            | Query::LastSession { out, .. }
-            | Query::Teams { out, .. }
-            | Query::FindPlayer { out, .. }
-            | Query::Achievements { out, .. }
-            | Query::Season { out } => out,
+/// The subcommand of `spec`, called `name`: its parameters, then `--json` (and `--graphs DIR`
+/// when its reply has images).
+fn subcommand(spec: &'static Spec, name: &'static str) -> clap::Command {
+    let mut command = clap::Command::new(name).about(spec.help);
+    for param in spec.params {
+        let mut arg = Arg::new(param.name).help(param.help);
+        arg = match param.terminal {
+            OnTerminal::Positional => arg.required(param.required),
+            OnTerminal::Required => arg.required(true),
+            OnTerminal::Flag => arg.long(param.name).required(param.required),
+        };
+        if param.kind == Kind::Number {
+            arg = arg.value_parser(value_parser!(u32));
         }
+        command = command.arg(arg);
+    }
+    command = command.arg(
+        Arg::new("json")
+            .long("json")
+            .action(ArgAction::SetTrue)
+            .help("Print the reply model as JSON instead of text"),
+    );
+    if spec.images {
+        command = command.arg(
+            Arg::new("graphs")
+                .long("graphs")
+                .value_name("DIR")
+                .value_parser(value_parser!(PathBuf))
+                .help("Write the PNG graphs into this folder"),
+        );
+    }
+    command
+}
+
+impl clap::FromArgMatches for Query {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let Some((name, sub)) = matches.subcommand() else {
+            return Err(clap::Error::new(clap::error::ErrorKind::MissingSubcommand));
+        };
+        let Some(spec) = COMMANDS.iter().find(|s| s.terminal == Some(name)) else {
+            return Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand));
+        };
+        let args = spec
+            .params
+            .iter()
+            .map(|param| match param.kind {
+                Kind::Number => sub.get_one::<u32>(param.name).map(u32::to_string),
+                Kind::Word | Kind::Rest => sub.get_one::<String>(param.name).cloned(),
+            })
+            .collect();
+        let graphs = if spec.images { sub.get_one::<PathBuf>("graphs").cloned() } else { None };
+        Ok(Query { spec, args, json: sub.get_flag("json"), graphs })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 
-/// Answers one query against `ctx`.
+impl clap::Subcommand for Query {
+    fn augment_subcommands(command: clap::Command) -> clap::Command {
+        COMMANDS.iter().fold(command, |command, spec| match spec.terminal {
+            Some(name) => command.subcommand(subcommand(spec, name)),
+            None => command,
+        })
+    }
+
+    fn augment_subcommands_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_subcommands(command)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        COMMANDS.iter().any(|s| s.terminal == Some(name))
+    }
+}
+
+/// Answers one query against `ctx`, as the terminal operator (admin rights, no Discord).
 pub async fn answer(ctx: &Ctx, query: &Query) -> CommandResult {
-    let caller = Caller::terminal();
-    let today = ctx.now.date();
-    match query {
-        Query::Stats { name, .. } => stats::stats(ctx, &Who::Text(name.clone()), &caller).await,
-        Query::Leaderboard { category, page, .. } => {
-            let (category, page) = leaderboard::parse_args(category.as_deref(), Some(*page))?;
-            leaderboard::leaderboard(ctx, category, page).await
-        }
-        Query::Compare { first, second, .. } => {
-            compare::compare(ctx, &Who::Text(first.clone()), &Who::Text(second.clone()), &caller)
-                .await
-        }
-        Query::Session { which, .. } => {
-            sessions::session(ctx, Pick::parse(which.as_deref(), today)?).await
-        }
-        Query::Sessions { month, .. } => sessions::sessions(ctx, month.as_deref()).await,
-        Query::LastSession { .. } => sessions::last_session(ctx).await,
-        Query::Teams { which, .. } => {
-            teams::teams(ctx, Pick::parse(which.as_deref(), today)?).await
-        }
-        Query::FindPlayer { text, .. } => links::find_player(ctx, text).await,
-        Query::Achievements { name, .. } => {
-            let who = name.as_deref().map_or(Who::Me, |n| Who::Text(n.to_owned()));
-            achievements::achievements(ctx, &who, &caller).await
-        }
-        Query::Season { .. } => achievements::season(ctx).await,
-    }
+    let call = Call {
+        spec: query.spec,
+        ctx: ctx.clone(),
+        caller: Caller::terminal(),
+        args: query.args.clone(),
+        page: None,
+        front: Arc::new(Terminal),
+    };
+    (query.spec.run)(&call).await
 }
 
 /// Runs one query from the terminal.
 pub fn run(query: &Query) -> ExitCode {
-    let settings = match super::settings(Some("warn"), ExitCode::from(2)) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
-    let runtime = match super::runtime(0, ExitCode::from(2)) {
-        Ok(runtime) => runtime,
+    let (settings, runtime) = match super::one_shot(0, ExitCode::from(2)) {
+        Ok(ready) => ready,
         Err(code) => return code,
     };
     let now = settings.local_now();
@@ -168,13 +132,13 @@ pub fn run(query: &Query) -> ExitCode {
     });
     let reply = match result {
         Ok(Ok(reply)) => reply,
-        Ok(Err(error)) => return report(&error, query.output().json),
+        Ok(Err(error)) => return report(&error, query.json),
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
-    if let Query::LastSession { graphs: Some(folder), .. } = query {
+    if let Some(folder) = &query.graphs {
         if let Err(error) = std::fs::create_dir_all(folder) {
             eprintln!("error: cannot create {}: {error}", folder.display());
             return ExitCode::from(2);
@@ -188,7 +152,7 @@ pub fn run(query: &Query) -> ExitCode {
             eprintln!("wrote {}", path.display());
         }
     }
-    if query.output().json {
+    if query.json {
         println!("{}", serde_json::to_string_pretty(&reply.to_json()).unwrap_or_default());
     } else {
         print!("{}", reply.to_text());
@@ -218,6 +182,33 @@ fn report(error: &CommandError, json: bool) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(line: &[&str]) -> Result<Query, clap::Error> {
+        let cli = <Query as clap::Subcommand>::augment_subcommands(clap::Command::new("slomix"));
+        let matches =
+            cli.try_get_matches_from(std::iter::once("slomix").chain(line.iter().copied()))?;
+        <Query as clap::FromArgMatches>::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn terminal_lines_become_the_tables_arguments() {
+        let q = parse(&["leaderboard", "kd", "--page", "2", "--json"]).unwrap();
+        assert_eq!(
+            (q.spec.name, q.args.clone(), q.json),
+            ("leaderboard", vec![Some("kd".into()), Some("2".into())], true)
+        );
+        let q = parse(&["last-session", "--graphs", "/tmp/g"]).unwrap();
+        assert_eq!(
+            (q.spec.name, q.graphs, q.json),
+            ("last_session", Some(PathBuf::from("/tmp/g")), false)
+        );
+        assert_eq!(parse(&["stats", "seb"]).unwrap().args, vec![Some("seb".to_owned())]);
+        assert!(parse(&["stats"]).is_err(), "the terminal has no linked player: NAME is required");
+        assert!(parse(&["leaderboard", "--page", "two"]).is_err());
+        assert!(parse(&["session", "--graphs", "x"]).is_err(), "only replies with images");
+        assert!(parse(&["link", "seb"]).is_err(), "no terminal form");
+        assert_eq!(parse(&["compare", "a", "b"]).unwrap().args.len(), 2);
+    }
 
     #[test]
     fn the_terminal_has_a_subcommand_for_every_command_the_table_gives_one() {

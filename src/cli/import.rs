@@ -74,12 +74,8 @@ fn sort_key(path: &Path) -> (u8, Option<StatsFileName>, PathBuf) {
 /// Runs `slomix import`: exit 0 when every file was imported or already there, 1 when any was
 /// rejected (after importing all the others), 130 when interrupted.
 pub fn run(args: &ImportArgs) -> ExitCode {
-    let settings = match super::settings(Some("warn"), ExitCode::FAILURE) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
-    let runtime = match super::runtime(2, ExitCode::FAILURE) {
-        Ok(runtime) => runtime,
+    let (settings, runtime) = match super::one_shot(2, ExitCode::FAILURE) {
+        Ok(ready) => ready,
         Err(code) => return code,
     };
     match runtime.block_on(import(args, &settings)) {

@@ -5,12 +5,8 @@ use crate::db;
 
 /// Runs `slomix migrate`.
 pub fn run() -> ExitCode {
-    let settings = match super::settings(Some("warn"), ExitCode::FAILURE) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
-    let runtime = match super::runtime(0, ExitCode::FAILURE) {
-        Ok(runtime) => runtime,
+    let (settings, runtime) = match super::one_shot(0, ExitCode::FAILURE) {
+        Ok(ready) => ready,
         Err(code) => return code,
     };
     let url = settings.database.url.expose().to_owned();

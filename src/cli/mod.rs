@@ -36,3 +36,13 @@ pub(crate) fn runtime(
         failure
     })
 }
+
+/// What a one-shot terminal command starts with: the settings (logging warnings) and a runtime
+/// with `threads` workers; on a failure, the reason printed and `failure` to exit with.
+pub(crate) fn one_shot(
+    threads: usize,
+    failure: ExitCode,
+) -> Result<(Settings, tokio::runtime::Runtime), ExitCode> {
+    let settings = settings(Some("warn"), failure)?;
+    Ok((settings, runtime(threads, failure)?))
+}

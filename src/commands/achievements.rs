@@ -1,5 +1,6 @@
 //! Achievements (badges earned from lifetime totals, shown beside names) and quarterly
 //! seasons (`!achievements`, `!season`).
+use super::call::{BoxFuture, Call};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use entity::player_totals as totals;
 use sea_orm::FromQueryResult;
@@ -275,6 +276,18 @@ pub async fn season(ctx: &Ctx) -> CommandResult {
         post,
         json!({ "season": season.name(), "start": start.to_string(), "end": end.to_string(), "days_left": days_left, "top": top }),
     ))
+}
+
+/// The table's handler: `!achievements [player]` (none: yours, or the legend).
+pub fn run_achievements(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        achievements(&call.ctx, &Who::parse(call.arg("player"))?, &call.caller).await
+    })
+}
+
+/// The table's handler: `!season`, cached.
+pub fn run_season(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { call.cached("season".to_owned(), season(&call.ctx)).await })
 }
 
 #[cfg(test)]

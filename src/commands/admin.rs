@@ -1,6 +1,7 @@
 //! Admin commands: `!automation_status`, `!ssh_check`, `!sync [days]`, `!import <file>`,
 //! `!reload`, `!cache_clear`. They act on the running daemon through [`Operations`] and
 //! every use is written to `command_audit`.
+use super::call::{BoxFuture, Call};
 use std::{future::Future, pin::Pin, time::Duration};
 
 use chrono::{NaiveDate, TimeDelta};
@@ -346,6 +347,42 @@ pub async fn cache_clear(_ctx: &Ctx, ops: &dyn Operations, caller: &Caller) -> C
         ),
         json!({ "dropped": dropped }),
     ))
+}
+
+/// The table's handler: `!automation_status`.
+pub fn run_automation_status(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { automation_status(&call.ctx, call.operations()?, &call.caller).await })
+}
+
+/// The table's handler: `!ssh_check`.
+pub fn run_ssh_check(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { ssh_check(&call.ctx, call.operations()?, &call.caller).await })
+}
+
+/// The table's handler: `!sync [days]`.
+pub fn run_sync(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let days = parse_days(call.arg("days"))?;
+        sync(&call.ctx, call.operations()?, &call.caller, days).await
+    })
+}
+
+/// The table's handler: `!import <file>`.
+pub fn run_import(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        import(&call.ctx, call.operations()?, &call.caller, call.arg("file").unwrap_or_default())
+            .await
+    })
+}
+
+/// The table's handler: `!reload`.
+pub fn run_reload(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { reload(&call.ctx, call.operations()?, &call.caller).await })
+}
+
+/// The table's handler: `!cache_clear`.
+pub fn run_cache_clear(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { cache_clear(&call.ctx, call.operations()?, &call.caller).await })
 }
 
 #[cfg(test)]

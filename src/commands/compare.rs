@@ -1,5 +1,6 @@
 //! `!compare <p1> <p2>`: two players' lifetime numbers side by side, with the better one of
 //! each marked.
+use super::call::{BoxFuture, Call};
 use serde_json::json;
 
 use super::{
@@ -84,4 +85,13 @@ pub async fn compare(ctx: &Ctx, first: &Who, second: &Who, caller: &Caller) -> C
             "wins": [wins.0, wins.1],
         }),
     ))
+}
+
+/// The table's handler: `!compare <first> <second>`.
+pub fn run_compare(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let first = Who::parse(call.arg("first"))?;
+        let second = Who::parse(call.arg("second"))?;
+        compare(&call.ctx, &first, &second, &call.caller).await
+    })
 }

@@ -1,8 +1,9 @@
 //! `!help`: what each command does, from the command table (`registry.rs`).
+use super::call::{BoxFuture, Call};
 use serde_json::json;
 
 use super::{
-    Reply,
+    CommandResult, Reply,
     leaderboard::Category,
     registry::{COMMANDS, Group, Spec},
 };
@@ -41,4 +42,9 @@ pub fn help(admin: bool) -> Reply {
         "admin_commands": if admin { COMMANDS.iter().filter(|s| s.admin()).map(Spec::usage).collect::<Vec<_>>() } else { Vec::new() },
     });
     Reply::single(post, data)
+}
+
+/// The table's handler: `!help` (admins also see the admin commands).
+pub fn run_help(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { Ok(help(call.caller.admin)) })
 }

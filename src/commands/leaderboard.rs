@@ -2,6 +2,7 @@
 //! category with its minimum-rounds rule (as in the original). Every sum comes from a table
 //! with one row per player, so nothing is multiplied by a join (the original's accuracy and
 //! headshot boards counted player sums once per weapon).
+use super::call::{BoxFuture, Call};
 use sea_orm::FromQueryResult;
 use serde_json::json;
 
@@ -361,6 +362,17 @@ pub async fn leaderboard(ctx: &Ctx, category: Category, page: u32) -> CommandRes
         attachments: Vec::new(),
         pages: Some(Pages { page, total }),
         data: json!({ "category": category.key(), "page": page, "pages": total, "qualifying": count, "players": data }),
+    })
+}
+
+/// The table's handler: `!leaderboard [category] [page]` (a page button's page wins), cached
+/// per category and page.
+pub fn run_leaderboard(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let (category, page) = parse_args(call.arg("category"), call.number("page")?)?;
+        let page = call.page.unwrap_or(page);
+        call.cached(format!("lb:{}:{page}", category.key()), leaderboard(&call.ctx, category, page))
+            .await
     })
 }
 

@@ -1,5 +1,6 @@
 //! Linking a Discord account to a player (`!link`, `!unlink`) and finding players
 //! (`!find_player`). A link makes `!stats` without a name, and mentions, mean that player.
+use super::call::{BoxFuture, Call};
 use entity::{player_aliases as aliases, player_links as links, player_totals as totals};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -231,4 +232,64 @@ pub async fn find_player(ctx: &Ctx, text: &str) -> CommandResult {
         footer: "Link yours with !link <GUID>".to_owned(),
     };
     Ok(Reply::single(post, json!({ "query": text, "players": data })))
+}
+
+/// The table's handler: `!find_player <text>`.
+pub fn run_find_player(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { find_player(&call.ctx, call.arg("text").unwrap_or_default()).await })
+}
+
+/// The table's handler: `!link [player]`, or for admins `!link @user <player>` (a mention
+/// must name a valid user; linking someone else is audited). Replies shown before are dropped.
+pub fn run_link(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let (target, rest) = match call.arg("player") {
+            Some(text) => {
+                let (first, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+                match players::mention_id(first)? {
+                    Some(id) => {
+                        let name = call.front.user_name(id.get()).await;
+                        let name = name.unwrap_or_else(|| id.to_string());
+                        (Some((id.get(), name)), Some(rest.trim().to_owned()))
+                    }
+                    None => (None, Some(text.to_owned())),
+                }
+            }
+            None => (None, None),
+        };
+        let result = link(&call.ctx, &call.caller, target.clone(), rest.as_deref()).await;
+        if let Some((id, _)) = &target {
+            let arguments = format!("<@{id}> {}", rest.as_deref().unwrap_or(""));
+            call.audit("link", &arguments, &result).await;
+        }
+        let reply = result?;
+        call.changed();
+        Ok(reply)
+    })
+}
+
+/// The table's handler: `!unlink`, or for admins `!unlink @user` (audited).
+pub fn run_unlink(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let target = match call.arg("user") {
+            None => None,
+            Some(text) => Some(
+                players::mention_id(text)?
+                    .ok_or_else(|| {
+                        CommandError::Invalid(
+                            "`!unlink` takes a @mention of the account (nothing: your own link)"
+                                .into(),
+                        )
+                    })?
+                    .get(),
+            ),
+        };
+        let result = unlink(&call.ctx, &call.caller, target).await;
+        if let Some(id) = target.filter(|id| Some(*id) != call.caller.discord_id) {
+            call.audit("unlink", &format!("<@{id}>"), &result).await;
+        }
+        let reply = result?;
+        call.changed();
+        Ok(reply)
+    })
 }

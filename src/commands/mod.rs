@@ -8,7 +8,9 @@
 //! constant of ours.
 pub mod achievements;
 pub mod admin;
+pub mod args;
 pub mod cache;
+pub mod call;
 pub mod charts;
 pub mod compare;
 pub mod format;

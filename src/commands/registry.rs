@@ -1,10 +1,15 @@
-//! The command table: every command's name, aliases, arguments, group, admin flag, cooldown,
-//! help line and terminal form, written once. `!help` is built from it; the Discord front end
-//! takes each command's aliases, category, description and cooldown from it
-//! (`discord::commands::all`); tests hold the terminal's subcommands and `docs/commands.md` to
-//! it.
+//! The command table: every command's name, aliases, parameters, group, admin flag,
+//! cooldown, help line, terminal form and handler, written once. The Discord front end builds
+//! one prefix-and-slash command per entry (`discord::commands::all`), the terminal one
+//! subcommand per entry with a terminal form (`cli::commands::Query`), `!help` lists them, and
+//! a test holds `docs/commands.md` to the table. Adding a command is its module (the command
+//! and its handler) plus one entry here.
 use std::time::Duration;
 
+use super::{
+    CommandResult,
+    call::{BoxFuture, Call},
+};
 /// Where a command is listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -27,8 +32,67 @@ impl Group {
     }
 }
 
-/// One command.
+/// A command's handler: from one use (arguments by parameter name, caller, front end) to its
+/// reply.
+pub type Handler = for<'a> fn(&'a Call) -> BoxFuture<'a, CommandResult>;
+
+/// What a parameter holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One word, or several in double quotes (`"a b"`).
+    Word,
+    /// A whole number (a page).
+    Number,
+    /// The rest of the line.
+    Rest,
+}
+
+/// How a parameter appears on the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnTerminal {
+    /// A positional argument, required as on Discord.
+    Positional,
+    /// A positional argument the terminal requires (it has no "you").
+    Required,
+    /// An option `--name VALUE`.
+    Flag,
+}
+
+/// One parameter of a command: a slash option, a prefix argument, a terminal argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// Its name (the slash option's and the terminal's; lowercase).
+    pub name: &'static str,
+    /// What to give (the slash option's description: at most 100 chars).
+    pub help: &'static str,
+    /// What it holds.
+    pub kind: Kind,
+    /// Whether it must be given.
+    pub required: bool,
+    /// How the terminal takes it.
+    pub terminal: OnTerminal,
+}
+
+impl Param {
+    /// An optional parameter.
+    pub const fn optional(name: &'static str, kind: Kind, help: &'static str) -> Param {
+        Param { name, help, kind, required: false, terminal: OnTerminal::Positional }
+    }
+
+    /// A required parameter.
+    pub const fn required(name: &'static str, kind: Kind, help: &'static str) -> Param {
+        Param { name, help, kind, required: true, terminal: OnTerminal::Positional }
+    }
+
+    /// The same, taken on the terminal as `on`.
+    pub const fn on_terminal(mut self, on: OnTerminal) -> Param {
+        self.terminal = on;
+        self
+    }
+}
+
+/// One command.
+#[derive(Debug, Clone, Copy)]
 pub struct Spec {
     /// The name (Discord, prefix and slash).
     pub name: &'static str,
@@ -36,6 +100,8 @@ pub struct Spec {
     pub aliases: &'static [&'static str],
     /// Its arguments as `!help` shows them (empty: none).
     pub args: &'static str,
+    /// Its parameters, in order (optional ones after required ones; a `Rest` one last).
+    pub params: &'static [Param],
     /// Where it is listed.
     pub group: Group,
     /// Seconds between two uses by one user (0: none).
@@ -44,6 +110,12 @@ pub struct Spec {
     pub help: &'static str,
     /// Its subcommand on the terminal (`slomix <terminal>`), if it has one.
     pub terminal: Option<&'static str>,
+    /// It may take a while (graphs, SSH): a slash command is deferred first.
+    pub slow: bool,
+    /// Its reply carries images: the terminal's `--graphs DIR` writes them.
+    pub images: bool,
+    /// What it does.
+    pub run: Handler,
 }
 
 impl Spec {
@@ -65,139 +137,188 @@ impl Spec {
             format!("!{} {}", self.name, self.args)
         }
     }
+
+    /// Its parameter called `name`, with its position.
+    pub fn param(&self, name: &str) -> Option<(usize, &'static Param)> {
+        self.params.iter().enumerate().find(|(_, p)| p.name == name)
+    }
+
+    /// Its page parameter (a `Number` called `page`), which page buttons turn.
+    pub fn pages(&self) -> bool {
+        self.param("page").is_some_and(|(_, p)| p.kind == Kind::Number)
+    }
+
+    const fn new(name: &'static str, group: Group, help: &'static str, run: Handler) -> Spec {
+        Spec {
+            name,
+            aliases: &[],
+            args: "",
+            params: &[],
+            group,
+            cooldown_secs: 0,
+            help,
+            terminal: None,
+            slow: false,
+            images: false,
+            run,
+        }
+    }
+
+    const fn aliases(mut self, aliases: &'static [&'static str]) -> Spec {
+        self.aliases = aliases;
+        self
+    }
+
+    const fn takes(mut self, args: &'static str, params: &'static [Param]) -> Spec {
+        self.args = args;
+        self.params = params;
+        self
+    }
+
+    const fn every(mut self, cooldown_secs: u64) -> Spec {
+        self.cooldown_secs = cooldown_secs;
+        self
+    }
+
+    const fn terminal(mut self, subcommand: &'static str) -> Spec {
+        self.terminal = Some(subcommand);
+        self
+    }
+
+    const fn slow(mut self) -> Spec {
+        self.slow = true;
+        self
+    }
+
+    const fn images(mut self) -> Spec {
+        self.images = true;
+        self
+    }
 }
 
-const fn spec(
-    name: &'static str,
-    aliases: &'static [&'static str],
-    args: &'static str,
-    group: Group,
-    cooldown_secs: u64,
-    help: &'static str,
-    terminal: Option<&'static str>,
-) -> Spec {
-    Spec { name, aliases, args, group, cooldown_secs, help, terminal }
-}
-
+use super::{achievements, admin, help, leaderboard, links, sessions, stats, teams};
 use Group::{Admin, Players, Sessions};
+use Kind::{Number, Rest, Word};
+
+const WHICH_SESSION: Param =
+    Param::optional("which", Word, "Session id, YYYY-MM-DD, today or yesterday");
 
 /// Every command, in `!help` order.
 pub const COMMANDS: &[Spec] = &[
-    spec(
-        "stats",
-        &[],
-        "[name|@user]",
-        Players,
-        5,
-        "lifetime numbers, top weapons, last rounds",
-        Some("stats"),
-    ),
-    spec(
+    Spec::new("stats", Players, "lifetime numbers, top weapons, last rounds", stats::run_stats)
+        .takes(
+            "[name|@user]",
+            &[Param::optional("player", Rest, "Player name, GUID or @mention (default: you)")
+                .on_terminal(OnTerminal::Required)],
+        )
+        .every(5)
+        .terminal("stats"),
+    Spec::new(
         "leaderboard",
-        &["lb", "top"],
-        "[category] [page]",
         Players,
-        10,
         "rankings by kills, K/D, DPM, accuracy and more",
-        Some("leaderboard"),
-    ),
-    spec("compare", &[], "<p1> <p2>", Players, 5, "two players side by side", Some("compare")),
-    spec(
+        leaderboard::run_leaderboard,
+    )
+    .aliases(&["lb", "top"])
+    .takes(
+        "[category] [page]",
+        &[
+            Param::optional(
+                "category",
+                Word,
+                "kills, kd, dpm, accuracy, headshots, games, revives, gibs, objectives, ...",
+            ),
+            Param::optional("page", Number, "Page (from 1)").on_terminal(OnTerminal::Flag),
+        ],
+    )
+    .every(10)
+    .terminal("leaderboard"),
+    Spec::new("compare", Players, "two players side by side", super::compare::run_compare)
+        .takes(
+            "<p1> <p2>",
+            &[
+                Param::required("first", Word, "First player"),
+                Param::required("second", Word, "Second player"),
+            ],
+        )
+        .every(5)
+        .terminal("compare"),
+    Spec::new(
         "last_session",
-        &["last", "latest", "recent"],
-        "",
         Sessions,
-        5,
         "the latest gaming session with graphs",
-        Some("last-session"),
-    ),
-    spec(
+        sessions::run_last_session,
+    )
+    .aliases(&["last", "latest", "recent"])
+    .every(5)
+    .terminal("last-session")
+    .slow()
+    .images(),
+    Spec::new(
         "session",
-        &["match", "game"],
-        "[id|date]",
         Sessions,
-        5,
         "one session: today, yesterday, YYYY-MM-DD or its id",
-        Some("session"),
-    ),
-    spec(
+        sessions::run_session,
+    )
+    .aliases(&["match", "game"])
+    .takes("[id|date]", &[WHICH_SESSION])
+    .every(5)
+    .terminal("session"),
+    Spec::new(
         "sessions",
-        &["rounds", "list_sessions", "ls"],
-        "[month]",
         Sessions,
-        5,
         "recent sessions, or a month's (10, 2025-10, oct)",
-        Some("sessions"),
-    ),
-    spec(
-        "teams",
-        &[],
-        "[id|date]",
-        Sessions,
-        5,
-        "the line-ups of a session and maps won",
-        Some("teams"),
-    ),
-    spec(
-        "find_player",
-        &["findplayer", "fp", "search_player"],
-        "<name>",
-        Players,
-        0,
-        "players whose names contain it",
-        Some("find-player"),
-    ),
-    spec("link", &[], "[name|GUID]", Players, 10, "link your Discord account to your player", None),
-    spec("unlink", &[], "", Players, 0, "remove your link", None),
-    spec(
-        "achievements",
-        &["medals", "badges"],
-        "[name]",
-        Players,
-        0,
-        "badges and progress",
-        Some("achievements"),
-    ),
-    spec(
-        "season",
-        &["season_info"],
-        "",
-        Players,
-        0,
-        "this quarter's season and its leaders",
-        Some("season"),
-    ),
-    spec("help", &["commands", "cmds", "help_command"], "", Players, 0, "this list", None),
-    spec(
+        sessions::run_sessions,
+    )
+    .aliases(&["rounds", "list_sessions", "ls"])
+    .takes("[month]", &[Param::optional("month", Word, "Month: 10, 2025-10 or oct")])
+    .every(5)
+    .terminal("sessions"),
+    Spec::new("teams", Sessions, "the line-ups of a session and maps won", teams::run_teams)
+        .takes("[id|date]", &[WHICH_SESSION])
+        .every(5)
+        .terminal("teams"),
+    Spec::new("find_player", Players, "players whose names contain it", links::run_find_player)
+        .aliases(&["findplayer", "fp", "search_player"])
+        .takes("<name>", &[Param::required("text", Rest, "Part of a name")])
+        .terminal("find-player"),
+    Spec::new("link", Players, "link your Discord account to your player", links::run_link)
+        .takes("[name|GUID]", &[Param::optional("player", Rest, "Your player name or GUID")])
+        .every(10),
+    Spec::new("unlink", Players, "remove your link", links::run_unlink)
+        .takes("", &[Param::optional("user", Word, "Admins: the account to unlink")]),
+    Spec::new("achievements", Players, "badges and progress", achievements::run_achievements)
+        .aliases(&["medals", "badges"])
+        .takes("[name]", &[Param::optional("player", Rest, "Player")])
+        .terminal("achievements"),
+    Spec::new("season", Players, "this quarter's season and its leaders", achievements::run_season)
+        .aliases(&["season_info"])
+        .terminal("season"),
+    Spec::new("help", Players, "this list", help::run_help).aliases(&[
+        "commands",
+        "cmds",
+        "help_command",
+    ]),
+    Spec::new(
         "automation_status",
-        &[],
-        "",
         Admin,
-        0,
         "each actor's health, last file, next poll, voice session",
-        None,
+        admin::run_automation_status,
     ),
-    spec(
+    Spec::new(
         "ssh_check",
-        &[],
-        "",
         Admin,
-        0,
         "reach every game server: latency and stats files there",
-        None,
-    ),
-    spec(
-        "sync",
-        &["sync_stats", "syncstats"],
-        "[days]",
-        Admin,
-        0,
-        "fetch and import what is missing (default 1 day)",
-        None,
-    ),
-    spec("import", &[], "<file>", Admin, 0, "fetch and import one stats file now", None),
-    spec("reload", &[], "", Admin, 0, "re-read the settings files", None),
-    spec("cache_clear", &[], "", Admin, 0, "drop cached command results", None),
+        admin::run_ssh_check,
+    )
+    .slow(),
+    Spec::new("sync", Admin, "fetch and import what is missing (default 1 day)", admin::run_sync)
+        .aliases(&["sync_stats", "syncstats"])
+        .takes("[days]", &[Param::optional("days", Word, "Days back: 3, 2w, 1m or all")]),
+    Spec::new("import", Admin, "fetch and import one stats file now", admin::run_import)
+        .takes("<file>", &[Param::required("file", Word, "Stats file name")]),
+    Spec::new("reload", Admin, "re-read the settings files", admin::run_reload),
+    Spec::new("cache_clear", Admin, "drop cached command results", admin::run_cache_clear),
 ];
 
 /// The command called `name` (not an alias).
@@ -219,11 +340,35 @@ mod tests {
             }
             assert!((1..=100).contains(&spec.help.chars().count()), "{}", spec.name);
         }
-        assert_eq!(find("lb"), None, "aliases are not names");
+        assert!(find("lb").is_none(), "aliases are not names");
         assert_eq!(
             find("leaderboard").map(Spec::usage).as_deref(),
             Some("!leaderboard [category] [page]")
         );
         assert_eq!(find("reload").map(|s| (s.admin(), s.cooldown())), Some((true, None)));
+    }
+
+    #[test]
+    fn parameters_fit_slash_options_and_read_left_to_right() {
+        for spec in COMMANDS {
+            let mut names = std::collections::HashSet::new();
+            let mut optional = false;
+            for (i, param) in spec.params.iter().enumerate() {
+                let what = format!("{} {}", spec.name, param.name);
+                assert!(names.insert(param.name), "{what} twice");
+                assert!((1..=32).contains(&param.name.len()), "{what}");
+                assert!(param.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{what}");
+                assert!((1..=100).contains(&param.help.chars().count()), "{what}");
+                assert!(!(optional && param.required), "{what}: required after optional");
+                optional |= !param.required;
+                if param.kind == Kind::Rest {
+                    assert_eq!(i + 1, spec.params.len(), "{what}: the rest of the line comes last");
+                }
+                assert!(param.name != "json" && param.name != "graphs", "{what}: a terminal flag");
+            }
+            assert!(!spec.images || spec.terminal.is_some(), "{}", spec.name);
+        }
+        assert!(find("leaderboard").is_some_and(Spec::pages));
+        assert!(!find("stats").is_some_and(Spec::pages));
     }
 }

@@ -1,6 +1,7 @@
 //! Gaming sessions: `!session [id|date]`, `!sessions [month]` and `!last_session` (with its
 //! graphs). A session is what the import grouped (`gaming_sessions`: rounds no more than the
 //! session gap apart); a date means every session with a round that day.
+use super::call::{BoxFuture, Call};
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
@@ -279,6 +280,28 @@ pub async fn sessions(ctx: &Ctx, month: Option<&str>) -> CommandResult {
         pages: None,
         data: json!({ "sessions": data }),
     })
+}
+
+/// The table's handler: `!session [id|date]`, cached per session asked for.
+pub fn run_session(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let pick = Pick::parse(call.arg("which"), call.ctx.now.date())?;
+        call.cached(format!("session:{pick:?}"), session(&call.ctx, pick)).await
+    })
+}
+
+/// The table's handler: `!sessions [month]`, cached per month.
+pub fn run_sessions(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let month = call.arg("month");
+        call.cached(format!("sessions:{}", month.unwrap_or_default()), sessions(&call.ctx, month))
+            .await
+    })
+}
+
+/// The table's handler: `!last_session`, cached.
+pub fn run_last_session(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { call.cached("last_session".to_owned(), last_session(&call.ctx)).await })
 }
 
 #[cfg(test)]

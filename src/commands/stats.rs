@@ -1,5 +1,6 @@
 //! `!stats [player]`: a player's lifetime numbers from `player_totals` (rounds 1 and 2; a
 //! match summary is never counted twice), their top weapons, last rounds and other names.
+use super::call::{BoxFuture, Call};
 use entity::player_weapon_totals as weapons;
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
@@ -210,4 +211,9 @@ fn recent_rounds(db: &sea_orm::DatabaseConnection, guid: &str) -> sea_orm::State
         .limit(3)
         .to_owned();
     db.get_database_backend().build(&query)
+}
+
+/// The table's handler: `!stats [player]`, `slomix stats NAME`.
+pub fn run_stats(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { stats(&call.ctx, &Who::parse(call.arg("player"))?, &call.caller).await })
 }

@@ -1,6 +1,7 @@
 //! `!teams [session]`: the two line-ups of a session, told apart from the sides players took
 //! round by round (teams swap sides between rounds, so the side alone says nothing), and the
 //! maps each team won.
+use super::call::{BoxFuture, Call};
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::json;
@@ -143,4 +144,12 @@ pub async fn teams(ctx: &Ctx, pick: Pick) -> CommandResult {
         post,
         json!({ "teams": json_teams, "maps_won": { "a": wins_a, "b": wins_b, "undecided": draws } }),
     ))
+}
+
+/// The table's handler: `!teams [id|date]`, cached per session asked for.
+pub fn run_teams(call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move {
+        let pick = Pick::parse(call.arg("which"), call.ctx.now.date())?;
+        call.cached(format!("teams:{pick:?}"), teams(&call.ctx, pick)).await
+    })
 }

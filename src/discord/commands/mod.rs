@@ -1,5 +1,6 @@
-//! The commands on Discord (poise): `!` prefix commands and slash commands from the same
-//! definitions, each a thin wrapper over the command layer (`crate::commands`). This module
+//! The commands on Discord (poise): a `!` prefix command and a slash command for every entry
+//! of the command table (`commands::registry`), built by one generic front end (`front`) that
+//! runs the entry's handler from the command layer (`crate::commands`). This module
 //! adds what only Discord has: channel rules (answered only in configured channels, silent
 //! elsewhere, never in the control channel), admin checks and the audit log, cooldowns,
 //! cached replies, page buttons, generic error replies (details go to the log; a command that
@@ -20,35 +21,26 @@ use serenity::{
 use super::sink::embed;
 use crate::{
     commands::{
-        self, Caller, CommandError, CommandResult, Ctx, Reply,
+        self, Caller, CommandError, Ctx, Reply,
         admin::{self, Operations},
         cache::CommandCache,
-        leaderboard::{self, Category},
-        players::{Who, mention_id},
-        sessions::Pick,
     },
     render::Names,
-    settings::DiscordSettings,
 };
 
-mod admin_commands;
+mod front;
 mod hooks;
 mod pager;
-mod player_commands;
 mod reply;
 mod rules;
-mod session_commands;
 
-pub use self::{
-    admin_commands::*, pager::PAGE_BUTTONS_FOR, player_commands::*, rules::ChannelRules,
-    session_commands::*,
-};
 use self::{
     hooks::{finished, on_error},
-    pager::{Pager, PagerData},
-    reply::{cached, defer, page_buttons, send},
+    pager::Pager,
+    reply::{defer, page_buttons, send},
     rules::caller,
 };
+pub use self::{pager::PAGE_BUTTONS_FOR, rules::ChannelRules};
 
 /// The error type of every command.
 pub type Error = CommandError;
@@ -95,44 +87,11 @@ impl Data {
     }
 }
 
-/// Every command, for the framework.
+/// Every command, for the framework: one per entry of the command table
+/// (`commands::registry`), which gives each its aliases, category, description, cooldown and
+/// parameters.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
-    let commands = vec![
-        stats(),
-        leaderboard(),
-        compare(),
-        last_session(),
-        session(),
-        sessions(),
-        teams(),
-        find_player(),
-        link(),
-        unlink(),
-        achievements(),
-        season(),
-        help(),
-        automation_status(),
-        ssh_check(),
-        sync(),
-        import(),
-        reload(),
-        cache_clear(),
-    ];
-    commands.into_iter().map(from_table).collect()
-}
-
-/// A command's aliases, category, description and cooldown, from the command table
-/// (`commands::registry`): written there once, for `!help`, the terminal and the docs too.
-fn from_table(mut command: poise::Command<Data, Error>) -> poise::Command<Data, Error> {
-    let Some(spec) = crate::commands::registry::find(&command.name) else {
-        tracing::error!(command = %command.name, "command missing from the command table");
-        return command;
-    };
-    command.aliases = spec.aliases.iter().map(|a| std::borrow::Cow::Borrowed(*a)).collect();
-    command.category = Some(spec.group.label().into());
-    command.description = Some(spec.help.into());
-    command.cooldown_config.write().unwrap_or_else(PoisonError::into_inner).user = spec.cooldown();
-    command
+    crate::commands::registry::COMMANDS.iter().map(front::command).collect()
 }
 
 /// The framework options: prefix, checks, hooks, no mentions.

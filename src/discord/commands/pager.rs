@@ -1,22 +1,17 @@
-//! The leaderboard's page buttons: presses by the one who asked turn the page in place, until
-//! the buttons time out.
+//! Page buttons (the leaderboard's): presses by the one who asked turn the page in place, by
+//! running the command's handler again for that page, until the buttons time out.
 use super::*;
+use crate::commands::call::Call;
 
-#[derive(Clone)]
-pub(super) struct PagerData {
-    pub(super) db: DatabaseConnection,
-    pub(super) cache: Arc<CommandCache>,
-    pub(super) timezone: chrono_tz::Tz,
-}
-
-/// The page buttons of one leaderboard message: only the person who asked turns pages, for
-/// three minutes; then the buttons go.
+/// The page buttons of one message: only the person who asked turns pages, for three
+/// minutes; then the buttons go.
 pub(super) struct Pager {
     pub(super) serenity: serenity::Context,
-    pub(super) data: PagerData,
+    pub(super) timezone: chrono_tz::Tz,
     pub(super) owner: serenity::UserId,
     pub(super) key: String,
-    pub(super) category: Category,
+    /// The use that made the first page (its page is set per press).
+    pub(super) call: Call,
     pub(super) page: u32,
     pub(super) total: u32,
 }
@@ -58,21 +53,12 @@ impl Pager {
                 Some("last") => self.total,
                 _ => self.page,
             };
-            let ctx = Ctx {
-                db: self.data.db.clone(),
-                names: Names::Discord,
-                now: chrono::Utc::now().with_timezone(&self.data.timezone).naive_local(),
-            };
-            let key = format!("lb:{}:{}", self.category.key(), self.page);
-            let reply = self
-                .data
-                .cache
-                .get_or_compute(key, leaderboard::leaderboard(&ctx, self.category, self.page))
-                .await;
-            let reply = match reply {
+            self.call.ctx.now = chrono::Utc::now().with_timezone(&self.timezone).naive_local();
+            self.call.page = Some(self.page);
+            let reply = match (self.call.spec.run)(&self.call).await {
                 Ok(reply) => reply,
                 Err(error) => {
-                    tracing::error!(error = %error, "leaderboard page failed");
+                    tracing::error!(command = self.call.spec.name, error = %error, "page failed");
                     self.answer_privately(&press, &error.user_message(Names::Discord)).await;
                     continue;
                 }

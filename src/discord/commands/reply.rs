@@ -1,5 +1,5 @@
-//! Sending a reply: the first post with its images and page buttons, then the others; the
-//! reply cache; deferring a slow slash command.
+//! Sending a reply: the first post with its images and page buttons, then the others;
+//! deferring a slow slash command.
 use super::*;
 
 pub(super) fn page_buttons(key: &str, page: u32, total: u32) -> Vec<CreateActionRow> {
@@ -47,15 +47,6 @@ pub(super) async fn send(
             .map_err(|e| CommandError::Internal(crate::discord::sink::describe(&e)))?;
     }
     Ok(handle.into_message().await.ok())
-}
-
-/// A reply from the cache, or computed and cached.
-pub(super) async fn cached<F, Fut>(ctx: Context<'_>, key: String, compute: F) -> CommandResult
-where
-    F: FnOnce(Ctx) -> Fut,
-    Fut: Future<Output = CommandResult>,
-{
-    ctx.data().cache.get_or_compute(key, compute(ctx.data().ctx())).await
 }
 
 /// Slash commands may take a moment (graphs): tell Discord to wait.

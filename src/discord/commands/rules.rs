@@ -1,6 +1,7 @@
 //! Where commands are answered and who is an admin: the channel rules (reloadable) and the
 //! caller's rights in the channel a command came from.
 use super::*;
+use crate::settings::DiscordSettings;
 
 /// Which channels commands are read in and who is an admin (reloadable).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
