@@ -180,6 +180,26 @@ pub struct SessionPlayer {
     pub denied: i64,
     /// Σ 2, 3, 4, 5 and 6 kill multikills.
     pub multikills: [i64; 5],
+    /// Σ kills by a head shot.
+    pub headshot_kills: i64,
+    /// Σ damage to team mates.
+    pub team_damage_given: i64,
+    /// Σ dynamites planted.
+    pub dynamites_planted: i64,
+    /// Σ dynamites defused.
+    pub dynamites_defused: i64,
+    /// Σ objectives stolen.
+    pub objectives_stolen: i64,
+    /// Σ objectives returned.
+    pub objectives_returned: i64,
+    /// Σ constructions.
+    pub constructions: i64,
+    /// Σ kill assists.
+    pub kill_assists: i64,
+    /// The longest killing spree of any round.
+    pub best_spree: i64,
+    /// The longest death spree of any round.
+    pub worst_spree: i64,
 }
 
 impl SessionPlayer {
@@ -213,6 +233,16 @@ pub fn aggregate(rows: &[pcs::Model], names: &HashMap<String, String>) -> Vec<Se
         p.times_revived += i64::from(r.times_revived);
         p.useful_kills += i64::from(r.most_useful_kills);
         p.denied += i64::from(r.denied_playtime);
+        p.headshot_kills += i64::from(r.headshot_kills);
+        p.team_damage_given += i64::from(r.team_damage_given);
+        p.dynamites_planted += i64::from(r.dynamites_planted);
+        p.dynamites_defused += i64::from(r.dynamites_defused);
+        p.objectives_stolen += i64::from(r.objectives_stolen);
+        p.objectives_returned += i64::from(r.objectives_returned);
+        p.constructions += i64::from(r.constructions);
+        p.kill_assists += i64::from(r.kill_assists);
+        p.best_spree = p.best_spree.max(i64::from(r.killing_spree_best));
+        p.worst_spree = p.worst_spree.max(i64::from(r.death_spree_worst));
         for (sum, n) in p.multikills.iter_mut().zip([
             r.double_kills,
             r.triple_kills,

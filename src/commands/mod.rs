@@ -20,8 +20,11 @@ pub mod leaderboard;
 pub mod links;
 pub mod players;
 pub mod registry;
+pub mod session_score;
+pub mod session_views;
 pub mod sessions;
 pub mod stats;
+pub mod stopwatch;
 pub mod teams;
 
 use chrono::NaiveDateTime;

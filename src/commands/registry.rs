@@ -202,6 +202,12 @@ use Kind::{Number, Rest, Word};
 
 const WHICH_SESSION: Param =
     Param::optional("which", Word, "Session id, YYYY-MM-DD, today or yesterday");
+const SESSION_VIEW: Param = Param::optional(
+    "view",
+    Rest,
+    "top, combat, obj, weapons, support, sprees, maps, maps full or graphs",
+)
+.on_terminal(OnTerminal::Flag);
 
 /// Every command, in `!help` order.
 pub const COMMANDS: &[Spec] = &[
@@ -249,7 +255,8 @@ pub const COMMANDS: &[Spec] = &[
         "the latest gaming session with graphs",
         sessions::run_last_session,
     )
-    .aliases(&["last", "latest", "recent"])
+    .aliases(&["last", "latest", "recent", "last_round"])
+    .takes("[view]", &[SESSION_VIEW])
     .every(5)
     .terminal("last-session")
     .slow()
@@ -261,7 +268,7 @@ pub const COMMANDS: &[Spec] = &[
         sessions::run_session,
     )
     .aliases(&["match", "game"])
-    .takes("[id|date]", &[WHICH_SESSION])
+    .takes("[id|date] [view]", &[WHICH_SESSION, SESSION_VIEW])
     .every(5)
     .terminal("session"),
     Spec::new(
@@ -274,6 +281,15 @@ pub const COMMANDS: &[Spec] = &[
     .takes("[month]", &[Param::optional("month", Word, "Month: 10, 2025-10 or oct")])
     .every(5)
     .terminal("sessions"),
+    Spec::new(
+        "session_score",
+        Sessions,
+        "a session's stopwatch score, map by map",
+        super::session_score::run_session_score,
+    )
+    .takes("[id|date]", &[WHICH_SESSION])
+    .every(5)
+    .terminal("session-score"),
     Spec::new("teams", Sessions, "the line-ups of a session and maps won", teams::run_teams)
         .takes("[id|date]", &[WHICH_SESSION])
         .every(5)

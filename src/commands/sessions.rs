@@ -1,5 +1,5 @@
-//! Gaming sessions: `!session [id|date]`, `!sessions [month]` and `!last_session` (with its
-//! graphs). A session is what the import grouped (`gaming_sessions`: rounds no more than the
+//! Gaming sessions: `!session [id|date] [view]`, `!sessions [month]` and `!last_session
+//! [view]` (the summary with its graphs; the views are in `session_views`). A session is what the import grouped (`gaming_sessions`: rounds no more than the
 //! session gap apart); a date means every session with a round that day.
 use super::call::{BoxFuture, Call};
 use std::collections::HashMap;
@@ -11,11 +11,16 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{CommandError, CommandResult, Ctx, Reply, achievements, charts, format, players};
+use super::{
+    CommandError, CommandResult, Ctx, Reply, achievements, charts, format, players, stopwatch,
+    teams,
+};
 use crate::render::{Field, Post, clock, pack_posts, rank, safe_name, short};
 
 use super::gaming_session::clamp32;
 pub use super::gaming_session::{MAX_YEAR, Pick, SessionData, SessionPlayer, aggregate, load};
+use super::session_views;
+pub use super::session_views::View;
 
 fn player_block(index: usize, p: &SessionPlayer, badges: &str, ctx: &Ctx) -> String {
     let multis: Vec<String> = p
@@ -48,6 +53,14 @@ fn player_block(index: usize, p: &SessionPlayer, badges: &str, ctx: &Ctx) -> Str
         clock(p.dead_seconds),
         clock(p.denied as f64),
     )
+}
+
+/// The stopwatch score as a field: the match score, then each map's winner.
+pub fn score_field(score: &stopwatch::Score, ctx: &Ctx) -> Field {
+    Field {
+        name: format!("🏁 Stopwatch: {}", score.line()),
+        value: format::cut(&score.map_lines(ctx.names).join("\n"), 1024),
+    }
 }
 
 /// The summary posts of a session and its per-player sums.
@@ -96,7 +109,9 @@ async fn summary(
         .collect();
     let kills: i64 = players.iter().map(|p| p.kills).sum();
     let damage: i64 = players.iter().map(|p| p.damage_given).sum();
-    let extra = vec![Field {
+    let lineups = teams::detect(data);
+    let score = stopwatch::score(data, &lineups);
+    let mut extra = vec![Field {
         name: "📊 Session totals".to_owned(),
         value: format!(
             "**Kills:** {} · **Damage:** {}",
@@ -104,6 +119,9 @@ async fn summary(
             format::thousands(damage)
         ),
     }];
+    if !score.maps.is_empty() {
+        extra.insert(0, score_field(&score, ctx));
+    }
     let head = Post {
         title: format!("📊 Session Summary: {}", started.format("%Y-%m-%d")),
         colour: 0x0034_98DB,
@@ -128,28 +146,71 @@ async fn summary(
         "rounds": data.rounds.len(),
         "maps": maps.iter().map(|(m, n)| json!({"map": m, "plays": n})).collect::<Vec<_>>(),
         "players": json_players,
+        "score": score.to_json(&lineups, |guid| names.get(guid).cloned().unwrap_or_else(|| guid.to_owned())),
     });
     Ok((posts, players, data))
 }
 
 /// `!session [id|date]`.
 pub async fn session(ctx: &Ctx, pick: Pick) -> CommandResult {
+    session_view(ctx, pick, View::Summary).await
+}
+
+/// `!session [id|date] [view]`.
+pub async fn session_view(ctx: &Ctx, pick: Pick, view: View) -> CommandResult {
     let Some(data) = load(ctx, pick).await? else {
         return Err(CommandError::Empty("no gaming session found for that".into()));
     };
-    let (posts, _, json) = summary(ctx, &data).await?;
-    Ok(Reply { posts, attachments: Vec::new(), pages: None, data: json })
+    show(ctx, &data, view, false).await
 }
 
 /// `!last_session`: the latest session's summary with its graphs (kills, deaths and DPM per
 /// player; DPM per round).
 pub async fn last_session(ctx: &Ctx) -> CommandResult {
+    last_session_view(ctx, View::Summary).await
+}
+
+/// `!last_session [view]`.
+pub async fn last_session_view(ctx: &Ctx, view: View) -> CommandResult {
     let Some(data) = load(ctx, Pick::Latest).await? else {
         return Err(CommandError::Empty("no gaming session stored yet".into()));
     };
-    let (posts, players, json) = summary(ctx, &data).await?;
-    let attachments = charts::session_charts(&data, &players).map_err(CommandError::Internal)?;
-    Ok(Reply { posts, attachments, pages: None, data: json })
+    show(ctx, &data, view, true).await
+}
+
+/// A view of `data`; the summary comes with the graphs when `with_graphs`.
+async fn show(ctx: &Ctx, data: &SessionData, view: View, with_graphs: bool) -> CommandResult {
+    match view {
+        View::Summary => {
+            let (posts, players, json) = summary(ctx, data).await?;
+            let attachments = if with_graphs {
+                charts::session_charts(data, &players).map_err(CommandError::Internal)?
+            } else {
+                Vec::new()
+            };
+            Ok(Reply { posts, attachments, pages: None, data: json })
+        }
+        View::Graphs => {
+            let (_, players, _) = summary(ctx, data).await?;
+            let attachments =
+                charts::session_charts(data, &players).map_err(CommandError::Internal)?;
+            let images: Vec<&str> = attachments.iter().map(|a| a.filename.as_str()).collect();
+            let post = Post {
+                title: format!("📈 Graphs: {}", data.started().format("%Y-%m-%d")),
+                colour: 0x0034_98DB,
+                description: "Kills, deaths and DPM per player; DPM per round.".to_owned(),
+                fields: Vec::new(),
+                footer: format!("Views: {}", View::names().join(", ")),
+            };
+            let json = json!({
+                "sessions": data.sessions.iter().map(|s| s.id).collect::<Vec<_>>(),
+                "view": "graphs",
+                "images": images,
+            });
+            Ok(Reply { posts: vec![post], attachments, pages: None, data: json })
+        }
+        other => Ok(session_views::render(ctx, data, other).await?),
+    }
 }
 
 /// Reads `[month]`: `10`, `2025-10` (years 1 to 9999), `oct`, `october` (a bare month is its
@@ -282,11 +343,21 @@ pub async fn sessions(ctx: &Ctx, month: Option<&str>) -> CommandResult {
     })
 }
 
-/// The table's handler: `!session [id|date]`, cached per session asked for.
+/// The table's handler: `!session [id|date] [view]` (a view alone means the latest
+/// session), cached per session and view.
 pub fn run_session(call: &Call) -> BoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let pick = Pick::parse(call.arg("which"), call.ctx.now.date())?;
-        call.cached(format!("session:{pick:?}"), session(&call.ctx, pick)).await
+        let (which, view) = match (call.arg("which"), call.arg("view")) {
+            // `!session combat`, `!session maps full`: a view of the latest session.
+            (Some(first), rest) if View::word(first).is_some() => {
+                (None, Some(format!("{first} {}", rest.unwrap_or_default())))
+            }
+            (which, view) => (which, view.map(str::to_owned)),
+        };
+        let view = View::parse(view.as_deref())?;
+        let pick = Pick::parse(which, call.ctx.now.date())?;
+        let key = format!("session:{pick:?}:{}", view.key());
+        call.cached(key, session_view(&call.ctx, pick, view)).await
     })
 }
 
@@ -299,9 +370,16 @@ pub fn run_sessions(call: &Call) -> BoxFuture<'_, CommandResult> {
     })
 }
 
-/// The table's handler: `!last_session`, cached.
+/// The table's handler: `!last_session [view]`, cached per view.
 pub fn run_last_session(call: &Call) -> BoxFuture<'_, CommandResult> {
-    Box::pin(async move { call.cached("last_session".to_owned(), last_session(&call.ctx)).await })
+    Box::pin(async move {
+        let view = View::parse(call.arg("view"))?;
+        let key = match view {
+            View::Summary => "last_session".to_owned(),
+            view => format!("last_session:{}", view.key()),
+        };
+        call.cached(key, last_session_view(&call.ctx, view)).await
+    })
 }
 
 #[cfg(test)]

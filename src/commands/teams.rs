@@ -66,11 +66,20 @@ pub fn detect(data: &SessionData) -> Lineups {
     Lineups { members, side_of_a }
 }
 
-/// Maps won by each team: a map goes to the team holding the side its round 2 names winner.
+/// Maps won by each team and maps drawn or undecided, by the stopwatch rules
+/// (`stopwatch::score`: a double fullhold is a draw); a round 2 whose round 1 is not in the
+/// session goes to the team holding the side it names winner.
 pub fn map_wins(data: &SessionData, lineups: &Lineups) -> (usize, usize, usize) {
-    let (mut a, mut b, mut draws) = (0, 0, 0);
+    use super::stopwatch::Winner;
+    let score = super::stopwatch::score(data, lineups);
+    let count = |w: Winner| score.maps.iter().filter(|m| m.winner == w).count();
+    let (mut a, mut b, mut draws) =
+        (count(Winner::TeamA), count(Winner::TeamB), count(Winner::Draw));
     for round in data.rounds.iter().filter(|r| r.round_number == 2 && r.round_status != "orphan_r2")
     {
+        if score.maps.iter().any(|m| m.round2_file == round.filename) {
+            continue;
+        }
         match (round.winner_team, lineups.side_of_a.get(&round.id)) {
             (0, _) | (_, None) => draws += 1,
             (winner, Some(side)) if winner == *side => a += 1,
@@ -90,6 +99,7 @@ pub async fn teams(ctx: &Ctx, pick: Pick) -> CommandResult {
     let names = players::display_names(&ctx.db, &guids).await?;
     let totals = sessions::aggregate(&data.rows, &names);
     let (wins_a, wins_b, draws) = map_wins(&data, &lineups);
+    let score = super::stopwatch::score(&data, &lineups);
     let mut fields = Vec::new();
     let mut json_teams = Vec::new();
     for (team, title) in [(Team::A, "═══ Team A ═══"), (Team::B, "═══ Team B ═══")]
@@ -134,15 +144,20 @@ pub async fn teams(ctx: &Ctx, pick: Pick) -> CommandResult {
         title: format!("👥 Teams: {}", data.started().format("%Y-%m-%d")),
         colour: 0x00E6_7E22,
         description: format!(
-            "**Maps won:** Team A {wins_a} – {wins_b} Team B{}",
-            if draws > 0 { format!(" ({draws} undecided)") } else { String::new() }
+            "**Stopwatch:** {} · **Maps won:** Team A {wins_a} – {wins_b} Team B{}",
+            score.line(),
+            if draws > 0 { format!(" ({draws} drawn or undecided)") } else { String::new() }
         ),
         fields,
         footer: "Teams follow who played together; sides swap between rounds".to_owned(),
     };
     Ok(Reply::single(
         post,
-        json!({ "teams": json_teams, "maps_won": { "a": wins_a, "b": wins_b, "undecided": draws } }),
+        json!({
+            "teams": json_teams,
+            "maps_won": { "a": wins_a, "b": wins_b, "undecided": draws },
+            "score": score.to_json(&lineups, |guid| names.get(guid).cloned().unwrap_or_else(|| guid.to_owned())),
+        }),
     ))
 }
 

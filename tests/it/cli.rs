@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::support::{db, shared_fixtures};
 
-fn slomix() -> Command {
+pub fn slomix() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_slomix"));
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
     command.env_remove("DATABASE_URL").env("RUST_LOG", "warn");

@@ -252,6 +252,26 @@ async fn last_session_is_posted_with_two_png_graphs() {
         fake.slash_command(PRODUCTION, 71, "user71", "last_session", serde_json::json!([]));
         within(fake.wait_until(|f| f.messages(PRODUCTION).len() > before)).await;
         assert_eq!(fake.messages(PRODUCTION)[before].files.len(), 2);
+        // Views, by prefix (a view alone means the latest session) and by slash.
+        for (user, line, title) in [
+            (72, "!last_session obj", "🎯 Objectives: 2025-11-11"),
+            (73, "!session combat", "⚔️ Combat: 2025-11-11"),
+            (74, "!last maps full", "🗺️ Maps, round by round: 2025-11-11"),
+            (75, "!session_score", "🏁 Stopwatch score: 2025-11-11"),
+        ] {
+            let posted = ask(&fake, PRODUCTION, user, line).await;
+            assert_eq!(embed(&posted)["title"], title, "{}: {line}", t.kind);
+            assert!(posted.files.is_empty(), "{line}");
+        }
+        let wrong = ask(&fake, PRODUCTION, 76, "!last_session nope").await;
+        let said = wrong.payload["content"].as_str().unwrap();
+        assert!(said.contains("the views are: top, combat, obj"), "{said}");
+        let before = fake.messages(PRODUCTION).len();
+        let view = serde_json::json!([{"name": "view", "type": 3, "value": "weapons"}]);
+        fake.slash_command(PRODUCTION, 77, "user77", "last_session", view);
+        within(fake.wait_until(|f| f.messages(PRODUCTION).len() > before)).await;
+        let weapons = &fake.messages(PRODUCTION)[before];
+        assert_eq!(embed(weapons)["title"], "🔫 Weapons: 2025-11-11", "{}", t.kind);
         running.stop().await;
     }
 }

@@ -12,6 +12,7 @@ mod hostile_input;
 mod kill_storm;
 mod notify;
 mod parser;
+mod session_views;
 mod sftp;
 mod soak;
 mod store;
