@@ -1,8 +1,9 @@
 //! Command latency (a plain bench binary): 50,000+ rounds generated from the real fixtures
 //! (173 shifted copies, their players mapped onto a pool of 500 GUIDs and names), imported
-//! through the normal import, then `!stats`, `!leaderboard`, `!compare` and `!last_session`
-//! (with its two graphs) run through the command layer with no cache, on SQLite and (with
-//! `SLOMIX_TEST_POSTGRES_URL` set) PostgreSQL. Prints median and p99 per command.
+//! through the normal import, then `!stats`, `!leaderboard`, `!compare`, `!last_session`
+//! (with its two graphs), each of its views and `!session_score` run through the command
+//! layer with no cache, on SQLite and (with `SLOMIX_TEST_POSTGRES_URL` set) PostgreSQL.
+//! Prints median and p99 per command.
 //!
 //! The generated databases are kept (SQLite under `target/bench-data/`, PostgreSQL as
 //! `slomix_bench_commands_v1`) and reused by later runs when complete.
@@ -22,7 +23,7 @@ use slomix::{
         Caller, Ctx, compare,
         leaderboard::{self, Category},
         players::Who,
-        sessions, stats,
+        session_score, sessions, stats,
     },
     render::Names,
     stats::{PairingRules, StatsFileName},
@@ -177,6 +178,24 @@ async fn measure(label: &str, db: DatabaseConnection) {
         assert_eq!(reply.attachments.len(), 2);
     }
     report(label, "!last_session (2 graphs)", took);
+    for view in sessions::View::names() {
+        let view = sessions::View::parse(Some(view)).unwrap();
+        let mut took = Vec::new();
+        for _ in 0..60 {
+            let t = Instant::now();
+            sessions::last_session_view(&ctx, view).await.unwrap();
+            took.push(t.elapsed());
+        }
+        report(label, &format!("!last_session {}", view.key()), took);
+    }
+    let mut took = Vec::new();
+    for _ in 0..60 {
+        let t = Instant::now();
+        let reply = session_score::session_score(&ctx, sessions::Pick::Latest).await.unwrap();
+        took.push(t.elapsed());
+        assert!(reply.data["score"]["maps"].is_array());
+    }
+    report(label, "!session_score", took);
 }
 
 fn main() {

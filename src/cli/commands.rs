@@ -109,6 +109,7 @@ impl clap::Subcommand for Query {
 pub async fn answer(ctx: &Ctx, query: &Query) -> CommandResult {
     let call = Call {
         spec: query.spec,
+        invoked: query.spec.name.to_owned(),
         ctx: ctx.clone(),
         caller: Caller::terminal(),
         args: query.args.clone(),

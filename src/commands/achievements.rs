@@ -151,7 +151,8 @@ fn number(value: f64) -> String {
     if value.fract() == 0.0 { format::thousands(value as i64) } else { format!("{value:.2}") }
 }
 
-fn legend() -> Reply {
+/// The legend: every ladder's tiers and emoji (`!badges`).
+pub fn legend() -> Reply {
     let lines: Vec<String> = LADDERS
         .iter()
         .map(|l| {
@@ -283,6 +284,11 @@ pub fn run_achievements(call: &Call) -> BoxFuture<'_, CommandResult> {
     Box::pin(async move {
         achievements(&call.ctx, &Who::parse(call.arg("player"))?, &call.caller).await
     })
+}
+
+/// The table's handler: `!badges`, the legend.
+pub fn run_badges(_call: &Call) -> BoxFuture<'_, CommandResult> {
+    Box::pin(async move { Ok(legend()) })
 }
 
 /// The table's handler: `!season`, cached.

@@ -362,7 +362,15 @@ pub fn run_ssh_check(call: &Call) -> BoxFuture<'_, CommandResult> {
 /// The table's handler: `!sync [days]`.
 pub fn run_sync(call: &Call) -> BoxFuture<'_, CommandResult> {
     Box::pin(async move {
-        let days = parse_days(call.arg("days"))?;
+        // `!sync_today`, `!sync_week`, `!sync_month`, `!sync_all`: the original's shortcuts.
+        let shortcut = match call.invoked.as_str() {
+            "sync_today" => Some("1"),
+            "sync_week" => Some("1w"),
+            "sync_month" => Some("1m"),
+            "sync_all" => Some("all"),
+            _ => None,
+        };
+        let days = parse_days(call.arg("days").or(shortcut))?;
         sync(&call.ctx, call.operations()?, &call.caller, days).await
     })
 }

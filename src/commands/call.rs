@@ -48,6 +48,8 @@ impl Front for Terminal {}
 pub struct Call {
     /// The command.
     pub spec: &'static Spec,
+    /// The name it was called by (an alias, or `spec.name`).
+    pub invoked: String,
     /// The database, the name style and now.
     pub ctx: Ctx,
     /// Who asked.

@@ -8,6 +8,7 @@
 //! constant of ours.
 pub mod achievements;
 pub mod admin;
+pub mod aliases;
 pub mod args;
 pub mod cache;
 pub mod call;
@@ -18,7 +19,9 @@ pub mod gaming_session;
 pub mod help;
 pub mod leaderboard;
 pub mod links;
+pub mod ping;
 pub mod players;
+pub mod records;
 pub mod registry;
 pub mod session_score;
 pub mod session_views;
@@ -26,6 +29,7 @@ pub mod sessions;
 pub mod stats;
 pub mod stopwatch;
 pub mod teams;
+pub mod weapons;
 
 use chrono::NaiveDateTime;
 use sea_orm::DatabaseConnection;

@@ -303,18 +303,57 @@ pub const COMMANDS: &[Spec] = &[
         .every(10),
     Spec::new("unlink", Players, "remove your link", links::run_unlink)
         .takes("", &[Param::optional("user", Word, "Admins: the account to unlink")]),
+    Spec::new(
+        "weapons",
+        Players,
+        "a player's lifetime numbers per weapon",
+        super::weapons::run_weapons,
+    )
+    .takes(
+        "[name|@user]",
+        &[Param::optional("player", Rest, "Player name, GUID or @mention (default: you)")
+            .on_terminal(OnTerminal::Required)],
+    )
+    .every(5)
+    .terminal("weapons"),
+    Spec::new(
+        "records",
+        Players,
+        "map records: fastest time, most kills and damage in a round",
+        super::records::run_records,
+    )
+    .takes("[map]", &[Param::optional("map", Word, "Map name (default: the most played)")])
+    .every(5)
+    .terminal("records"),
+    Spec::new(
+        "myaliases",
+        Players,
+        "the names a player played under",
+        super::aliases::run_my_aliases,
+    )
+    .aliases(&["aliases", "mynames"])
+    .takes(
+        "[name]",
+        &[Param::optional("player", Rest, "Player (default: you)")
+            .on_terminal(OnTerminal::Required)],
+    )
+    .terminal("aliases"),
     Spec::new("achievements", Players, "badges and progress", achievements::run_achievements)
-        .aliases(&["medals", "badges"])
+        .aliases(&["medals", "achievement"])
         .takes("[name]", &[Param::optional("player", Rest, "Player")])
         .terminal("achievements"),
+    Spec::new("badges", Players, "what each badge means", achievements::run_badges)
+        .aliases(&["badge_legend"]),
     Spec::new("season", Players, "this quarter's season and its leaders", achievements::run_season)
-        .aliases(&["season_info"])
+        .aliases(&["season_info", "seasons"])
         .terminal("season"),
     Spec::new("help", Players, "this list", help::run_help).aliases(&[
         "commands",
         "cmds",
         "help_command",
+        "bothelp",
     ]),
+    Spec::new("ping", Players, "is the bot up: database round trip", super::ping::run_ping),
     Spec::new(
         "automation_status",
         Admin,
@@ -329,7 +368,7 @@ pub const COMMANDS: &[Spec] = &[
     )
     .slow(),
     Spec::new("sync", Admin, "fetch and import what is missing (default 1 day)", admin::run_sync)
-        .aliases(&["sync_stats", "syncstats"])
+        .aliases(&["sync_stats", "syncstats", "sync_today", "sync_week", "sync_month", "sync_all"])
         .takes("[days]", &[Param::optional("days", Word, "Days back: 3, 2w, 1m or all")]),
     Spec::new("import", Admin, "fetch and import one stats file now", admin::run_import)
         .takes("<file>", &[Param::required("file", Word, "Stats file name")]),

@@ -388,6 +388,13 @@ async fn admin_commands_need_the_admin_channel_and_an_admin_and_are_audited() {
             t.kind
         );
         assert!(audit.iter().all(|a| a.channel_id == ADMIN as i64));
+        // The original's shortcuts: `!sync_all` looks at every file, `!sync_week` at a week.
+        let all = ask(&fake, ADMIN, ADMIN_USER, "!sync_all").await;
+        let said = embed(&all)["description"].as_str().unwrap().to_owned();
+        assert!(said.starts_with("Looking for every file"), "{said}");
+        let week = ask(&fake, ADMIN, ADMIN_USER, "!sync_week").await;
+        let said = embed(&week)["description"].as_str().unwrap().to_owned();
+        assert!(said.starts_with("Looking for files written since"), "{said}");
         within(fake.wait_until(|f| !f.messages(PRODUCTION).is_empty())).await;
         assert_eq!(embed(&fake.messages(PRODUCTION)[0])["title"], "🎮 Round 1 Complete - supply");
         running.stop().await;
@@ -499,5 +506,35 @@ async fn invalid_mentions_get_a_clear_error_and_the_bot_carries_on() {
     assert!(links.is_empty(), "nothing was linked: {links:?}");
     let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
     assert!(!text.contains("command panicked") && !text.contains("command failed"), "{text}");
+    running.stop().await;
+}
+
+#[actix::test]
+async fn the_commands_players_missed_answer_on_discord() {
+    logs();
+    let t = db::sqlite().await;
+    imported(&t).await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t, local.path(), &[]).await;
+    for (user, line, title) in [
+        (140, "!weapons endekk", "🔫 Weapons: endekk"),
+        (141, "!records supply", "🏅 Records: supply"),
+        (142, "!ping", "🏓 Pong"),
+        (143, "!badge_legend", "🏅 Achievement badges"),
+        (144, "!bothelp", "📖 slomix commands"),
+        (145, "!mynames endekk", "🏷️ Names of endekk"),
+        (146, "!seasons", "📅 Season "),
+    ] {
+        let posted = ask(&fake, GENERAL, user, line).await;
+        let got = embed(&posted)["title"].as_str().unwrap_or_default().to_owned();
+        assert!(got.starts_with(title) && !got.is_empty(), "{line}: {got:?} {}", posted.payload);
+        assert_eq!(posted.payload["allowed_mentions"]["parse"], serde_json::json!([]));
+    }
+    let before = fake.messages(GENERAL).len();
+    let player = serde_json::json!([{"name": "player", "type": 3, "value": "endekk"}]);
+    fake.slash_command(GENERAL, 147, "user147", "weapons", player);
+    within(fake.wait_until(|f| f.messages(GENERAL).len() > before)).await;
+    assert_eq!(embed(&fake.messages(GENERAL)[before])["title"], "🔫 Weapons: endekk");
     running.stop().await;
 }

@@ -10,6 +10,7 @@ mod faults;
 mod golden;
 mod hostile_input;
 mod kill_storm;
+mod more_commands;
 mod notify;
 mod parser;
 mod session_views;

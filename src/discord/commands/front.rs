@@ -163,6 +163,7 @@ async fn invoke(
     };
     let call = Call {
         spec,
+        invoked: ctx.invoked_command_name().to_lowercase(),
         ctx: data.ctx(),
         caller: caller(ctx).await,
         args: values,

@@ -1,0 +1,119 @@
+//! The player commands the original had that came later (`!weapons`, `!records`,
+//! `!myaliases`, `!ping`, `!badges`) on SQLite and PostgreSQL with every real fixture
+//! imported, their numbers checked against the stored rows.
+use entity::{player_aliases, player_comprehensive_stats as pcs, player_weapon_totals, rounds};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use slomix::commands::{
+    Caller, CommandError, achievements, aliases, ping, players::Who, records, weapons,
+};
+
+use crate::{commands::imported, support::db};
+
+#[tokio::test]
+async fn weapons_records_aliases_and_ping_show_the_stored_rows() {
+    for t in db::all().await {
+        let ctx = imported(&t).await;
+        let caller = Caller::default();
+        let endekk = Who::Text("endekk".into());
+
+        // !weapons: one entry per used weapon, most kills first, numbers as stored.
+        let reply = weapons::weapons(&ctx, &endekk, &caller).await.unwrap();
+        let stored = player_weapon_totals::Entity::find()
+            .filter(player_weapon_totals::Column::Guid.eq("7B84BE88"))
+            .all(&ctx.db)
+            .await
+            .unwrap();
+        let shown = reply.data["weapons"].as_array().unwrap();
+        let used = stored.iter().filter(|w| w.kills > 0 || w.shots > 0 || w.deaths > 0).count();
+        assert_eq!(shown.len(), used, "{}", t.kind);
+        assert!(used >= 3);
+        for w in shown {
+            let row = stored.iter().find(|s| s.weapon == w["weapon"].as_str().unwrap()).unwrap();
+            assert_eq!(
+                (w["kills"].as_i64(), w["shots"].as_i64()),
+                (Some(row.kills), Some(row.shots))
+            );
+        }
+        let kills: Vec<i64> = shown.iter().map(|w| w["kills"].as_i64().unwrap()).collect();
+        assert!(kills.windows(2).all(|k| k[0] >= k[1]), "{kills:?}");
+        assert!(reply.posts.iter().all(|p| p.fits_discord()));
+
+        // !records supply: the fastest completed round and the best rows of that map.
+        let reply = records::records(&ctx, Some("SUPPLY")).await.unwrap();
+        let map = &reply.data["maps"][0];
+        assert_eq!(map["map"], "supply", "{}", t.kind);
+        let all = rounds::Entity::find()
+            .filter(rounds::Column::MapName.eq("supply"))
+            .filter(rounds::Column::RoundNumber.is_in([1, 2]))
+            .all(&ctx.db)
+            .await
+            .unwrap();
+        let fastest = all
+            .iter()
+            .filter(|r| matches!(r.round_outcome.as_str(), "time_set" | "time_beaten"))
+            .filter(|r| r.actual_time_seconds > 0)
+            .map(|r| r.actual_time_seconds)
+            .min();
+        assert_eq!(map["fastest"]["seconds"].as_i64(), fastest.map(i64::from), "{}", t.kind);
+        let rows = pcs::Entity::find()
+            .filter(pcs::Column::MapName.eq("supply"))
+            .filter(pcs::Column::RoundNumber.is_in([1, 2]))
+            .all(&ctx.db)
+            .await
+            .unwrap();
+        let most = rows.iter().map(|r| r.kills).max().unwrap();
+        let damage = rows.iter().map(|r| r.damage_given).max().unwrap();
+        assert_eq!(map["most_kills"]["value"], most);
+        assert_eq!(map["most_damage"]["value"], damage);
+        assert_eq!(
+            map["plays"].as_u64(),
+            Some(all.iter().filter(|r| r.round_number == 1).count() as u64)
+        );
+        let every = records::records(&ctx, None).await.unwrap();
+        let plays: Vec<i64> = every.data["maps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["plays"].as_i64().unwrap())
+            .collect();
+        assert!(plays.len() > 3 && plays.windows(2).all(|p| p[0] >= p[1]), "{plays:?}");
+        assert!(every.posts.iter().all(|p| p.fits_discord()));
+        match records::records(&ctx, Some("nomap")).await {
+            Err(CommandError::Invalid(text)) => assert!(text.contains("supply"), "{text}"),
+            other => panic!("{other:?}"),
+        }
+
+        // !myaliases: the stored names of the GUID, most recent first.
+        let reply = aliases::my_aliases(&ctx, &endekk, &caller).await.unwrap();
+        let stored = player_aliases::Entity::find()
+            .filter(player_aliases::Column::Guid.eq("7B84BE88"))
+            .all(&ctx.db)
+            .await
+            .unwrap();
+        let shown = reply.data["aliases"].as_array().unwrap();
+        assert_eq!(shown.len(), stored.len().min(25), "{}", t.kind);
+        let seen: Vec<&str> = shown.iter().map(|a| a["last_seen"].as_str().unwrap()).collect();
+        assert!(seen.windows(2).all(|s| s[0] >= s[1]), "{seen:?}");
+        assert!(matches!(
+            aliases::my_aliases(
+                &ctx,
+                &Who::Me,
+                &Caller { discord_id: Some(5), ..Caller::default() }
+            )
+            .await,
+            Err(CommandError::NotLinked { .. })
+        ));
+
+        // !ping counts the stored rounds; !badges is the legend.
+        let pong = ping::ping(&ctx).await.unwrap();
+        assert_eq!(
+            pong.data["rounds"].as_u64(),
+            Some(rounds::Entity::find().count(&ctx.db).await.unwrap())
+        );
+        assert!(pong.data["db_ms"].as_f64().unwrap() >= 0.0);
+        let legend = achievements::legend();
+        let unlinked =
+            achievements::achievements(&ctx, &Who::Me, &Caller::default()).await.unwrap();
+        assert_eq!(legend, unlinked);
+    }
+}
