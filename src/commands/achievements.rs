@@ -3,7 +3,7 @@
 use super::call::{BoxFuture, Call};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use entity::player_totals as totals;
-use sea_orm::FromQueryResult;
+use sea_orm::{EntityTrait, FromQueryResult, QueryOrder};
 use serde_json::json;
 
 use super::{
@@ -197,6 +197,18 @@ impl Season {
         format!("{}-Q{}", self.year, self.quarter)
     }
 
+    /// `2025 Winter (Q4)`, as the original wrote it (Q1 Spring, Q2 Summer, Q3 Autumn, Q4
+    /// Winter).
+    pub fn label(&self) -> String {
+        let part = match self.quarter {
+            1 => "Spring",
+            2 => "Summer",
+            3 => "Autumn",
+            _ => "Winter",
+        };
+        format!("{} {part} (Q{})", self.year, self.quarter)
+    }
+
     /// First day.
     pub fn start(&self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, (self.quarter - 1) * 3 + 1, 1).unwrap_or_default()
@@ -259,23 +271,56 @@ pub async fn season(ctx: &Ctx) -> CommandResult {
     }
     let standings =
         if lines.is_empty() { "No rounds this season yet.".to_owned() } else { lines.join("\n") };
+    // The all-time champion: most kills over every stored round.
+    let all_time = totals::Entity::find()
+        .order_by_desc(totals::Column::Kills)
+        .order_by_asc(totals::Column::Guid)
+        .one(&ctx.db)
+        .await?;
+    let mut champions = Vec::new();
+    let mut names = names;
+    if let Some(t) = &all_time
+        && !names.contains_key(&t.guid)
+    {
+        names.extend(players::display_names(&ctx.db, std::slice::from_ref(&t.guid)).await?);
+    }
+    let name_of = |guid: &str| names.get(guid).cloned().unwrap_or_else(|| guid.to_owned());
+    if let Some(first) = rows.first() {
+        champions.push(format!(
+            "👑 **{}** leads this season ({} kills)",
+            safe_name(&name_of(&first.guid), ctx.names, 24),
+            format::thousands(first.kills)
+        ));
+    }
+    if let Some(t) = &all_time {
+        champions.push(format!(
+            "🏛️ **{}** all time ({} kills)",
+            safe_name(&name_of(&t.guid), ctx.names, 24),
+            format::thousands(t.kills)
+        ));
+    }
     let post = Post {
-        title: format!("📅 Season {}", season.name()),
+        title: format!("📅 Season {}", season.label()),
         colour: 0x009B_59B6,
         description: format!(
             "{} to {} · {days_left} days left",
             start.format("%Y-%m-%d"),
             (end - chrono::TimeDelta::days(1)).format("%Y-%m-%d")
         ),
-        fields: vec![Field {
-            name: "Top five by kills".to_owned(),
-            value: format::cut(&standings, 1024),
-        }],
+        fields: vec![
+            Field { name: "Top five by kills".to_owned(), value: format::cut(&standings, 1024) },
+            Field { name: "Champions".to_owned(), value: format::cut(&champions.join("\n"), 1024) },
+        ],
         footer: "Seasons are calendar quarters".to_owned(),
     };
     Ok(Reply::single(
         post,
-        json!({ "season": season.name(), "start": start.to_string(), "end": end.to_string(), "days_left": days_left, "top": top }),
+        json!({
+            "season": season.name(), "label": season.label(), "start": start.to_string(),
+            "end": end.to_string(), "days_left": days_left, "top": top,
+            "champion": rows.first().map(|r| json!({"guid": r.guid, "name": name_of(&r.guid), "kills": r.kills})),
+            "all_time_champion": all_time.as_ref().map(|t| json!({"guid": t.guid, "name": name_of(&t.guid), "kills": t.kills})),
+        }),
     ))
 }
 

@@ -19,6 +19,7 @@ pub mod gaming_session;
 pub mod help;
 pub mod leaderboard;
 pub mod links;
+pub mod list_players;
 pub mod ping;
 pub mod players;
 pub mod records;

@@ -298,6 +298,22 @@ pub const COMMANDS: &[Spec] = &[
         .aliases(&["findplayer", "fp", "search_player"])
         .takes("<name>", &[Param::required("text", Rest, "Part of a name")])
         .terminal("find-player"),
+    Spec::new(
+        "list_players",
+        Players,
+        "every player: linked, unlinked or active, ten a page",
+        super::list_players::run_list_players,
+    )
+    .aliases(&["players", "lp"])
+    .takes(
+        "[linked|unlinked|active] [page]",
+        &[
+            Param::optional("filter", Word, "linked, unlinked or active (default: all)"),
+            Param::optional("page", Number, "Page (from 1)").on_terminal(OnTerminal::Flag),
+        ],
+    )
+    .every(5)
+    .terminal("list-players"),
     Spec::new("link", Players, "link your Discord account to your player", links::run_link)
         .takes("[name|GUID]", &[Param::optional("player", Rest, "Your player name or GUID")])
         .every(10),

@@ -531,6 +531,11 @@ async fn the_commands_players_missed_answer_on_discord() {
         assert!(got.starts_with(title) && !got.is_empty(), "{line}: {got:?} {}", posted.payload);
         assert_eq!(posted.payload["allowed_mentions"]["parse"], serde_json::json!([]));
     }
+    // `!lp` has page buttons, as the leaderboard does.
+    let listed = ask(&fake, GENERAL, 148, "!lp").await;
+    assert!(embed(&listed)["title"].as_str().unwrap().starts_with("👥 Players (all)"));
+    let buttons = listed.payload["components"][0]["components"].as_array().unwrap();
+    assert_eq!(buttons.len(), 4, "{}", listed.payload);
     let before = fake.messages(GENERAL).len();
     let player = serde_json::json!([{"name": "player", "type": 3, "value": "endekk"}]);
     fake.slash_command(GENERAL, 147, "user147", "weapons", player);

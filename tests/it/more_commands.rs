@@ -117,3 +117,67 @@ async fn weapons_records_aliases_and_ping_show_the_stored_rows() {
         assert_eq!(legend, unlinked);
     }
 }
+
+#[tokio::test]
+async fn players_are_listed_ten_a_page_and_the_season_names_its_champions() {
+    use slomix::commands::{
+        achievements::Season,
+        links,
+        list_players::{self, Filter},
+    };
+    for t in db::all().await {
+        let ctx = imported(&t).await;
+        let count = entity::player_totals::Entity::find().count(&ctx.db).await.unwrap() as usize;
+        let first = list_players::list_players(&ctx, Filter::All, 1).await.unwrap();
+        assert_eq!(first.data["count"].as_u64(), Some(count as u64), "{}", t.kind);
+        let pages = count.div_ceil(10);
+        assert_eq!(first.pages.map(|p| (p.page, p.total)), Some((1, pages as u32)));
+        assert_eq!(first.data["players"].as_array().unwrap().len(), count.min(10));
+        let last = list_players::list_players(&ctx, Filter::All, 999).await.unwrap();
+        assert_eq!(last.data["page"].as_u64(), Some(pages as u64), "past the end: the last page");
+        let seen: Vec<&str> = first.data["players"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["last_seen"].as_str().unwrap())
+            .collect();
+        assert!(seen.windows(2).all(|s| s[0] >= s[1]), "{seen:?}");
+        // Linking one player moves it from unlinked to linked.
+        let alice = Caller { discord_id: Some(4242), name: "alice".into(), admin: false };
+        links::link(&ctx, &alice, None, Some("7B84BE88")).await.unwrap();
+        let linked = list_players::list_players(&ctx, Filter::Linked, 1).await.unwrap();
+        assert_eq!(linked.data["count"], 1);
+        assert_eq!(linked.data["players"][0]["guid"], "7B84BE88");
+        let unlinked = list_players::list_players(&ctx, Filter::Unlinked, 1).await.unwrap();
+        assert_eq!(unlinked.data["count"].as_u64(), Some(count as u64 - 1));
+        // Days played: the distinct days of the player's rows.
+        let rows = pcs::Entity::find()
+            .filter(pcs::Column::PlayerGuid.eq("7B84BE88"))
+            .filter(pcs::Column::RoundNumber.is_in([1, 2]))
+            .all(&ctx.db)
+            .await
+            .unwrap();
+        let days: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r.round_date.as_str()).collect();
+        assert_eq!(linked.data["players"][0]["days"].as_u64(), Some(days.len() as u64));
+        assert!(matches!(Filter::parse(Some("nobody")), Err(CommandError::Invalid(_))));
+
+        let season = achievements::season(&ctx).await.unwrap();
+        assert_eq!(season.data["label"], Season::of(ctx.now).label());
+        assert_eq!(Season { year: 2025, quarter: 4 }.label(), "2025 Winter (Q4)");
+        let best = entity::player_totals::Entity::find().all(&ctx.db).await.unwrap();
+        let most = best.iter().map(|p| p.kills).max().unwrap();
+        assert_eq!(season.data["all_time_champion"]["kills"], most, "{}", t.kind);
+        assert_eq!(
+            season.data["champion"],
+            season.data["top"][0]
+                .clone()
+                .as_object()
+                .map(|o| {
+                    serde_json::json!({"guid": o["guid"], "name": o["name"], "kills": o["kills"]})
+                })
+                .unwrap_or(serde_json::Value::Null)
+        );
+        assert!(season.posts.iter().all(|p| p.fits_discord()));
+    }
+}
