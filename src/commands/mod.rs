@@ -29,6 +29,7 @@ pub mod session_views;
 pub mod sessions;
 pub mod stats;
 pub mod stopwatch;
+pub mod team_records;
 pub mod teams;
 pub mod weapons;
 

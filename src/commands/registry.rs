@@ -294,6 +294,31 @@ pub const COMMANDS: &[Spec] = &[
         .takes("[id|date]", &[WHICH_SESSION])
         .every(5)
         .terminal("teams"),
+    Spec::new(
+        "team_record",
+        Sessions,
+        "each line-up's sessions and maps won, lost and drawn",
+        super::team_records::run_team_record,
+    )
+    .aliases(&["team_records"])
+    .every(10)
+    .terminal("team-record"),
+    Spec::new(
+        "h2h",
+        Sessions,
+        "two players' teams against each other, and together",
+        super::team_records::run_h2h,
+    )
+    .aliases(&["head_to_head"])
+    .takes(
+        "<p1> <p2>",
+        &[
+            Param::required("first", Word, "First player"),
+            Param::required("second", Word, "Second player"),
+        ],
+    )
+    .every(10)
+    .terminal("h2h"),
     Spec::new("find_player", Players, "players whose names contain it", links::run_find_player)
         .aliases(&["findplayer", "fp", "search_player"])
         .takes("<name>", &[Param::required("text", Rest, "Part of a name")])

@@ -525,6 +525,8 @@ async fn the_commands_players_missed_answer_on_discord() {
         (144, "!bothelp", "📖 slomix commands"),
         (145, "!mynames endekk", "🏷️ Names of endekk"),
         (146, "!seasons", "📅 Season "),
+        (149, "!team_record", "🏆 Team records"),
+        (150, "!h2h endekk carniee", "⚔️ endekk vs carniee"),
     ] {
         let posted = ask(&fake, GENERAL, user, line).await;
         let got = embed(&posted)["title"].as_str().unwrap_or_default().to_owned();

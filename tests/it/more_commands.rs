@@ -181,3 +181,119 @@ async fn players_are_listed_ten_a_page_and_the_season_names_its_champions() {
         assert!(season.posts.iter().all(|p| p.fits_discord()));
     }
 }
+
+#[tokio::test]
+async fn team_records_and_head_to_head_add_up_every_sessions_score() {
+    use slomix::commands::{
+        gaming_session::Pick,
+        sessions, stopwatch, team_records,
+        teams::{self, Team},
+    };
+    for t in db::all().await {
+        let ctx = imported(&t).await;
+        // Every scored session, straight from the session model.
+        let ids: Vec<i64> = entity::gaming_sessions::Entity::find()
+            .all(&ctx.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        let mut scored = Vec::new();
+        for id in ids {
+            let data = sessions::load(&ctx, Pick::Id(id)).await.unwrap().unwrap();
+            let lineups = teams::detect(&data);
+            let score = stopwatch::score(&data, &lineups);
+            if !score.maps.is_empty() {
+                scored.push((lineups, score));
+            }
+        }
+        assert!(scored.len() >= 3, "{}: {}", t.kind, scored.len());
+        let record = team_records::team_record(&ctx).await.unwrap();
+        assert_eq!(record.data["sessions"].as_u64(), Some(scored.len() as u64), "{}", t.kind);
+        // Each listed line-up's maps add up to the maps of the sessions it played.
+        for lineup in record.data["lineups"].as_array().unwrap() {
+            let guids: Vec<String> = lineup["guids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g.as_str().unwrap().to_owned())
+                .collect();
+            let mut maps = 0;
+            let mut played = 0;
+            for (lineups, score) in &scored {
+                for team in [Team::A, Team::B] {
+                    let mut roster: Vec<String> = lineups
+                        .members
+                        .iter()
+                        .filter(|(_, t)| **t == team)
+                        .map(|(g, _)| g.clone())
+                        .collect();
+                    roster.sort();
+                    if roster == guids {
+                        maps += score.maps.len() as u64;
+                        played += 1;
+                    }
+                }
+            }
+            let m = &lineup["maps"];
+            let sum = m["won"].as_u64().unwrap()
+                + m["lost"].as_u64().unwrap()
+                + m["drawn"].as_u64().unwrap();
+            assert_eq!(sum, maps, "{}: {lineup}", t.kind);
+            let s = &lineup["sessions"];
+            let sessions = s["won"].as_u64().unwrap()
+                + s["lost"].as_u64().unwrap()
+                + s["drawn"].as_u64().unwrap();
+            assert_eq!(sessions, played);
+        }
+        // Head to head: two players of opposite teams in the latest scored session.
+        let (lineups, _) = scored.last().unwrap();
+        let a = lineups.members.iter().find(|(_, t)| **t == Team::A).unwrap().0.clone();
+        let b = lineups.members.iter().find(|(_, t)| **t == Team::B).unwrap().0.clone();
+        let (mut won, mut lost, mut drawn, mut met) = (0u64, 0u64, 0u64, 0u64);
+        for (lineups, score) in &scored {
+            let (Some(ta), Some(tb)) = (lineups.members.get(&a), lineups.members.get(&b)) else {
+                continue;
+            };
+            if ta == tb {
+                continue;
+            }
+            met += 1;
+            for m in &score.maps {
+                match (m.winner, ta) {
+                    (stopwatch::Winner::Draw, _) => drawn += 1,
+                    (stopwatch::Winner::TeamA, Team::A) | (stopwatch::Winner::TeamB, Team::B) => {
+                        won += 1
+                    }
+                    _ => lost += 1,
+                }
+            }
+        }
+        let reply = team_records::h2h(
+            &ctx,
+            &Who::Text(a.clone()),
+            &Who::Text(b.clone()),
+            &Caller::default(),
+        )
+        .await
+        .unwrap();
+        let against = &reply.data["against"];
+        assert_eq!(against["sessions"].as_array().unwrap().len() as u64, met, "{}", t.kind);
+        assert_eq!(
+            (
+                against["maps"]["won"].as_u64(),
+                against["maps"]["lost"].as_u64(),
+                against["maps"]["drawn"].as_u64()
+            ),
+            (Some(won), Some(lost), Some(drawn)),
+            "{}",
+            t.kind
+        );
+        assert!(reply.posts.iter().all(|p| p.fits_discord()));
+        assert!(matches!(
+            team_records::h2h(&ctx, &Who::Text(a.clone()), &Who::Text(a), &Caller::default()).await,
+            Err(CommandError::Invalid(_))
+        ));
+    }
+}
