@@ -71,17 +71,26 @@ pub struct Param {
     pub required: bool,
     /// How the terminal takes it.
     pub terminal: OnTerminal,
+    /// The values it takes, when it is one of a few words: Discord then shows a menu under the
+    /// reply that switches the same message between them (at most 25).
+    pub choices: &'static [&'static str],
 }
 
 impl Param {
     /// An optional parameter.
     pub const fn optional(name: &'static str, kind: Kind, help: &'static str) -> Param {
-        Param { name, help, kind, required: false, terminal: OnTerminal::Positional }
+        Param { name, help, kind, required: false, terminal: OnTerminal::Positional, choices: &[] }
     }
 
     /// A required parameter.
     pub const fn required(name: &'static str, kind: Kind, help: &'static str) -> Param {
-        Param { name, help, kind, required: true, terminal: OnTerminal::Positional }
+        Param { name, help, kind, required: true, terminal: OnTerminal::Positional, choices: &[] }
+    }
+
+    /// The same, one of `choices` (the first is what no value means).
+    pub const fn one_of(mut self, choices: &'static [&'static str]) -> Param {
+        self.choices = choices;
+        self
     }
 
     /// The same, taken on the terminal as `on`.
@@ -141,6 +150,11 @@ impl Spec {
     /// Its parameter called `name`, with its position.
     pub fn param(&self, name: &str) -> Option<(usize, &'static Param)> {
         self.params.iter().enumerate().find(|(_, p)| p.name == name)
+    }
+
+    /// Its parameter with choices, which a menu under the reply switches.
+    pub fn switch(&self) -> Option<(usize, &'static Param)> {
+        self.params.iter().enumerate().find(|(_, p)| !p.choices.is_empty())
     }
 
     /// Its page parameter (a `Number` called `page`), which page buttons turn.
@@ -207,7 +221,19 @@ const SESSION_VIEW: Param = Param::optional(
     Rest,
     "top, combat, obj, weapons, support, sprees, maps, maps full or graphs",
 )
-.on_terminal(OnTerminal::Flag);
+.on_terminal(OnTerminal::Flag)
+.one_of(&[
+    "summary",
+    "top",
+    "combat",
+    "obj",
+    "weapons",
+    "support",
+    "sprees",
+    "maps",
+    "maps full",
+    "graphs",
+]);
 
 /// Every command, in `!help` order.
 pub const COMMANDS: &[Spec] = &[
@@ -432,7 +458,14 @@ mod tests {
         for spec in COMMANDS {
             for name in std::iter::once(&spec.name).chain(spec.aliases) {
                 assert!(seen.insert(*name), "{name} twice");
-                assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{name}");
+                // Discord's rule for slash names, lowercase: letters, digits, `_` and `-`.
+                assert!(
+                    (1..=32).contains(&name.len())
+                        && name
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                    "{name}"
+                );
             }
             assert!((1..=100).contains(&spec.help.chars().count()), "{}", spec.name);
         }
@@ -463,6 +496,11 @@ mod tests {
                 assert!(param.name != "json" && param.name != "graphs", "{what}: a terminal flag");
             }
             assert!(!spec.images || spec.terminal.is_some(), "{}", spec.name);
+        }
+        for spec in COMMANDS {
+            let Some((_, param)) = spec.switch() else { continue };
+            assert!(param.choices.len() <= 25 && !spec.pages(), "{}", spec.name);
+            assert!(param.choices.iter().all(|c| (1..=100).contains(&c.len())), "{}", spec.name);
         }
         assert!(find("leaderboard").is_some_and(Spec::pages));
         assert!(!find("stats").is_some_and(Spec::pages));

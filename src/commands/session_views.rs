@@ -51,6 +51,7 @@ const WORDS: &[(View, &[&str])] = &[
     (View::Maps, &["maps"]),
     (View::MapsFull, &["maps full", "mapsfull", "maps_full"]),
     (View::Graphs, &["graphs", "graph", "charts"]),
+    (View::Summary, &["summary"]),
 ];
 
 impl View {
@@ -80,9 +81,14 @@ impl View {
         WORDS.iter().map(|(_, names)| names[0]).collect()
     }
 
-    /// Its word (`summary` for the summary).
+    /// Its word.
     pub fn key(self) -> &'static str {
         WORDS.iter().find(|(v, _)| *v == self).map_or("summary", |(_, names)| names[0])
+    }
+
+    /// Every view, each by its word, as the menu under a session reply offers them.
+    pub fn all() -> Vec<View> {
+        WORDS.iter().map(|(view, _)| *view).collect()
     }
 
     fn title(self) -> &'static str {
@@ -463,5 +469,15 @@ mod tests {
             assert_eq!(View::parse(Some(name)).unwrap().key(), name);
         }
         assert_eq!(View::Summary.key(), "summary");
+        assert_eq!(View::parse(Some("Summary")).unwrap(), View::Summary);
+        // The menu under a session reply (the command table's choices) offers every view.
+        let spec = crate::commands::registry::find("last_session").unwrap();
+        let (_, param) = spec.switch().unwrap();
+        let mut offered: Vec<View> =
+            param.choices.iter().map(|c| View::parse(Some(c)).unwrap()).collect();
+        let mut all = View::all();
+        offered.sort_by_key(|v| v.key());
+        all.sort_by_key(|v| v.key());
+        assert_eq!(offered, all);
     }
 }

@@ -348,10 +348,12 @@ pub async fn sessions(ctx: &Ctx, month: Option<&str>) -> CommandResult {
 pub fn run_session(call: &Call) -> BoxFuture<'_, CommandResult> {
     Box::pin(async move {
         let (which, view) = match (call.arg("which"), call.arg("view")) {
-            // `!session combat`, `!session maps full`: a view of the latest session.
-            (Some(first), rest) if View::word(first).is_some() => {
-                (None, Some(format!("{first} {}", rest.unwrap_or_default())))
-            }
+            // `!session combat`, `!session maps full`: a view of the latest session (a view
+            // chosen from the menu under it replaces the first one).
+            (Some(first), rest) if View::word(first).is_some() => match rest {
+                Some(view) if View::word(view).is_some() => (None, Some(view.to_owned())),
+                _ => (None, Some(format!("{first} {}", rest.unwrap_or_default()))),
+            },
             (which, view) => (which, view.map(str::to_owned)),
         };
         let view = View::parse(view.as_deref())?;

@@ -545,3 +545,80 @@ async fn the_commands_players_missed_answer_on_discord() {
     assert_eq!(embed(&fake.messages(GENERAL)[before])["title"], "🔫 Weapons: endekk");
     running.stop().await;
 }
+
+#[actix::test]
+async fn a_menu_under_last_session_switches_the_view_in_place_for_the_one_who_asked() {
+    logs();
+    for t in db::all().await {
+        imported(&t).await;
+        let fake = FakeDiscord::start();
+        let local = tempfile::tempdir().unwrap();
+        let running = start_bot(&fake, &t, local.path(), &[]).await;
+        let posted = ask(&fake, PRODUCTION, 160, "!last_session").await;
+        let menu = &posted.payload["components"][0]["components"][0];
+        assert_eq!(menu["type"], 3, "a string select: {}", posted.payload);
+        let values: Vec<&str> = menu["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(values.len(), 10);
+        assert!(values.contains(&"maps full") && values.contains(&"summary"));
+        let chosen: Vec<&str> = menu["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["default"] == true)
+            .map(|o| o["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(chosen, ["summary"]);
+        let id = menu["custom_id"].as_str().unwrap().to_owned();
+        assert_eq!(posted.files.len(), 2);
+
+        // Someone else cannot switch it.
+        let before = fake.messages(PRODUCTION).len();
+        fake.select_menu(posted.id, 161, "user161", &id, &["combat"]);
+        within(fake.wait_until(|f| f.messages(PRODUCTION).len() > before)).await;
+        let refusal = &fake.messages(PRODUCTION)[before];
+        assert!(refusal.payload["content"].as_str().unwrap().contains("Only the person who asked"));
+        assert_eq!(refusal.payload["flags"], 64, "ephemeral");
+        assert!(fake.component_updates().is_empty());
+
+        // The one who asked switches to combat (no images), then graphs, then back.
+        for (n, (view, title, images)) in [
+            ("combat", "⚔️ Combat: 2025-11-11", 0),
+            ("graphs", "📈 Graphs: 2025-11-11", 2),
+            ("summary", "📊 Session Summary: 2025-11-11", 2),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            fake.select_menu(posted.id, 160, "user160", &id, &[view]);
+            within(fake.wait_until(|f| f.component_updates().len() == n + 1)).await;
+            let shown = fake.message_json(posted.id).unwrap();
+            assert_eq!(shown["embeds"][0]["title"], title, "{}: {view}", t.kind);
+            assert_eq!(
+                shown["attachments"].as_array().map_or(0, Vec::len),
+                images,
+                "{view}: {shown}"
+            );
+            let options = shown["components"][0]["components"][0]["options"].as_array().unwrap();
+            let marked: Vec<&str> = options
+                .iter()
+                .filter(|o| o["default"] == true)
+                .map(|o| o["value"].as_str().unwrap())
+                .collect();
+            assert_eq!(marked, [view]);
+        }
+        // `!session <id> obj` offers the same menu, with obj chosen.
+        let session = ask(&fake, PRODUCTION, 162, "!session 20251111212628 obj").await;
+        assert_eq!(embed(&session)["title"], "🎯 Objectives: 2025-11-11");
+        let options = session.payload["components"][0]["components"][0]["options"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(options.iter().any(|o| o["value"] == "obj" && o["default"] == true));
+        running.stop().await;
+    }
+}

@@ -185,12 +185,14 @@ async fn invoke(
         tracing::info!(command = spec.name, user = %ctx.author().id, outcome = %outcome, "admin command");
     }
     let reply = result?;
-    if !(spec.pages() && reply.pages.is_some_and(|p| p.total > 1)) {
-        return send(ctx, &reply, None).await.map(|_| ());
+    let paged = spec.pages() && reply.pages.is_some_and(|p| p.total > 1);
+    let switch = spec.switch().filter(|_| !paged && !reply.posts.is_empty());
+    if !paged && switch.is_none() {
+        return send(ctx, &reply, Vec::new()).await.map(|_| ());
     }
-    let key = format!("pg{}", ctx.id());
-    // Listen for the buttons before the message exists, so no press can come too early.
-    let prefix = format!("{key}:");
+    let key = format!("{}{}", if paged { "pg" } else { "sw" }, ctx.id());
+    // Listen for the components before the message exists, so no press can come too early.
+    let prefix = key.clone();
     let presses =
         serenity::collector::collect(&ctx.serenity_context().shard, move |event| match event {
             serenity::Event::InteractionCreate(created) => created
@@ -200,18 +202,36 @@ async fn invoke(
                 .cloned(),
             _ => None,
         });
-    let message = send(ctx, &reply, Some(&key)).await?;
-    if let (Some(message), Some(pages)) = (message, reply.pages) {
-        let pager = Pager {
-            serenity: ctx.serenity_context().clone(),
-            timezone: data.timezone,
-            owner: ctx.author().id,
-            key,
-            call,
-            page: pages.page,
-            total: pages.total,
-        };
-        tokio::spawn(pager.run(message, Box::pin(presses)));
+    let components = match (reply.pages, switch) {
+        (Some(pages), _) if paged => page_buttons(&key, pages.page, pages.total),
+        (_, Some((index, param))) => {
+            let current = call.args[index].as_deref().unwrap_or(param.choices[0]);
+            let current = param.choices.iter().find(|c| c.eq_ignore_ascii_case(current.trim()));
+            choice_menu(&key, param.choices, current.copied().unwrap_or(param.choices[0]))
+        }
+        _ => Vec::new(),
+    };
+    let Some(message) = send(ctx, &reply, components).await? else { return Ok(()) };
+    let (serenity, timezone, owner) =
+        (ctx.serenity_context().clone(), data.timezone, ctx.author().id);
+    match (reply.pages, switch) {
+        (Some(pages), _) if paged => {
+            let pager = Pager {
+                serenity,
+                timezone,
+                owner,
+                key,
+                call,
+                page: pages.page,
+                total: pages.total,
+            };
+            tokio::spawn(pager.run(message, Box::pin(presses)));
+        }
+        (_, Some((index, _))) => {
+            let switcher = Switcher { serenity, timezone, owner, key, call, index };
+            tokio::spawn(switcher.run(message, Box::pin(presses)));
+        }
+        _ => {}
     }
     Ok(())
 }

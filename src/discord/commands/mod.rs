@@ -15,7 +15,8 @@ use poise::serenity_prelude as serenity;
 use sea_orm::DatabaseConnection;
 use serenity::{
     CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
-    CreateInteractionResponse, CreateInteractionResponseMessage, EditMessage,
+    CreateInteractionResponse, CreateInteractionResponseMessage, CreateSelectMenu,
+    CreateSelectMenuKind, CreateSelectMenuOption, EditMessage,
 };
 
 use super::sink::embed;
@@ -33,14 +34,16 @@ mod hooks;
 mod pager;
 mod reply;
 mod rules;
+mod switcher;
 
 use self::{
     hooks::{finished, on_error},
     pager::Pager,
-    reply::{defer, page_buttons, send},
+    reply::{choice_menu, defer, embeds, page_buttons, send},
     rules::caller,
+    switcher::Switcher,
 };
-pub use self::{pager::PAGE_BUTTONS_FOR, rules::ChannelRules};
+pub use self::{pager::PAGE_BUTTONS_FOR, rules::ChannelRules, switcher::MENU_FOR};
 
 /// The error type of every command.
 pub type Error = CommandError;

@@ -1,5 +1,5 @@
-//! Sending a reply: the first post with its images and page buttons, then the others;
-//! deferring a slow slash command.
+//! Sending a reply: the first post with its images and its components (page buttons, a view
+//! menu), then the others; deferring a slow slash command.
 use super::*;
 
 pub(super) fn page_buttons(key: &str, page: u32, total: u32) -> Vec<CreateActionRow> {
@@ -14,12 +14,38 @@ pub(super) fn page_buttons(key: &str, page: u32, total: u32) -> Vec<CreateAction
     ])]
 }
 
-/// Sends a reply: the first post (with images and page buttons under `buttons`), then the
-/// others. Returns the first message, when it can be read back.
+/// A menu switching a reply between `choices`, with `current` marked.
+pub(super) fn choice_menu(key: &str, choices: &[&str], current: &str) -> Vec<CreateActionRow> {
+    let options = choices
+        .iter()
+        .map(|c| CreateSelectMenuOption::new(*c, *c).default_selection(*c == current))
+        .collect();
+    let menu = CreateSelectMenu::new(key, CreateSelectMenuKind::String { options })
+        .placeholder("Another view");
+    vec![CreateActionRow::SelectMenu(menu)]
+}
+
+/// The leading posts of `reply` that fit in one message (at most 10 embeds, 6000 characters
+/// over all of them), as embeds.
+pub(super) fn embeds(reply: &Reply) -> Vec<serenity::CreateEmbed> {
+    let mut total = 0;
+    let mut out = Vec::new();
+    for post in reply.posts.iter().take(10) {
+        total += post.total_chars();
+        if total > crate::render::limits::EMBED_TOTAL && !out.is_empty() {
+            break;
+        }
+        out.push(embed(post));
+    }
+    out
+}
+
+/// Sends a reply: the first post (with images and `components`), then the others. Returns
+/// the first message, when it can be read back.
 pub(super) async fn send(
     ctx: Context<'_>,
     reply: &Reply,
-    buttons: Option<&str>,
+    components: Vec<CreateActionRow>,
 ) -> Result<Option<serenity::Message>, Error> {
     let mut first = poise::CreateReply::default().allowed_mentions(CreateAllowedMentions::new());
     if let Some(post) = reply.posts.first() {
@@ -29,10 +55,8 @@ pub(super) async fn send(
         first =
             first.attachment(CreateAttachment::bytes(image.png.clone(), image.filename.clone()));
     }
-    if let (Some(key), Some(pages)) = (buttons, reply.pages)
-        && pages.total > 1
-    {
-        first = first.components(page_buttons(key, pages.page, pages.total));
+    if !components.is_empty() {
+        first = first.components(components);
     }
     let handle = ctx
         .send(first)

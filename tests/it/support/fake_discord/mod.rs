@@ -628,6 +628,30 @@ impl FakeDiscord {
         })
     }
 
+    /// INTERACTION_CREATE for a choice of `values` in the string select menu `custom_id` of
+    /// message `message_id` by a human; returns (interaction id, token), as `button_click`.
+    pub fn select_menu(
+        &self,
+        message_id: u64,
+        user_id: u64,
+        username: &str,
+        custom_id: &str,
+        values: &[&str],
+    ) -> (u64, String) {
+        let config = &self.shared.config;
+        self.update(|st| {
+            st.names.insert(user_id, username.to_owned());
+            let message = st.messages.get(&message_id).cloned().unwrap_or_else(|| json!({}));
+            let channel_id = message.get("channel_id").and_then(id_of).unwrap_or_default();
+            let data = json!({ "custom_id": custom_id, "component_type": 3, "values": values });
+            let (id, token, data) =
+                st.interaction(config, 3, channel_id, (user_id, username), data, Some(message));
+            st.dispatch("INTERACTION_CREATE", data);
+            st.interactions.insert(token.clone(), (channel_id, Some(message_id)));
+            (id, token)
+        })
+    }
+
     /// (message id, data) of every UPDATE_MESSAGE answer to a button press, in order.
     pub fn component_updates(&self) -> Vec<(u64, Value)> {
         self.lock().component_updates.clone()
