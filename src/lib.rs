@@ -4,6 +4,7 @@
 //! `cli` holds the terminal commands; `notify` is the game-server notifier (`slomix-notify`).
 pub mod actors;
 pub mod app;
+pub mod awards;
 pub mod cli;
 pub mod commands;
 pub mod config;

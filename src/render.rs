@@ -202,7 +202,12 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
         "time_beaten" => "Time beaten",
         _ => "Unknown",
     };
-    let mut description = format!("⏱️ **Time:** {} / {}\n", round.actual_time, round.time_limit);
+    let mut description = if round.round_number == 0 {
+        // The match summary is the round-2 file: its limit is round 1's time to beat.
+        format!("⏱️ **R1:** {} · **R2:** {}\n", round.time_limit, round.actual_time)
+    } else {
+        format!("⏱️ **Time:** {} / {}\n", round.actual_time, round.time_limit)
+    };
     if round.winner_team == 0 && round.round_number == 0 {
         description.push_str("🏆 **Result:** draw");
     } else if round.winner_team == 0 {
@@ -236,11 +241,13 @@ pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) 
         ),
     };
     let footer = format!("Round ID: {} | {}", round.id, round.filename);
-    pack_posts(
-        Post { title, colour, description, fields: Vec::new(), footer },
-        &blocks,
-        vec![summary],
-    )
+    let mut extra = vec![summary];
+    if round.round_number == 0 {
+        // Map complete: the overview, the top five and the awards of both rounds.
+        extra.extend(crate::awards::overview(players, names));
+        extra.push(crate::awards::awards(players, names).0);
+    }
+    pack_posts(Post { title, colour, description, fields: Vec::new(), footer }, &blocks, extra)
 }
 
 /// Blocks of text (one per player, say) joined into fields under the value limit, then the
@@ -452,6 +459,39 @@ mod tests {
         assert!(all.contains("@\u{200b}everyone"));
         assert!(posts[0].fields[0].value.starts_with("🥇"), "ranked by kills");
         assert_eq!(posts[0].colour, 0x3498DB);
+    }
+
+    #[test]
+    fn a_map_complete_post_has_its_overview_top_five_and_awards_with_ties_named() {
+        let mut players: Vec<pcs::Model> = (0..8).map(|i| player(i, &format!("p{i}"))).collect();
+        players[3].revives_given = 9;
+        players[5].revives_given = 9;
+        players[2].shots = 40;
+        players[2].hits = 40;
+        players[4].shots = 100;
+        players[4].hits = 60;
+        players[6].dynamites_planted = 2;
+        players[6].constructions = 1;
+        let (field, awards) = crate::awards::awards(&players, Names::Discord);
+        let revives = awards.iter().find(|a| a.0 == "💉 Most revives").unwrap();
+        assert_eq!((revives.1, revives.2.len()), (9.0, 2), "a tie names both");
+        assert!(field.value.contains("💉 Most revives — **p3, p5** (9)"), "{}", field.value);
+        let accuracy = awards.iter().find(|a| a.0 == "🔫 Best accuracy").unwrap();
+        assert_eq!(accuracy.1, 60.0, "40 of 40 shots is under the minimum of shots");
+        let work = awards.iter().find(|a| a.0 == "🧨 Most objective work").unwrap();
+        assert_eq!((work.1, work.2.len()), (3.0, 1));
+        assert!(awards.iter().all(|a| a.0 != "🦴 Most gibs"), "no award for nobody's gibs");
+        let posts = round_posts(&round(0), &players, Names::Discord);
+        let names: Vec<&str> =
+            posts.iter().flat_map(|p| p.fields.iter().map(|f| f.name.as_str())).collect();
+        for field in ["🗺️ Map overview", "🌟 Top five", "🏅 Awards", "📊 Round Summary"]
+        {
+            assert!(names.contains(&field), "{field}: {names:?}");
+        }
+        assert!(posts[0].description.starts_with("⏱️ **R1:**"), "{}", posts[0].description);
+        assert!(posts.iter().all(Post::fits_discord));
+        let r1 = round_posts(&round(1), &players, Names::Discord);
+        assert!(r1.iter().all(|p| p.fields.iter().all(|f| f.name != "🏅 Awards")));
     }
 
     #[test]
