@@ -19,17 +19,33 @@ pub fn help(admin: bool) -> Reply {
             many => format!("`{}` — {} (aliases {})", spec.usage(), spec.help, many.join(", ")),
         }
     };
-    let list = |group: &dyn Fn(Group) -> bool| -> String {
-        COMMANDS.iter().filter(|s| group(s.group)).map(line).collect::<Vec<_>>().join("\n")
+    // One field per group, continued in further fields under Discord's 1,024 characters.
+    let mut fields = Vec::new();
+    let groups: &[(Group, &str)] = if admin {
+        &[(Group::Players, "Players"), (Group::Sessions, "Sessions"), (Group::Admin, "Admins")]
+    } else {
+        &[(Group::Players, "Players"), (Group::Sessions, "Sessions")]
     };
-    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
-    let mut fields = vec![
-        Field { name: "Players".to_owned(), value: list(&|g| g != Group::Admin) },
-        Field { name: "Leaderboards".to_owned(), value: categories.join(", ") },
-    ];
-    if admin {
-        fields.push(Field { name: "Admins".to_owned(), value: list(&|g| g == Group::Admin) });
+    for (group, label) in groups {
+        let mut value = String::new();
+        let mut name = (*label).to_owned();
+        for spec in COMMANDS.iter().filter(|s| s.group == *group) {
+            let line = line(spec);
+            if !value.is_empty() && value.chars().count() + 1 + line.chars().count() > 1024 {
+                fields.push(Field { name, value: std::mem::take(&mut value) });
+                name = format!("{label} (more)");
+            }
+            if !value.is_empty() {
+                value.push('\n');
+            }
+            value.push_str(&line);
+        }
+        if !value.is_empty() {
+            fields.push(Field { name, value });
+        }
     }
+    let categories: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
+    fields.push(Field { name: "Leaderboards".to_owned(), value: categories.join(", ") });
     let post = Post {
         title: "📖 slomix commands".to_owned(),
         colour: 0x0058_65F2,
@@ -47,4 +63,23 @@ pub fn help(admin: bool) -> Reply {
 /// The table's handler: `!help` (admins also see the admin commands).
 pub fn run_help(call: &Call) -> BoxFuture<'_, CommandResult> {
     Box::pin(async move { Ok(help(call.caller.admin)) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_lists_every_command_within_discords_limits() {
+        for admin in [false, true] {
+            let reply = help(admin);
+            assert!(reply.posts.iter().all(Post::fits_discord), "admin {admin}");
+            let text: String =
+                reply.posts[0].fields.iter().map(|f| f.value.clone() + "\n").collect();
+            for spec in COMMANDS.iter().filter(|s| admin || !s.admin()) {
+                assert!(text.contains(&format!("`{}`", spec.usage())), "{}", spec.name);
+            }
+            assert_eq!(text.contains("`!sync"), admin);
+        }
+    }
 }

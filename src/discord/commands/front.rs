@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use poise::serenity_prelude::{CommandOptionType, CreateCommandOption, ResolvedValue};
 use poise::{BoxFuture, FrameworkError};
 
-use super::*;
+use super::{presses::Presses, *};
 use crate::commands::{
     args,
     call::{Call, Front},
@@ -212,24 +212,21 @@ async fn invoke(
         _ => Vec::new(),
     };
     let Some(message) = send(ctx, &reply, components).await? else { return Ok(()) };
-    let (serenity, timezone, owner) =
-        (ctx.serenity_context().clone(), data.timezone, ctx.author().id);
+    let presses = Presses {
+        serenity: ctx.serenity_context().clone(),
+        timezone: data.timezone,
+        owner: ctx.author().id,
+        key,
+        call,
+        message,
+        stream: Box::pin(presses),
+    };
     match (reply.pages, switch) {
         (Some(pages), _) if paged => {
-            let pager = Pager {
-                serenity,
-                timezone,
-                owner,
-                key,
-                call,
-                page: pages.page,
-                total: pages.total,
-            };
-            tokio::spawn(pager.run(message, Box::pin(presses)));
+            tokio::spawn(Pager { presses, page: pages.page, total: pages.total }.run());
         }
         (_, Some((index, _))) => {
-            let switcher = Switcher { serenity, timezone, owner, key, call, index };
-            tokio::spawn(switcher.run(message, Box::pin(presses)));
+            tokio::spawn(Switcher { presses, index }.run());
         }
         _ => {}
     }

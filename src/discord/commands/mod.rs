@@ -32,6 +32,7 @@ use crate::{
 mod front;
 mod hooks;
 mod pager;
+mod presses;
 mod reply;
 mod rules;
 mod switcher;

@@ -614,18 +614,8 @@ impl FakeDiscord {
         username: &str,
         custom_id: &str,
     ) -> (u64, String) {
-        let config = &self.shared.config;
-        self.update(|st| {
-            st.names.insert(user_id, username.to_owned());
-            let message = st.messages.get(&message_id).cloned().unwrap_or_else(|| json!({}));
-            let channel_id = message.get("channel_id").and_then(id_of).unwrap_or_default();
-            let data = json!({ "custom_id": custom_id, "component_type": 2 });
-            let (id, token, data) =
-                st.interaction(config, 3, channel_id, (user_id, username), data, Some(message));
-            st.dispatch("INTERACTION_CREATE", data);
-            st.interactions.insert(token.clone(), (channel_id, Some(message_id)));
-            (id, token)
-        })
+        let data = json!({ "custom_id": custom_id, "component_type": 2 });
+        self.component(message_id, user_id, username, data)
     }
 
     /// INTERACTION_CREATE for a choice of `values` in the string select menu `custom_id` of
@@ -638,12 +628,22 @@ impl FakeDiscord {
         custom_id: &str,
         values: &[&str],
     ) -> (u64, String) {
+        let data = json!({ "custom_id": custom_id, "component_type": 3, "values": values });
+        self.component(message_id, user_id, username, data)
+    }
+
+    fn component(
+        &self,
+        message_id: u64,
+        user_id: u64,
+        username: &str,
+        data: Value,
+    ) -> (u64, String) {
         let config = &self.shared.config;
         self.update(|st| {
             st.names.insert(user_id, username.to_owned());
             let message = st.messages.get(&message_id).cloned().unwrap_or_else(|| json!({}));
             let channel_id = message.get("channel_id").and_then(id_of).unwrap_or_default();
-            let data = json!({ "custom_id": custom_id, "component_type": 3, "values": values });
             let (id, token, data) =
                 st.interaction(config, 3, channel_id, (user_id, username), data, Some(message));
             st.dispatch("INTERACTION_CREATE", data);
