@@ -55,12 +55,12 @@ const AWARDS: &[Award] = &[
     Award { label: "⏳ Most denied time", score: |p| f64::from(p.denied_playtime), show: clock },
 ];
 
+/// One award given: its label, the best value, and the GUIDs tied at it.
+pub type Given = (&'static str, f64, Vec<String>);
+
 /// The awards of a map: each with every player tied at the top (three named, then `+N`);
-/// none for a value of 0. Also returns (label, value, GUIDs) for tests and data.
-pub fn awards(
-    players: &[pcs::Model],
-    names: Names,
-) -> (Field, Vec<(&'static str, f64, Vec<String>)>) {
+/// none for a value of 0. Also returns each award given, for tests and data.
+pub fn awards(players: &[pcs::Model], names: Names) -> (Field, Vec<Given>) {
     let mut lines = Vec::new();
     let mut data = Vec::new();
     for award in AWARDS {
