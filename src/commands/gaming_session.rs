@@ -210,7 +210,10 @@ impl SessionPlayer {
 }
 
 /// Per-player sums over `rows`, most kills first (then damage, then GUID).
-pub fn aggregate(rows: &[pcs::Model], names: &HashMap<String, String>) -> Vec<SessionPlayer> {
+pub fn aggregate<'a>(
+    rows: impl IntoIterator<Item = &'a pcs::Model>,
+    names: &HashMap<String, String>,
+) -> Vec<SessionPlayer> {
     let mut by: BTreeMap<&str, SessionPlayer> = BTreeMap::new();
     for r in rows {
         let p = by.entry(r.player_guid.as_str()).or_insert_with(|| SessionPlayer {

@@ -384,8 +384,7 @@ async fn weapons(
 
 /// One line of a map (or one of its rounds): kills, damage and who had most kills.
 fn play_line(rows: &[&pcs::Model], names: &HashMap<String, String>, ctx: &Ctx) -> (String, Value) {
-    let owned: Vec<pcs::Model> = rows.iter().map(|r| (*r).clone()).collect();
-    let players = aggregate(&owned, names);
+    let players = aggregate(rows.iter().copied(), names);
     let kills: i64 = players.iter().map(|p| p.kills).sum();
     let damage: i64 = players.iter().map(|p| p.damage_given).sum();
     let top = players.first();
