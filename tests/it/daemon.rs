@@ -26,10 +26,16 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::support::{db, shared_fixtures};
 
-/// Records every post (title) and reports it on a channel.
+/// Records every post (title) and reports it on a channel. Like Discord with an enforced
+/// nonce, a keyed post whose key was sent before makes no second message (a publisher that
+/// sent a part and could not record it, the database gone, sends it again under the same key).
 pub struct Recorder {
     /// Every post's title, in order.
     pub posts: Mutex<Vec<String>>,
+    /// Keys sent.
+    keys: Mutex<std::collections::HashSet<String>>,
+    /// Keyed posts sent again (absorbed by their nonce).
+    pub resent: Mutex<usize>,
     sender: UnboundedSender<String>,
 }
 
@@ -37,7 +43,15 @@ impl Recorder {
     /// A recorder and the channel its posts arrive on.
     pub fn new() -> (Arc<Recorder>, UnboundedReceiver<String>) {
         let (sender, receiver) = unbounded_channel();
-        (Arc::new(Recorder { posts: Mutex::new(Vec::new()), sender }), receiver)
+        (
+            Arc::new(Recorder {
+                posts: Mutex::new(Vec::new()),
+                keys: Mutex::default(),
+                resent: Mutex::new(0),
+                sender,
+            }),
+            receiver,
+        )
     }
 }
 
@@ -59,6 +73,17 @@ impl Announcer for Recorder {
             }
             Ok(())
         })
+    }
+    fn post_part<'a>(
+        &'a self,
+        post: &'a Post,
+        key: &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>> {
+        if !self.keys.lock().unwrap().insert(key.to_owned()) {
+            *self.resent.lock().unwrap() += 1;
+            return Box::pin(async { Ok(()) });
+        }
+        self.post(std::slice::from_ref(post))
     }
 }
 
