@@ -5,6 +5,7 @@
 pub mod actors;
 pub mod app;
 pub mod awards;
+pub mod badges;
 pub mod cli;
 pub mod commands;
 pub mod config;

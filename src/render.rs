@@ -185,6 +185,24 @@ fn player_block(index: usize, p: &pcs::Model, names: Names) -> String {
     )
 }
 
+/// Kills per death; a player who never died has K/D = kills.
+pub fn kd(kills: i64, deaths: i64) -> f64 {
+    if deaths == 0 { kills as f64 } else { kills as f64 / deaths as f64 }
+}
+
+/// A count with thousands separators: `12,345`.
+pub fn thousands(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if value < 0 { format!("-{out}") } else { out }
+}
+
 /// The posts for one stored round: players ranked by kills, three lines each, in fields that
 /// stay under 1024 characters, split over several messages when one would pass a limit.
 pub fn round_posts(round: &rounds::Model, players: &[pcs::Model], names: Names) -> Vec<Post> {

@@ -10,6 +10,7 @@ pub mod m20261201_000004_command_tables;
 mod m20261201_000005_lookup_indexes;
 mod m20261202_000006_outbox;
 mod m20261202_000007_voice_sessions;
+mod m20261203_000008_achievement_unlocks;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_lookup_indexes::Migration),
             Box::new(m20261202_000006_outbox::Migration),
             Box::new(m20261202_000007_voice_sessions::Migration),
+            Box::new(m20261203_000008_achievement_unlocks::Migration),
         ]
     }
 }

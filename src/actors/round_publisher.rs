@@ -113,6 +113,19 @@ pub fn post_key(round_id: i32, part: usize) -> String {
     format!("slx{round_id}p{part}")
 }
 
+/// What RoundPublisher posts beyond the rounds (`[posts]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostOptions {
+    /// `posts.achievement_unlocks`: a round's badge unlocks follow its posts.
+    pub achievement_unlocks: bool,
+}
+
+impl Default for PostOptions {
+    fn default() -> Self {
+        PostOptions { achievement_unlocks: true }
+    }
+}
+
 /// Posts the oldest round in `post_outbox`, part by part, and records it in `round_posts`.
 /// Returns the posted file (None when the outbox is empty), and whether the file has no
 /// more rounds waiting (its triggers can go).
@@ -125,6 +138,7 @@ pub fn post_key(round_id: i32, part: usize) -> String {
 pub async fn publish_next(
     db: &DatabaseConnection,
     announcer: &dyn Announcer,
+    options: PostOptions,
     now: chrono::NaiveDateTime,
 ) -> Result<Option<Published>, PublishError> {
     let Some(row) =
@@ -142,7 +156,13 @@ pub async fn publish_next(
     if let (false, Some(round)) = (already, round) {
         let players =
             pcs::Entity::find().filter(pcs::Column::RoundId.eq(row.round_id)).all(db).await?;
-        let posts = render::round_posts(&round, &players, announcer.names());
+        let mut posts = render::round_posts(&round, &players, announcer.names());
+        if options.achievement_unlocks {
+            // Written in the round's import transaction: the same parts on every resume.
+            let unlocks = crate::store::unlocks::of_round(db, row.round_id).await?;
+            let footer = format!("Round ID: {} | {} | badges", round.id, round.filename);
+            posts.extend(crate::badges::unlock_post(&unlocks, announcer.names(), footer));
+        }
         let resumed = row.attempted_at.is_some();
         if !resumed {
             let mut intent = row.clone().into_active_model();
@@ -324,6 +344,7 @@ pub struct RoundPublisher {
     health: Health,
     clock: Clock,
     posted: u64,
+    options: PostOptions,
 }
 
 impl RoundPublisher {
@@ -337,7 +358,14 @@ impl RoundPublisher {
             health: Health::new("round_publisher"),
             clock: Clock::start(),
             posted: 0,
+            options: PostOptions::default(),
         }
+    }
+
+    /// The same, posting what `options` asks for beyond the rounds.
+    pub fn with_options(mut self, options: PostOptions) -> Self {
+        self.options = options;
+        self
     }
 
     fn step(&mut self, step: Step, ctx: &mut Context<Self>) {
@@ -353,8 +381,9 @@ impl RoundPublisher {
                 let db = self.db.clone();
                 let announcer = self.announcer.clone();
                 let now = self.clock.now().naive_utc();
+                let options = self.options;
                 let work = async move {
-                    let published = publish_next(&db, announcer.as_ref(), now).await?;
+                    let published = publish_next(&db, announcer.as_ref(), options, now).await?;
                     if let Some(p) = published.as_ref().filter(|p| p.file_done) {
                         announcer.round_posted(&p.file).await;
                     }

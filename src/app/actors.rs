@@ -13,7 +13,7 @@ use crate::{
         health::GetHealth,
         health_monitor::HealthMonitor,
         poll_scheduler::{PollRules, PollScheduler},
-        round_publisher::{Announcer, RoundPublisher},
+        round_publisher::{Announcer, PostOptions, RoundPublisher},
         stats_parser::StatsParser,
         voice_session_tracker::{VoiceRules, VoiceSessionTracker},
     },
@@ -123,9 +123,10 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
     let store =
         Store::new(db.clone(), &settings.stats.server_name, rules, config.session_gap).posting();
 
+    let options = PostOptions { achievement_unlocks: settings.posts.achievement_unlocks };
     let publisher = Supervisor::start({
         let db = db.clone();
-        move |_| RoundPublisher::new(db, announcer)
+        move |_| RoundPublisher::new(db, announcer).with_options(options)
     });
     let db_writer = Supervisor::start({
         let stored = publisher.clone().recipient();

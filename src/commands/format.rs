@@ -1,10 +1,6 @@
 //! Ratios and number formats shared by the commands, with one definition each (the original
 //! used two denominators for DPM and two for headshot %; see `docs/commands.md`).
-
-/// Kills per death; a player who never died has K/D = kills.
-pub fn kd(kills: i64, deaths: i64) -> f64 {
-    if deaths == 0 { kills as f64 } else { kills as f64 / deaths as f64 }
-}
+pub use crate::render::{kd, thousands};
 
 /// `part` as a percentage of `whole` (0 when `whole` is 0).
 pub fn percent(part: i64, whole: i64) -> f64 {
@@ -19,19 +15,6 @@ pub fn dpm(damage: i64, seconds: i64) -> f64 {
 /// Efficiency: kills as a share of kills and deaths, in %.
 pub fn efficiency(kills: i64, deaths: i64) -> f64 {
     percent(kills, kills + deaths)
-}
-
-/// A count with thousands separators: `12,345`.
-pub fn thousands(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if value < 0 { format!("-{out}") } else { out }
 }
 
 /// Seconds as `Hh MMm` (or `Mm` under an hour).

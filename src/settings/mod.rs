@@ -61,6 +61,7 @@ pub struct Settings {
     pub health: HealthSettings,
     pub log: LogSettings,
     pub commands: CommandSettings,
+    pub posts: PostSettings,
     /// The checked, typed values (`crate::config`), set by [`Settings::load`].
     #[serde(skip)]
     config: crate::config::Config,
@@ -174,6 +175,15 @@ pub struct DiscordSettings {
     pub admin_role_ids: Vec<u64>,
     pub command_prefix: String,
     pub slash_commands: bool,
+}
+
+/// `[posts]`: what is posted beyond the rounds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[allow(missing_docs)]
+pub struct PostSettings {
+    pub achievement_unlocks: bool,
+    pub session_recap: bool,
+    pub sync_post_limit: usize,
 }
 
 /// `[commands]`.

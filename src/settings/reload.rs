@@ -78,6 +78,7 @@ pub fn changed_keys(old: &Settings, new: &Settings) -> Vec<String> {
         (old.parser != new.parser, "parser"),
         (old.stats != new.stats, "stats"),
         (old.commands != new.commands, "commands"),
+        (old.posts != new.posts, "posts"),
         (old.health != new.health, "health"),
         (old.log != new.log, "log"),
     ] {

@@ -38,6 +38,8 @@ pub struct Imported {
     pub rederived: Vec<String>,
     /// Warnings from the parser.
     pub warnings: Vec<ParseWarning>,
+    /// Badge tiers this round's players reached (recorded in `achievement_unlocks`).
+    pub unlocked: usize,
 }
 
 /// The storage side of the pipeline: one database, one game server name, the pairing and
@@ -169,6 +171,12 @@ impl Store {
         };
         record_file(&txn, existing, name, &hash, Ok(Some(bytes)), None, now).await?;
         let warnings = parsed.warnings.clone();
+        let players: Vec<(String, String)> = super::convert::storage_guids(&parsed.players)
+            .into_iter()
+            .zip(parsed.players.iter().map(|p| p.name.clone()))
+            .collect();
+        let guids: Vec<String> = players.iter().map(|(g, _)| g.clone()).collect();
+        let before = super::unlocks::snapshot(&txn, &guids).await?;
         let (round_id, kind) = self.store_parsed(&txn, parsed, now).await?;
         let mut rederived = Vec::new();
         for neighbour in self.round2s_after(&txn, &file).await? {
@@ -177,6 +185,8 @@ impl Store {
             }
         }
         self.recompute_sessions(&txn, file.timestamp()).await?;
+        let unlocked =
+            super::unlocks::record(&txn, &players, &before, round_id, file.timestamp()).await?;
         clear_set_aside(&txn, name).await?;
         if self.outbox {
             queue_post(&txn, round_id, name, now).await?;
@@ -193,7 +203,7 @@ impl Store {
             }
         }
         txn.commit().await?;
-        Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings }))
+        Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings, unlocked }))
     }
 
     /// Stores a parsed file's round (and for a paired round 2 its match summary) and counts

@@ -13,6 +13,7 @@ pub mod import;
 mod pairing;
 mod posting;
 mod totals;
+pub mod unlocks;
 pub mod voice;
 
 pub use gaming_sessions::session_key;

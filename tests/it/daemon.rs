@@ -330,3 +330,76 @@ async fn a_database_outage_queues_the_work_and_loses_nothing() {
         app.stop_polling().await;
     }
 }
+
+/// The first real file (in the order the game server wrote them) whose round lifts a player
+/// to a new badge tier, found by importing them into a scratch database: its index.
+async fn first_crossing(names: &[String]) -> usize {
+    let scratch = db::sqlite().await;
+    let store = slomix::store::Store::new(
+        scratch.db.clone(),
+        "default",
+        slomix::stats::PairingRules::default(),
+        chrono::TimeDelta::minutes(60),
+    );
+    for (index, name) in names.iter().enumerate() {
+        let bytes = std::fs::read(shared_fixtures("real").join(name)).unwrap();
+        let outcome = store.import_file(name, &bytes, chrono::Utc::now().naive_utc()).await;
+        if let Ok(slomix::store::ImportOutcome::Imported(imported)) = outcome
+            && imported.unlocked > 0
+        {
+            return index;
+        }
+    }
+    panic!("no real file reaches a badge tier");
+}
+
+/// A stored round that lifts a player to a badge tier is followed by one "Achievement
+/// unlocked" post (after the round's own post, before its match summary); with
+/// `posts.achievement_unlocks = false` there is none. The history before it is bulk-imported
+/// (no posts), as `slomix import` would.
+#[actix::test]
+async fn a_round_reaching_a_badge_tier_is_followed_by_one_unlock_post() {
+    use entity::{achievement_unlocks, post_outbox};
+    let names = crate::kill_storm::corpus(290);
+    let crossing = first_crossing(&names).await;
+    let mut cases: Vec<(db::TestDb, bool)> =
+        db::all().await.into_iter().map(|t| (t, true)).collect();
+    cases.push((db::sqlite().await, false));
+    for (t, enabled) in cases {
+        let history = slomix::store::Store::new(
+            t.db.clone(),
+            "default",
+            slomix::stats::PairingRules::default(),
+            chrono::TimeDelta::minutes(60),
+        );
+        for name in &names[..crossing] {
+            let bytes = std::fs::read(shared_fixtures("real").join(name)).unwrap();
+            let _ = history.import_file(name, &bytes, chrono::Utc::now().naive_utc()).await;
+        }
+        let local = tempfile::tempdir().unwrap();
+        let flag = if enabled { "true" } else { "false" };
+        let (app, recorder, mut posts) = start_with(
+            &t.db,
+            settings(local.path(), &[("SLOMIX__POSTS__ACHIEVEMENT_UNLOCKS", flag)]),
+            vec![local_source(local.path())],
+        );
+        drop_in(local.path(), &names[crossing]);
+        let first = next_post(&mut posts).await;
+        assert!(first.contains("Complete"), "{}: {first}", t.kind);
+        crate::faults::until_db("the outbox empty", async || {
+            post_outbox::Entity::find().count(&t.db).await.unwrap_or(1) == 0
+                && !recorder.posts.lock().unwrap().is_empty()
+        })
+        .await;
+        let titles = recorder.posts.lock().unwrap().clone();
+        let unlocks = titles.iter().filter(|t| t.starts_with("🏅 Achievement")).count();
+        let recorded = achievement_unlocks::Entity::find().count(&t.db).await.unwrap();
+        assert!(recorded > 0, "{}: nothing recorded", t.kind);
+        assert_eq!(unlocks, usize::from(enabled), "{} ({flag}): {titles:?}", t.kind);
+        if enabled {
+            assert!(titles[1].starts_with("🏅 Achievement"), "{}: {titles:?}", t.kind);
+            assert!(titles[2..].iter().all(|t| t.starts_with("🏆 Match Complete")), "{titles:?}");
+        }
+        drop(app);
+    }
+}

@@ -152,12 +152,19 @@ async fn a_post_resumed_after_the_nonce_window_finds_the_message_sent_before_the
         attempted.attempted_at = sea_orm::ActiveValue::Set(Some(now));
         sea_orm::ActiveModelTrait::update(attempted, &t.db).await.unwrap();
 
-        let published =
-            publish_next(&t.db, discord.announcer.as_ref(), now).await.unwrap().unwrap();
+        let published = publish_next(&t.db, discord.announcer.as_ref(), Default::default(), now)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(published.messages, 0, "{}: found in the channel, not sent again", t.kind);
         assert_eq!(fake.messages(PRODUCTION).len(), 1, "{}", t.kind);
         assert_eq!(round_posts::Entity::find().count(&t.db).await.unwrap(), 1);
-        assert!(publish_next(&t.db, discord.announcer.as_ref(), now).await.unwrap().is_none());
+        assert!(
+            publish_next(&t.db, discord.announcer.as_ref(), Default::default(), now)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }
 

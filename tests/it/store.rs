@@ -656,3 +656,68 @@ async fn a_round_one_stored_after_its_round_two_queues_the_match_summary() {
         assert_eq!(post_outbox::Entity::find().count(&t.db).await.unwrap(), 3, "{}", t.kind);
     }
 }
+
+/// Every real file imported in the order the game server wrote them: each badge tier a player
+/// reached is recorded once, naming the round that crossed it (the 50th round of a player
+/// names their 50th stored round), every tier of the final totals is there for the ladders
+/// that only grow, and importing everything again records nothing new.
+#[tokio::test]
+async fn badge_tiers_are_recorded_once_by_the_round_that_reached_them() {
+    use entity::achievement_unlocks as unlocks;
+    use slomix::badges::{LADDERS, tiers_reached};
+    for t in db::all().await {
+        let store = store(&t.db);
+        for path in real_files() {
+            let _ = import_path(&store, &path).await;
+        }
+        let rows = unlocks::Entity::find().all(&t.db).await.unwrap();
+        assert!(rows.len() >= 10, "{}: only {} unlocks", t.kind, rows.len());
+        let totals: BTreeMap<String, player_totals::Model> = player_totals::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.guid.clone(), m))
+            .collect();
+        for ladder in LADDERS.iter().filter(|l| !l.name.starts_with("K/D")) {
+            for (guid, total) in &totals {
+                let mut tiers: Vec<i32> = rows
+                    .iter()
+                    .filter(|r| &r.guid == guid && r.ladder == ladder.name)
+                    .map(|r| r.tier)
+                    .collect();
+                tiers.sort_unstable();
+                let reached = tiers_reached(ladder, total) as i32;
+                assert_eq!(
+                    tiers,
+                    (1..=reached).collect::<Vec<_>>(),
+                    "{}: {guid} {}",
+                    t.kind,
+                    ladder.name
+                );
+            }
+        }
+        // "Rounds played" tier 1 (50 rounds): named by the player's 50th round 1 or 2 row.
+        let fiftieth = rows.iter().filter(|r| r.ladder == "Rounds played" && r.tier == 1);
+        let mut checked = 0;
+        for unlock in fiftieth {
+            let mut played: Vec<i32> = pcs::Entity::find()
+                .all(&t.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|p| p.player_guid == unlock.guid && p.round_number != 0)
+                .map(|p| p.round_id)
+                .collect();
+            played.sort_unstable();
+            assert_eq!(played.get(49), Some(&unlock.round_id), "{}: {}", t.kind, unlock.guid);
+            checked += 1;
+        }
+        assert!(checked > 0, "{}: nobody played 50 rounds", t.kind);
+        let before = rows.len();
+        for path in real_files() {
+            let _ = import_path(&store, &path).await;
+        }
+        assert_eq!(unlocks::Entity::find().count(&t.db).await.unwrap() as usize, before);
+    }
+}
