@@ -44,8 +44,6 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// `commands.slow_warning_ms`.
     pub slow_warning: Duration,
-    /// `posts.sync_post_limit` (at least 1).
-    pub sync_post_limit: usize,
 }
 
 impl Default for Config {
@@ -69,7 +67,6 @@ impl Default for Config {
             trigger_window: TimeDelta::seconds(60),
             cache_ttl: Duration::from_secs(600),
             slow_warning: Duration::from_millis(5000),
-            sync_post_limit: 10,
         }
     }
 }
@@ -173,11 +170,6 @@ impl Config {
             )?,
             cache_ttl: Duration::from_secs(s.commands.cache_ttl_secs),
             slow_warning: Duration::from_millis(s.commands.slow_warning_ms),
-            sync_post_limit: usize::try_from(at_least_one(
-                "posts.sync_post_limit",
-                s.posts.sync_post_limit as u64,
-            )?)
-            .unwrap_or(usize::MAX),
         })
     }
 }

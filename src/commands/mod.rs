@@ -22,6 +22,7 @@ pub mod links;
 pub mod list_players;
 pub mod ping;
 pub mod players;
+pub mod recap;
 pub mod records;
 pub mod registry;
 pub mod session_score;

@@ -316,6 +316,15 @@ pub const COMMANDS: &[Spec] = &[
     .takes("[id|date]", &[WHICH_SESSION])
     .every(5)
     .terminal("session-score"),
+    Spec::new(
+        "recap",
+        Sessions,
+        "the evening in one post: score, maps, MVP, top DPM, personal bests, badges",
+        super::recap::run_recap,
+    )
+    .takes("[id|date]", &[WHICH_SESSION])
+    .every(5)
+    .terminal("recap"),
     Spec::new("teams", Sessions, "the line-ups of a session and maps won", teams::run_teams)
         .takes("[id|date]", &[WHICH_SESSION])
         .every(5)

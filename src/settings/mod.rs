@@ -182,8 +182,6 @@ pub struct DiscordSettings {
 #[allow(missing_docs)]
 pub struct PostSettings {
     pub achievement_unlocks: bool,
-    pub session_recap: bool,
-    pub sync_post_limit: usize,
 }
 
 /// `[commands]`.

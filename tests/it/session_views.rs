@@ -325,3 +325,143 @@ async fn the_terminal_carries_the_score_in_session_json() {
         assert!(["team_a", "team_b", "draw"].contains(&map["winner"].as_str().unwrap()));
     }
 }
+
+/// `!recap`: the MVP (best DPM among players with at least half the most rounds), the top
+/// three by DPM, the personal bests (best round's kills and damage above every earlier round of
+/// the player) and the badge tiers reached in the session's rounds, each computed here from
+/// the stored rows; the post within Discord's limits.
+#[tokio::test]
+async fn the_recap_names_the_mvp_top_dpm_personal_bests_and_badges_from_the_rows() {
+    use entity::achievement_unlocks;
+    use slomix::commands::recap;
+    for t in db::all().await {
+        let ctx = imported(&t).await;
+        let (mut with_bests, mut with_badges) = (0, 0);
+        for session in gaming_sessions::Entity::find().all(&ctx.db).await.unwrap() {
+            let id = session.id;
+            let rounds = rounds::Entity::find()
+                .filter(rounds::Column::GamingSessionId.eq(id))
+                .filter(rounds::Column::RoundNumber.is_in([1, 2]))
+                .order_by_asc(rounds::Column::RoundAt)
+                .all(&ctx.db)
+                .await
+                .unwrap();
+            let round_ids: Vec<i32> = rounds.iter().map(|r| r.id).collect();
+            let rows = pcs::Entity::find()
+                .filter(pcs::Column::RoundId.is_in(round_ids.clone()))
+                .all(&ctx.db)
+                .await
+                .unwrap();
+            // (damage, seconds, rounds) per GUID.
+            let mut sums: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+            for r in &rows {
+                let e = sums.entry(r.player_guid.clone()).or_default();
+                e.0 += i64::from(r.damage_given);
+                e.1 += i64::from(r.time_played_seconds);
+                e.2 += 1;
+            }
+            let dpm =
+                |(d, s, _): (i64, i64, i64)| if s > 0 { d as f64 * 60.0 / s as f64 } else { 0.0 };
+            let most = sums.values().map(|v| v.2).max().unwrap();
+            let mvp = sums
+                .iter()
+                .filter(|(_, v)| v.2 * 2 >= most)
+                .max_by(|a, b| dpm(*a.1).total_cmp(&dpm(*b.1)))
+                .map(|(g, _)| g.clone())
+                .unwrap();
+            let mut by_dpm: Vec<(String, f64)> =
+                sums.iter().map(|(g, v)| (g.clone(), dpm(*v))).collect();
+            by_dpm.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let reply = recap::recap(&ctx, Pick::Id(id)).await.unwrap();
+            let data = &reply.data;
+            assert_eq!(data["sessions"][0], id, "{}", t.kind);
+            assert_eq!(data["mvp"], mvp.as_str(), "{}", t.kind);
+            let top: Vec<&str> = data["top_dpm"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["guid"].as_str().unwrap())
+                .collect();
+            let want: Vec<&str> = by_dpm.iter().take(3).map(|(g, _)| g.as_str()).collect();
+            assert_eq!(top, want, "{}", t.kind);
+            // Personal bests against every earlier round (rounds 1 and 2) of the player.
+            let started = rounds.first().unwrap().round_at;
+            let earlier: Vec<i32> = rounds::Entity::find()
+                .filter(rounds::Column::RoundAt.lt(started))
+                .all(&ctx.db)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            let history = pcs::Entity::find()
+                .filter(pcs::Column::RoundId.is_in(earlier))
+                .filter(pcs::Column::RoundNumber.is_in([1, 2]))
+                .all(&ctx.db)
+                .await
+                .unwrap();
+            let mut want_bests = Vec::new();
+            for guid in sums.keys() {
+                let best = |rows: &[pcs::Model], f: fn(&pcs::Model) -> i32| {
+                    rows.iter()
+                        .filter(|r| &r.player_guid == guid && r.round_number != 0)
+                        .map(f)
+                        .max()
+                        .unwrap_or(0)
+                };
+                for (what, f) in [
+                    ("damage", (|r: &pcs::Model| r.damage_given) as fn(&pcs::Model) -> i32),
+                    ("kills", |r: &pcs::Model| r.kills),
+                ] {
+                    let (now, was) = (best(&rows, f), best(&history, f));
+                    if now > was && was > 0 {
+                        want_bests.push((
+                            guid.clone(),
+                            what.to_owned(),
+                            i64::from(now),
+                            i64::from(was),
+                        ));
+                    }
+                }
+            }
+            want_bests.sort();
+            with_bests += usize::from(!want_bests.is_empty());
+            let mut got: Vec<(String, String, i64, i64)> = data["personal_bests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| {
+                    (
+                        b["guid"].as_str().unwrap().to_owned(),
+                        b["what"].as_str().unwrap().to_owned(),
+                        b["tonight"].as_i64().unwrap(),
+                        b["before"].as_i64().unwrap(),
+                    )
+                })
+                .collect();
+            got.sort();
+            assert_eq!(got, want_bests, "{}", t.kind);
+            let reached = achievement_unlocks::Entity::find()
+                .filter(achievement_unlocks::Column::RoundId.is_in(round_ids))
+                .all(&ctx.db)
+                .await
+                .unwrap();
+            assert_eq!(data["badges"].as_array().unwrap().len(), reached.len(), "{}", t.kind);
+            with_badges += usize::from(!reached.is_empty());
+            let post = &reply.posts[0];
+            assert!(post.title.starts_with("🌙 Session recap: "), "{}", post.title);
+            let mvp_field = post.fields.iter().find(|f| f.name == "⭐ MVP").unwrap();
+            assert!(mvp_field.value.contains(" DPM"), "{}", mvp_field.value);
+            assert!(
+                post.fields.len() <= 25
+                    && post.fields.iter().all(|f| f.value.chars().count() <= 1024)
+            );
+            assert!(post.description.chars().count() <= 4096);
+        }
+        assert!(
+            with_bests >= 3 && with_badges >= 1,
+            "{}: {with_bests} sessions with personal bests, {with_badges} with badges",
+            t.kind
+        );
+    }
+}
