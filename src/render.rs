@@ -345,6 +345,25 @@ pub fn voice_session_ended(
     }
 }
 
+/// The "gaming session ended" notice with the evening's `recap` under it: the recap's title
+/// and description after the notice's, then its fields, as many as Discord's limits allow.
+pub fn append_recap(notice: &mut Post, recap: Post) {
+    let extra = format!("\n\n**{}**\n{}", recap.title, recap.description);
+    let room = limits::DESCRIPTION.saturating_sub(notice.description.chars().count());
+    notice.description.extend(extra.chars().take(room));
+    for field in recap.fields {
+        if notice.fields.len() >= limits::FIELDS {
+            break;
+        }
+        notice.fields.push(field);
+        if notice.total_chars() > limits::EMBED_TOTAL {
+            notice.fields.pop();
+            break;
+        }
+    }
+    notice.footer = recap.footer;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,16 +113,40 @@ pub fn post_key(round_id: i32, part: usize) -> String {
     format!("slx{round_id}p{part}")
 }
 
+/// Where the recap of an evening comes from (the command layer's `!recap`, wired by the
+/// composition root, so this actor does not depend on the commands).
+pub trait Recaps: Send + Sync {
+    /// The recap of the gaming session played while the voice session ran from `started` to
+    /// `ended`, if there was one (errors are the recap's to log: the notice goes anyway).
+    fn recap<'a>(
+        &'a self,
+        started: chrono::DateTime<chrono::Utc>,
+        ended: chrono::DateTime<chrono::Utc>,
+        names: render::Names,
+    ) -> SinkFuture<'a, Option<Post>>;
+}
+
 /// What RoundPublisher posts beyond the rounds (`[posts]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct PostOptions {
     /// `posts.achievement_unlocks`: a round's badge unlocks follow its posts.
     pub achievement_unlocks: bool,
+    /// `posts.session_recap`: the "gaming session ended" notice carries the evening's recap.
+    pub recaps: Option<Arc<dyn Recaps>>,
+}
+
+impl std::fmt::Debug for PostOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostOptions")
+            .field("achievement_unlocks", &self.achievement_unlocks)
+            .field("recaps", &self.recaps.is_some())
+            .finish()
+    }
 }
 
 impl Default for PostOptions {
     fn default() -> Self {
-        PostOptions { achievement_unlocks: true }
+        PostOptions { achievement_unlocks: true, recaps: None }
     }
 }
 
@@ -230,6 +254,7 @@ pub async fn publish_next(
 pub async fn publish_next_notice(
     db: &DatabaseConnection,
     announcer: &dyn Announcer,
+    recaps: Option<&dyn Recaps>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<String>, PublishError> {
     let Some(notice) = voice::due_notices(db).await?.into_iter().next() else {
@@ -238,7 +263,14 @@ pub async fn publish_next_notice(
     let post = match notice.kind {
         NoticeKind::Started => render::voice_session_started(notice.members_at_start),
         NoticeKind::Ended(ended) => {
-            render::voice_session_ended(notice.started_at, ended, notice.participants)
+            let mut post =
+                render::voice_session_ended(notice.started_at, ended, notice.participants);
+            if let Some(recaps) = recaps
+                && let Some(recap) = recaps.recap(notice.started_at, ended, announcer.names()).await
+            {
+                render::append_recap(&mut post, recap);
+            }
+            post
         }
     };
     if notice.unsure(now) {
@@ -381,7 +413,7 @@ impl RoundPublisher {
                 let db = self.db.clone();
                 let announcer = self.announcer.clone();
                 let now = self.clock.now().naive_utc();
-                let options = self.options;
+                let options = self.options.clone();
                 let work = async move {
                     let published = publish_next(&db, announcer.as_ref(), options, now).await?;
                     if let Some(p) = published.as_ref().filter(|p| p.file_done) {
@@ -477,7 +509,10 @@ impl RoundPublisher {
                 let db = self.db.clone();
                 let announcer = self.announcer.clone();
                 let now = self.clock.now();
-                let work = async move { publish_next_notice(&db, announcer.as_ref(), now).await };
+                let recaps = self.options.recaps.clone();
+                let work = async move {
+                    publish_next_notice(&db, announcer.as_ref(), recaps.as_deref(), now).await
+                };
                 ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
                     let step = match result {
                         Ok(Some(title)) => {

@@ -13,7 +13,7 @@ use crate::{
         health::GetHealth,
         health_monitor::HealthMonitor,
         poll_scheduler::{PollRules, PollScheduler},
-        round_publisher::{Announcer, PostOptions, RoundPublisher},
+        round_publisher::{Announcer, PostOptions, Recaps, RoundPublisher},
         stats_parser::StatsParser,
         voice_session_tracker::{VoiceRules, VoiceSessionTracker},
     },
@@ -34,6 +34,35 @@ pub enum StartupError {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// The evening's recap for the "gaming session ended" notice: `!recap` of the gaming session
+/// whose rounds fell in the voice session (game-server local time).
+struct CommandRecaps {
+    db: DatabaseConnection,
+    timezone: chrono_tz::Tz,
+}
+
+impl Recaps for CommandRecaps {
+    fn recap<'a>(
+        &'a self,
+        started: chrono::DateTime<chrono::Utc>,
+        ended: chrono::DateTime<chrono::Utc>,
+        names: crate::render::Names,
+    ) -> crate::actors::round_publisher::SinkFuture<'a, Option<crate::render::Post>> {
+        Box::pin(async move {
+            let local =
+                |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&self.timezone).naive_local();
+            let ctx = crate::commands::Ctx { db: self.db.clone(), names, now: local(ended) };
+            match crate::commands::recap::recap_between(&ctx, local(started), local(ended)).await {
+                Ok(post) => post,
+                Err(error) => {
+                    tracing::warn!(actor = "round_publisher", error = %error, "no recap for the session notice");
+                    None
+                }
+            }
+        })
+    }
 }
 
 /// One watched game server's actors.
@@ -123,7 +152,11 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
     let store =
         Store::new(db.clone(), &settings.stats.server_name, rules, config.session_gap).posting();
 
-    let options = PostOptions { achievement_unlocks: settings.posts.achievement_unlocks };
+    let recaps: Option<Arc<dyn Recaps>> = settings
+        .posts
+        .session_recap
+        .then(|| Arc::new(CommandRecaps { db: db.clone(), timezone }) as Arc<dyn Recaps>);
+    let options = PostOptions { achievement_unlocks: settings.posts.achievement_unlocks, recaps };
     let publisher = Supervisor::start({
         let db = db.clone();
         move |_| RoundPublisher::new(db, announcer).with_options(options)

@@ -239,3 +239,22 @@ pub fn run_recap(call: &Call) -> BoxFuture<'_, CommandResult> {
         call.cached(format!("recap:{pick:?}"), recap(&call.ctx, pick)).await
     })
 }
+
+/// The recap of the latest gaming session with a round between `from` and `to` (game-server
+/// local time), as one post; none when no round was played then.
+pub async fn recap_between(
+    ctx: &Ctx,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> Result<Option<Post>, CommandError> {
+    use entity::gaming_sessions as sessions;
+    use sea_orm::QueryOrder;
+    let session = sessions::Entity::find()
+        .filter(sessions::Column::EndedAt.gte(from))
+        .filter(sessions::Column::StartedAt.lte(to))
+        .order_by_desc(sessions::Column::Id)
+        .one(&ctx.db)
+        .await?;
+    let Some(session) = session else { return Ok(None) };
+    Ok(recap(ctx, Pick::Id(session.id)).await?.posts.into_iter().next())
+}

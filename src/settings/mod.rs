@@ -182,6 +182,7 @@ pub struct DiscordSettings {
 #[allow(missing_docs)]
 pub struct PostSettings {
     pub achievement_unlocks: bool,
+    pub session_recap: bool,
 }
 
 /// `[commands]`.

@@ -36,6 +36,8 @@ pub struct Recorder {
     keys: Mutex<std::collections::HashSet<String>>,
     /// Keyed posts sent again (absorbed by their nonce).
     pub resent: Mutex<usize>,
+    /// Every session notice, whole.
+    pub notices: Mutex<Vec<Post>>,
     sender: UnboundedSender<String>,
 }
 
@@ -48,6 +50,7 @@ impl Recorder {
                 posts: Mutex::new(Vec::new()),
                 keys: Mutex::default(),
                 resent: Mutex::new(0),
+                notices: Mutex::default(),
                 sender,
             }),
             receiver,
@@ -83,6 +86,14 @@ impl Announcer for Recorder {
             *self.resent.lock().unwrap() += 1;
             return Box::pin(async { Ok(()) });
         }
+        self.post(std::slice::from_ref(post))
+    }
+    fn voice_notice<'a>(
+        &'a self,
+        post: &'a Post,
+        _key: &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send + 'a>> {
+        self.notices.lock().unwrap().push(post.clone());
         self.post(std::slice::from_ref(post))
     }
 }
@@ -399,6 +410,77 @@ async fn a_round_reaching_a_badge_tier_is_followed_by_one_unlock_post() {
         if enabled {
             assert!(titles[1].starts_with("🏅 Achievement"), "{}: {titles:?}", t.kind);
             assert!(titles[2..].iter().all(|t| t.starts_with("🏆 Match Complete")), "{titles:?}");
+        }
+        drop(app);
+    }
+}
+
+/// When a voice gaming session ends, its "session ended" notice carries the recap of the
+/// gaming session played meanwhile (the MVP named, within Discord's limits); with
+/// `posts.session_recap = false` the notice is the bare line.
+#[actix::test]
+async fn the_session_ended_notice_carries_the_evenings_recap() {
+    use entity::{gaming_sessions, voice_sessions};
+    use sea_orm::{ActiveModelTrait, QueryOrder, Set};
+    let mut cases: Vec<(db::TestDb, bool)> =
+        db::all().await.into_iter().map(|t| (t, true)).collect();
+    cases.push((db::sqlite().await, false));
+    for (t, enabled) in cases {
+        let ctx = crate::commands::imported(&t).await;
+        let latest = gaming_sessions::Entity::find()
+            .order_by_desc(gaming_sessions::Column::Id)
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let want =
+            slomix::commands::recap::recap(&ctx, slomix::commands::sessions::Pick::Id(latest.id))
+                .await
+                .unwrap();
+        let mvp = want.posts[0].fields.iter().find(|f| f.name == "⭐ MVP").unwrap().value.clone();
+        // The voice session ran from 10 minutes before the first round to 10 after the last
+        // (the test settings' game-server zone is UTC).
+        voice_sessions::ActiveModel {
+            started_at: Set(latest.started_at - chrono::TimeDelta::minutes(10)),
+            members_at_start: Set(6),
+            participants: Set("1,2,3,4,5,6".into()),
+            end_at: Set(None),
+            ended_at: Set(Some(latest.ended_at + chrono::TimeDelta::minutes(10))),
+            start_notice: Set(true),
+            start_attempted_at: Set(None),
+            start_posted: Set(true),
+            end_attempted_at: Set(None),
+            end_posted: Set(false),
+            ..Default::default()
+        }
+        .insert(&t.db)
+        .await
+        .unwrap();
+        let local = tempfile::tempdir().unwrap();
+        let flag = if enabled { "true" } else { "false" };
+        let (app, recorder, mut posts) = start_with(
+            &t.db,
+            settings(local.path(), &[("SLOMIX__POSTS__SESSION_RECAP", flag)]),
+            vec![local_source(local.path())],
+        );
+        assert_eq!(next_post(&mut posts).await, "🏁 Gaming session ended", "{}", t.kind);
+        let notice = recorder.notices.lock().unwrap()[0].clone();
+        assert!(notice.fits_discord(), "{}: {notice:?}", t.kind);
+        if enabled {
+            assert!(
+                notice.description.contains(&want.posts[0].title),
+                "{}: {}",
+                t.kind,
+                notice.description
+            );
+            let field = notice.fields.iter().find(|f| f.name == "⭐ MVP");
+            assert_eq!(field.map(|f| f.value.as_str()), Some(mvp.as_str()), "{}", t.kind);
+            assert_eq!(notice.fields.len(), want.posts[0].fields.len(), "{}", t.kind);
+        } else {
+            assert!(
+                notice.fields.is_empty() && !notice.description.contains("recap"),
+                "{notice:?}"
+            );
         }
         drop(app);
     }

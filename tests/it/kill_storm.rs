@@ -138,10 +138,16 @@ async fn rendered_titles(db: &DatabaseConnection, round_id: i32) -> Vec<String> 
     let round = rounds::Entity::find_by_id(round_id).one(db).await.unwrap().unwrap();
     let players =
         pcs::Entity::find().filter(pcs::Column::RoundId.eq(round_id)).all(db).await.unwrap();
-    slomix::render::round_posts(&round, &players, slomix::render::Names::Discord)
-        .iter()
-        .map(|p| p.title.clone())
-        .collect()
+    let mut titles: Vec<String> =
+        slomix::render::round_posts(&round, &players, slomix::render::Names::Discord)
+            .iter()
+            .map(|p| p.title.clone())
+            .collect();
+    // The badge tiers the round reached follow its posts (`posts.achievement_unlocks`, on).
+    let unlocks = slomix::store::unlocks::of_round(db, round_id).await.unwrap();
+    let names = slomix::render::Names::Discord;
+    titles.extend(slomix::badges::unlock_post(&unlocks, names, String::new()).map(|p| p.title));
+    titles
 }
 
 pub async fn stored(db: &DatabaseConnection) -> BTreeSet<String> {
