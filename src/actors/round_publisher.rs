@@ -178,8 +178,16 @@ pub async fn publish_next(
     let round = rounds::Entity::find_by_id(row.round_id).one(db).await?;
     let mut sent = 0;
     if let (false, Some(round)) = (already, round) {
-        let players =
+        let mut players =
             pcs::Entity::find().filter(pcs::Column::RoundId.eq(row.round_id)).all(db).await?;
+        // Names chosen with `!setname` replace the file's.
+        let guids: Vec<String> = players.iter().map(|p| p.player_guid.clone()).collect();
+        let chosen = crate::store::names::chosen(db, &guids).await?;
+        for player in &mut players {
+            if let Some(name) = chosen.get(&player.player_guid) {
+                player.player_name.clone_from(name);
+            }
+        }
         let mut posts = render::round_posts(&round, &players, announcer.names());
         if options.achievement_unlocks {
             // Written in the round's import transaction: the same parts on every resume.

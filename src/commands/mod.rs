@@ -28,6 +28,7 @@ pub mod registry;
 pub mod session_score;
 pub mod session_views;
 pub mod sessions;
+pub mod setname;
 pub mod stats;
 pub mod stopwatch;
 pub mod team_records;

@@ -281,19 +281,7 @@ pub async fn display_names(
     for (guid, alias) in rows {
         out.insert(guid, alias);
     }
-    let chosen: Vec<(String, Option<String>)> = links::Entity::find()
-        .select_only()
-        .column(links::Column::PlayerGuid)
-        .column(links::Column::DisplayName)
-        .filter(links::Column::PlayerGuid.is_in(guids.iter().cloned()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (guid, name) in chosen {
-        if let Some(name) = name.filter(|n| !n.is_empty()) {
-            out.insert(guid, name);
-        }
-    }
+    out.extend(crate::store::names::chosen(db, guids).await?);
     Ok(out)
 }
 

@@ -377,6 +377,17 @@ pub const COMMANDS: &[Spec] = &[
     Spec::new("link", Players, "link your Discord account to your player", links::run_link)
         .takes("[name|GUID]", &[Param::optional("player", Rest, "Your player name or GUID")])
         .every(10),
+    Spec::new(
+        "setname",
+        Players,
+        "the name posts and boards show for you (a name, one of your names, or reset)",
+        super::setname::run_setname,
+    )
+    .takes(
+        "<name>|alias <name>|reset",
+        &[Param::required("name", Rest, "A name (2 to 32 characters), alias <name>, or reset")],
+    )
+    .every(10),
     Spec::new("unlink", Players, "remove your link", links::run_unlink)
         .takes("", &[Param::optional("user", Word, "Admins: the account to unlink")]),
     Spec::new(

@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod errors;
 mod gaming_sessions;
 pub mod import;
+pub mod names;
 mod pairing;
 mod posting;
 mod totals;

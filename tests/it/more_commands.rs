@@ -297,3 +297,140 @@ async fn team_records_and_head_to_head_add_up_every_sessions_score() {
         ));
     }
 }
+
+/// Captures whole posts (the round posts' text is what the test reads).
+#[derive(Default)]
+struct Capture(std::sync::Mutex<Vec<slomix::render::Post>>);
+
+impl slomix::actors::round_publisher::Announcer for Capture {
+    fn name(&self) -> &'static str {
+        "capture"
+    }
+    fn names(&self) -> slomix::render::Names {
+        slomix::render::Names::Discord
+    }
+    fn post<'a>(
+        &'a self,
+        posts: &'a [slomix::render::Post],
+    ) -> slomix::actors::round_publisher::SinkFuture<
+        'a,
+        Result<(), slomix::actors::round_publisher::PublishError>,
+    > {
+        self.0.lock().unwrap().extend(posts.iter().cloned());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// `!setname`: a linked player's chosen name replaces the file's in `!stats` and in round
+/// posts; `alias` takes one of the player's names (in its stored spelling), `reset` goes back
+/// to the name seen most; unlinked callers, strangers' names and unknown aliases are refused;
+/// an admin may name another account.
+#[tokio::test]
+async fn setname_changes_the_name_posts_and_boards_show() {
+    use entity::post_outbox;
+    use sea_orm::{ActiveModelTrait, QueryOrder, Set};
+    use slomix::commands::{
+        links,
+        setname::{self, Choice},
+        stats,
+    };
+    const GUID: &str = "0A26D447";
+    for t in db::all().await {
+        let ctx = imported(&t).await;
+        let caller = |id: u64, admin: bool| Caller {
+            discord_id: Some(id),
+            name: format!("user{id}"),
+            admin,
+        };
+        let (alice, bob, admin) = (caller(111, false), caller(222, false), caller(999, true));
+        links::link(&ctx, &alice, None, Some("carniee")).await.unwrap();
+        let custom = || Choice::Custom("Captain Carn".into());
+        assert!(
+            matches!(
+                setname::setname(&ctx, &bob, None, custom()).await,
+                Err(CommandError::NotLinked { .. })
+            ),
+            "{}",
+            t.kind
+        );
+        assert!(matches!(
+            setname::setname(&ctx, &bob, Some(111), custom()).await,
+            Err(CommandError::Refused(_))
+        ));
+        let set = setname::setname(&ctx, &alice, None, custom()).await.unwrap();
+        assert_eq!(set.data["shown"], "Captain Carn", "{}", t.kind);
+        assert_eq!(set.data["source"], "custom");
+        let mine = stats::stats(&ctx, &Who::Me, &alice).await.unwrap();
+        assert!(
+            mine.posts[0].title.contains("Captain Carn"),
+            "{}: {}",
+            t.kind,
+            mine.posts[0].title
+        );
+
+        // A round of hers posted now shows the chosen name.
+        let row = pcs::Entity::find()
+            .filter(pcs::Column::PlayerGuid.eq(GUID))
+            .filter(pcs::Column::RoundNumber.eq(1))
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap();
+        post_outbox::ActiveModel {
+            round_id: Set(row.round_id),
+            file: Set("x.txt".into()),
+            queued_at: Set(ctx.now),
+            attempted_at: Set(None),
+            parts_sent: Set(0),
+            ..Default::default()
+        }
+        .insert(&ctx.db)
+        .await
+        .unwrap();
+        let capture = Capture::default();
+        slomix::actors::round_publisher::publish_next(
+            &ctx.db,
+            &capture,
+            Default::default(),
+            ctx.now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let text: String =
+            capture.0.lock().unwrap().iter().map(slomix::render::Post::to_text).collect();
+        assert!(text.contains("Captain Carn"), "{}: {text}", t.kind);
+        assert!(!text.contains(&row.player_name), "{}: the file's name is replaced", t.kind);
+
+        // One of her names, in any case; a name she never played under is refused.
+        let alias = player_aliases::Entity::find()
+            .filter(player_aliases::Column::Guid.eq(GUID))
+            .order_by_asc(player_aliases::Column::TimesSeen)
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .alias;
+        let set = setname::setname(&ctx, &alice, None, Choice::Alias(alias.to_uppercase()))
+            .await
+            .unwrap();
+        assert_eq!(set.data["shown"], alias.as_str(), "{}", t.kind);
+        assert!(matches!(
+            setname::setname(&ctx, &alice, None, Choice::Alias("never-played-as".into())).await,
+            Err(CommandError::Invalid(_))
+        ));
+        // An admin resets her name: the alias seen most again.
+        let reset = setname::setname(&ctx, &admin, Some(111), Choice::Reset).await.unwrap();
+        let most = player_aliases::Entity::find()
+            .filter(player_aliases::Column::Guid.eq(GUID))
+            .order_by_desc(player_aliases::Column::TimesSeen)
+            .order_by_desc(player_aliases::Column::LastSeen)
+            .one(&ctx.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .alias;
+        assert_eq!(reset.data["shown"], most.as_str(), "{}", t.kind);
+        assert_eq!(reset.data["source"], "auto");
+    }
+}
