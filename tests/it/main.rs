@@ -5,6 +5,7 @@ mod daemon;
 mod daemon_ssh;
 mod discord;
 mod discord_commands;
+mod embed_snapshots;
 mod fake_discord_selftest;
 mod faults;
 mod golden;
