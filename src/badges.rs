@@ -236,6 +236,18 @@ mod tests {
     }
 
     #[test]
+    fn badges_stack_per_tier() {
+        let with_revives = |kills, rounds, deaths| {
+            let mut t = totals(kills, rounds, deaths);
+            t.revives_given = 120;
+            t
+        };
+        assert_eq!(badges(&with_revives(5_500, 60, 2_000)), "🎯x2 🎮 ⚔️x4 💉");
+        // K/D counts only from 20 rounds.
+        assert_eq!(badges(&with_revives(10, 19, 1)), "💉");
+    }
+
+    #[test]
     fn crossing_tiers_names_each_new_one() {
         let before = totals(999, 49, 10);
         let after = totals(5_200, 50, 10);

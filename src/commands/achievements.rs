@@ -263,58 +263,6 @@ pub fn run_season(call: &Call) -> BoxFuture<'_, CommandResult> {
 mod tests {
     use super::*;
 
-    fn totals(kills: i64, rounds: i64, deaths: i64) -> totals::Model {
-        let at = chrono::NaiveDateTime::default();
-        totals::Model {
-            guid: "A".into(),
-            rounds,
-            kills,
-            deaths,
-            gibs: 0,
-            self_kills: 0,
-            team_kills: 0,
-            damage_given: 0,
-            damage_received: 0,
-            team_damage_given: 0,
-            team_damage_received: 0,
-            headshot_kills: 0,
-            headshots: 0,
-            hits: 0,
-            shots: 0,
-            time_played_seconds: 0,
-            revives_given: 120,
-            times_revived: 0,
-            objectives_completed: 0,
-            objectives_destroyed: 0,
-            objectives_stolen: 0,
-            objectives_returned: 0,
-            dynamites_planted: 0,
-            dynamites_defused: 0,
-            constructions: 0,
-            useful_kills: 0,
-            useless_kills: 0,
-            kill_assists: 0,
-            denied_playtime: 0,
-            xp: 0,
-            double_kills: 0,
-            triple_kills: 0,
-            quad_kills: 0,
-            multi_kills: 0,
-            mega_kills: 0,
-            time_dead_seconds: 0.0,
-            efficiency_sum: 0.0,
-            first_seen: at,
-            last_seen: at,
-        }
-    }
-
-    #[test]
-    fn badges_stack_per_tier() {
-        assert_eq!(badges(&totals(5_500, 60, 2_000)), "🎯x2 🎮 ⚔️x4 💉");
-        // K/D counts only from 20 rounds.
-        assert_eq!(badges(&totals(10, 19, 1)), "💉");
-    }
-
     #[test]
     fn seasons_are_quarters() {
         let t = |d: &str| NaiveDateTime::parse_from_str(d, "%Y-%m-%d %H:%M:%S").unwrap();
