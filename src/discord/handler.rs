@@ -3,10 +3,7 @@
 //! events become full snapshots of the gaming voice channels for VoiceSessionTracker.
 use std::{
     collections::BTreeSet,
-    sync::{
-        Arc, Mutex, PoisonError,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, Mutex, PoisonError},
 };
 
 use actix::Addr;
@@ -57,8 +54,14 @@ pub struct Bot {
     seen: Mutex<Seen>,
     // Voice snapshots are numbered under this lock in the order they read the cache, so the
     // tracker can drop one that arrives after a newer one (handlers run concurrently).
-    voice_seq: Mutex<u64>,
-    recovered: AtomicBool,
+    voice_order: Mutex<VoiceOrder>,
+}
+
+/// The numbering of voice snapshots, and whether the start-up one was sent.
+#[derive(Debug, Default)]
+struct VoiceOrder {
+    seq: u64,
+    startup_sent: bool,
 }
 
 impl Bot {
@@ -79,8 +82,7 @@ impl Bot {
             triggers,
             db,
             seen: Mutex::new(Seen::default()),
-            voice_seq: Mutex::new(0),
-            recovered: AtomicBool::new(false),
+            voice_order: Mutex::new(VoiceOrder::default()),
         }
     }
 
@@ -102,17 +104,56 @@ impl Bot {
             .collect()
     }
 
-    /// Reads the guild from the cache and sends the tracker a numbered snapshot.
+    /// Reads the guild from the cache and sends the tracker a numbered snapshot. Before the
+    /// start-up snapshot is sent (by [`Bot::send_startup_snapshot`]) nothing is sent: that
+    /// one reads the cache after this change anyway.
     fn send_voice_snapshot(&self, ctx: &Context, guild_id: GuildId) {
-        let mut seq = self.voice_seq.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut order = self.voice_order.lock().unwrap_or_else(PoisonError::into_inner);
+        if !order.startup_sent {
+            return;
+        }
         let Some(members) = ctx.cache.guild(guild_id).map(|g| self.members_in_voice(&g)) else {
             return;
         };
-        *seq += 1;
-        // The first snapshot after start-up recovers a session already under way.
-        let startup = !self.recovered.swap(true, Ordering::SeqCst);
-        tracing::debug!(members = members.len(), seq = *seq, startup, "voice snapshot");
-        self.voice.do_send(UpdateVoiceMembers { members, startup, seq: *seq });
+        order.seq += 1;
+        tracing::debug!(members = members.len(), seq = order.seq, "voice snapshot");
+        self.voice.do_send(UpdateVoiceMembers { members, startup: false, seq: order.seq });
+    }
+
+    /// On GUILD_CREATE: the first time, the members the event itself lists are the start-up
+    /// snapshot (a session already under way is recovered, without a "started" notice), then
+    /// the cache's when it differs: it holds the voice changes that came after the event.
+    /// Handlers run concurrently, so this one may run after those changes' own handlers;
+    /// reading the cache for the start-up snapshot would take people who joined after the
+    /// start for people who were there before it.
+    fn send_startup_snapshot(&self, ctx: &Context, guild: &Guild) {
+        let listed = {
+            let mut order = self.voice_order.lock().unwrap_or_else(PoisonError::into_inner);
+            if order.startup_sent {
+                None
+            } else {
+                order.startup_sent = true;
+                order.seq += 1;
+                let members = self.members_in_voice(guild);
+                tracing::debug!(
+                    members = members.len(),
+                    seq = order.seq,
+                    "start-up voice snapshot"
+                );
+                self.voice.do_send(UpdateVoiceMembers {
+                    members: members.clone(),
+                    startup: true,
+                    seq: order.seq,
+                });
+                Some(members)
+            }
+        };
+        let cached = ctx.cache.guild(guild.id).map(|g| self.members_in_voice(&g));
+        // An unchanged snapshot is not sent twice: below the end threshold each one restarts
+        // the end timer (as the original), and a restored deadline must stand.
+        if listed.is_none() || cached != listed {
+            self.send_voice_snapshot(ctx, guild.id);
+        }
     }
 
     async fn on_trigger(&self, ctx: &Context, msg: &Message) {
@@ -261,7 +302,7 @@ impl EventHandler for Bot {
 
     async fn guild_create(&self, ctx: Context, guild: Guild, _is_new: Option<bool>) {
         tracing::info!(guild = %guild.id, voice_states = guild.voice_states.len(), "guild available");
-        self.send_voice_snapshot(&ctx, guild.id);
+        self.send_startup_snapshot(&ctx, &guild);
     }
 
     async fn voice_state_update(&self, ctx: Context, _old: Option<VoiceState>, new: VoiceState) {

@@ -360,7 +360,7 @@ async fn voice_channels_start_and_end_gaming_sessions_on_paused_time() {
     });
     let local = tempfile::tempdir().unwrap();
     let running = start_bot(&fake, &t.db, vec![local_source(local.path())], local.path()).await;
-    // Joins only after the start-up snapshot: joins before it would be a recovered session.
+    // The start-up snapshot (GUILD_CREATE lists nobody) is in; the joins below come after it.
     within(async {
         while !running.app.voice.send(GetHealth).await.unwrap().detail.ends_with(" 1 snapshots") {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -428,6 +428,28 @@ async fn voice_channels_start_and_end_gaming_sessions_on_paused_time() {
     assert!(left.elapsed() >= Duration::from_secs(300));
     assert_eq!(started(&fake), 2, "a recovered session is not announced again");
     again.stop().await;
+}
+
+/// People who join in the moment the bot connects (their VOICE_STATE_UPDATEs right behind a
+/// GUILD_CREATE that does not list them) start a new session with its notice: the start-up
+/// snapshot is what GUILD_CREATE lists, not what the cache holds when its handler runs (the
+/// handlers run concurrently; CI once saw the six joins taken for a session under way).
+#[actix::test]
+async fn joins_right_behind_the_guild_create_are_a_new_announced_session() {
+    logs();
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    fake.joins_behind_next_guild_create(&[1, 2, 3, 4, 5, 6], 200);
+    let local = tempfile::tempdir().unwrap();
+    let running = start_bot(&fake, &t.db, vec![local_source(local.path())], local.path()).await;
+    let started = |f: &FakeDiscord| count_titled(f, GENERAL, "🎮 Gaming session started");
+    within(fake.wait_until(|f| started(f) == 1)).await;
+    let description = embed(&fake, GENERAL, 0)["description"].as_str().unwrap().to_owned();
+    assert!(description.starts_with("6 players"), "{description}");
+    let open = entity::voice_sessions::Entity::find().all(&t.db).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(open[0].start_posted && open[0].ended_at.is_none(), "{:?}", open[0]);
+    running.stop().await;
 }
 
 #[actix::test]

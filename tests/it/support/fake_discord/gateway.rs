@@ -99,10 +99,20 @@ fn identify(shared: &Shared, conn_id: u64, tx: &mpsc::UnboundedSender<Out>, d: V
     let view =
         fixtures::GuildView { voice: &voice, humans: &humans, bot_permissions: st.bot_permissions };
     let guild = fixtures::guild(config, &view);
-    let frames = vec![("READY".to_owned(), ready), ("GUILD_CREATE".to_owned(), guild)];
+    let mut frames = vec![("READY".to_owned(), ready), ("GUILD_CREATE".to_owned(), guild)];
     // A new session starts empty: what happened while no session was connected is only
     // delivered to a RESUME (and is in the channels' history, for the bot to read).
     st.pending.clear();
+    for (event, data) in std::mem::take(&mut st.behind_guild_create) {
+        if event == "VOICE_STATE_UPDATE"
+            && let (Some(user), Some(channel)) =
+                (data["user_id"].as_str(), data["channel_id"].as_str())
+            && let (Ok(user), Ok(channel)) = (user.parse(), channel.parse())
+        {
+            st.voice.insert(user, channel);
+        }
+        frames.push((event, data));
+    }
     send_all(&mut st, conn_id, tx, frames);
     drop(st);
     shared.bump();

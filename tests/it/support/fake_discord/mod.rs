@@ -226,6 +226,8 @@ struct State {
     seq: u64,
     session_id: String,
     pending: Vec<(String, Value)>,
+    // Dispatches sent right behind the next IDENTIFY's GUILD_CREATE, in the same burst.
+    behind_guild_create: Vec<(String, Value)>,
 }
 
 impl State {
@@ -506,6 +508,21 @@ impl FakeDiscord {
             let user = fixtures::human_user(user_id, &st.name_of(user_id));
             data["member"] = fixtures::member(user, &[]);
             st.dispatch("VOICE_STATE_UPDATE", data);
+        });
+    }
+
+    /// VOICE_STATE_UPDATEs of `users` joining `channel`, sent in one burst right behind the
+    /// GUILD_CREATE of the next IDENTIFY (which does not list them): people joining as the bot
+    /// connects.
+    pub fn joins_behind_next_guild_create(&self, users: &[u64], channel: u64) {
+        let config = &self.shared.config;
+        self.update(|st| {
+            for &user_id in users {
+                let mut data = fixtures::voice_state(config, user_id, Some(channel));
+                let user = fixtures::human_user(user_id, &st.name_of(user_id));
+                data["member"] = fixtures::member(user, &[]);
+                st.behind_guild_create.push(("VOICE_STATE_UPDATE".to_owned(), data));
+            }
         });
     }
 
