@@ -1,13 +1,16 @@
 //! Command latency (a plain bench binary): 50,000+ rounds generated from the real fixtures
 //! (173 shifted copies, their players mapped onto a pool of 500 GUIDs and names), imported
 //! through the normal import, then `!stats`, `!leaderboard`, `!compare`, `!last_session`
-//! (with its two graphs), each of its views and `!session_score` run through the command
+//! (with its five graph pages), each of its views and `!session_score` run through the command
 //! layer with no cache, on SQLite and (with `SLOMIX_TEST_POSTGRES_URL` set) PostgreSQL.
 //! Prints median and p99 per command.
 //!
 //! The generated databases are kept (SQLite under `target/bench-data/`, PostgreSQL as
 //! `slomix_bench_commands_v1`) and reused by later runs when complete.
-//! `cargo bench --bench commands` (`scripts/bench commands` starts PostgreSQL).
+//! `cargo bench --bench commands` (`scripts/bench commands` starts PostgreSQL);
+//! `cargo bench --bench commands -- graphs` times only the five graph pages of the latest
+//! session (drawn alone, with `!last_session`, and as its `graphs` view) on SQLite holding
+//! one copy of the real files.
 mod support;
 use std::{
     collections::BTreeSet,
@@ -20,7 +23,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use slomix::{
     commands::{
-        Caller, Ctx, compare,
+        Caller, Ctx, charts, compare,
         leaderboard::{self, Category},
         players::Who,
         session_score, sessions, stats,
@@ -77,12 +80,14 @@ fn copy_of(name: &str, bytes: &[u8], k: usize, guids: &[String]) -> Option<(Stri
     Some((new_name, out.into_bytes()))
 }
 
-/// Imports the generated history unless the database already holds it.
-async fn populate(label: &str, db: &DatabaseConnection) {
+/// Imports the generated history (`copies` shifted copies of the real files) unless the
+/// database already holds it (`rounds` rounds and `players` players or more).
+async fn populate(label: &str, db: &DatabaseConnection, copies: usize, rounds: u64, players: u64) {
     slomix::db::migrate(db).await.unwrap();
+    let (wanted_rounds, wanted_players) = (rounds, players);
     let stored = entity::rounds::Entity::find().count(db).await.unwrap();
     let players = entity::player_totals::Entity::find().count(db).await.unwrap();
-    if stored >= 50_000 && players as usize >= PLAYERS {
+    if stored >= wanted_rounds && players >= wanted_players {
         println!("{label}: reusing {stored} stored rounds, {players} players");
         return;
     }
@@ -92,7 +97,7 @@ async fn populate(label: &str, db: &DatabaseConnection) {
     let now = NaiveDateTime::default();
     let started = Instant::now();
     let mut files = 0;
-    for k in 0..COPIES {
+    for k in 0..copies {
         for (name, bytes) in &real {
             let Some((name, bytes)) = copy_of(name, bytes, k, &guids) else { continue };
             let _ = store.import_file(&name, &bytes, now).await;
@@ -175,9 +180,9 @@ async fn measure(label: &str, db: DatabaseConnection) {
         let t = Instant::now();
         let reply = sessions::last_session(&ctx).await.unwrap();
         took.push(t.elapsed());
-        assert_eq!(reply.attachments.len(), 2);
+        assert_eq!(reply.attachments.len(), 5);
     }
-    report(label, "!last_session (2 graphs)", took);
+    report(label, "!last_session (5 graph pages)", took);
     for view in sessions::View::names() {
         let view = sessions::View::parse(Some(view)).unwrap();
         let mut took = Vec::new();
@@ -198,20 +203,86 @@ async fn measure(label: &str, db: DatabaseConnection) {
     report(label, "!session_score", took);
 }
 
+/// The five graph pages of the latest session: drawn alone, with `!last_session` (summary
+/// and pages) and as the `graphs` view.
+async fn measure_graphs(label: &str, db: &DatabaseConnection) {
+    let now = NaiveDateTime::parse_from_str("2096-01-01 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+    let ctx = Ctx { db: db.clone(), names: Names::Discord, now };
+    let data = sessions::load(&ctx, sessions::Pick::Latest).await.unwrap().unwrap();
+    let players = sessions::aggregate(&data.rows, &std::collections::HashMap::new());
+    let pages = charts::session_pages(&data, &players).unwrap();
+    let bytes: usize = pages.iter().map(|p| p.png.len()).sum();
+    println!(
+        "{label}: latest session {} players, {} rounds; 5 pages {} bytes",
+        players.len(),
+        data.rounds.len(),
+        bytes
+    );
+    let mut took = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let pages = charts::session_pages(&data, &players).unwrap();
+        took.push(t.elapsed());
+        assert_eq!(pages.len(), 5);
+    }
+    report(label, "charts::session_pages (5 pages)", took);
+    // A full page: the session's rows three times over (as other players), 16 of them shown.
+    let mut full = data.clone();
+    for k in 1..3 {
+        full.rows.extend(data.rows.iter().cloned().map(|mut r| {
+            r.player_guid = format!("{}-{k}", r.player_guid);
+            r
+        }));
+    }
+    let many = sessions::aggregate(&full.rows, &std::collections::HashMap::new());
+    let mut took = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        charts::session_pages(&full, &many).unwrap();
+        took.push(t.elapsed());
+    }
+    report(label, &format!("charts::session_pages ({} players, 16 shown)", many.len()), took);
+    let mut took = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let reply = sessions::last_session(&ctx).await.unwrap();
+        took.push(t.elapsed());
+        assert_eq!(reply.attachments.len(), 5);
+    }
+    report(label, "!last_session (5 graph pages)", took);
+    let mut took = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        sessions::last_session_view(&ctx, sessions::View::Graphs).await.unwrap();
+        took.push(t.elapsed());
+    }
+    report(label, "!last_session graphs", took);
+}
+
 fn main() {
     // `cargo test --all-targets` runs bench binaries without `--bench`: measure only under
     // `cargo bench`.
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    // `cargo bench --bench commands -- graphs`: only the graph pages, on one copy of the
+    // real files (a session's pages do not depend on the history before it).
+    let graphs_only = std::env::args().any(|a| a == "graphs");
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&data).unwrap();
     runtime.block_on(async {
+        if graphs_only {
+            let url = format!("sqlite://{}?mode=rwc", data.join("commands-graphs-v1.db").display());
+            let db = slomix::db::connect(&url).await.unwrap();
+            populate("sqlite (graphs)", &db, 1, 1, 1).await;
+            measure_graphs("sqlite", &db).await;
+            return;
+        }
         let url = format!("sqlite://{}?mode=rwc", data.join("commands-v1.db").display());
         let db = slomix::db::connect(&url).await.unwrap();
-        populate("sqlite", &db).await;
+        populate("sqlite", &db, COPIES, 50_000, PLAYERS as u64).await;
         measure("sqlite", db).await;
         match std::env::var("SLOMIX_TEST_POSTGRES_URL") {
             Ok(server) => {
@@ -230,7 +301,7 @@ fn main() {
                 }
                 let (base, _) = server.rsplit_once('/').unwrap();
                 let db = slomix::db::connect(&format!("{base}/{name}")).await.unwrap();
-                populate("postgres", &db).await;
+                populate("postgres", &db, COPIES, 50_000, PLAYERS as u64).await;
                 measure("postgres", db).await;
             }
             Err(_) => println!("postgres: skipped (SLOMIX_TEST_POSTGRES_URL unset)"),

@@ -1,10 +1,12 @@
 //! `!compare <p1> <p2>`: two players' lifetime numbers side by side, with the better one of
-//! each marked.
+//! each marked, and a radar chart of both.
 use super::call::{BoxFuture, Call};
 use serde_json::json;
 
 use super::{
-    Caller, CommandError, CommandResult, Ctx, Reply, format,
+    Caller, CommandError, CommandResult, Ctx, Reply,
+    charts::{self, Axis},
+    format,
     players::{self, Who},
 };
 use crate::render::{Field, Post, safe_name};
@@ -69,6 +71,14 @@ pub async fn compare(ctx: &Ctx, first: &Who, second: &Who, caller: &Caller) -> C
         std::cmp::Ordering::Less => format!("{name_b} leads {} to {}", wins.1, wins.0),
         std::cmp::Ordering::Equal => format!("Level at {} each", wins.0),
     };
+    let axes = radar_axes(&ta, &tb);
+    let attachments = match charts::radar(&a.name, &b.name, &axes) {
+        Ok(image) => vec![image],
+        Err(error) => {
+            tracing::warn!(error = %error, "compare radar not drawn; answering with the numbers");
+            Vec::new()
+        }
+    };
     let post = Post {
         title: format::cut(&format!("⚖️ {name_a} vs {name_b}"), 256),
         colour: 0x001A_BC9C,
@@ -76,15 +86,36 @@ pub async fn compare(ctx: &Ctx, first: &Who, second: &Who, caller: &Caller) -> C
         fields: vec![Field { name: "Lifetime".to_owned(), value: lines.join("\n") }],
         footer: format!("{} vs {}", a.guid, b.guid),
     };
-    Ok(Reply::single(
-        post,
-        json!({
-            "first": { "guid": a.guid, "name": a.name },
-            "second": { "guid": b.guid, "name": b.name },
-            "metrics": data,
-            "wins": [wins.0, wins.1],
-        }),
-    ))
+    let radar: Vec<_> = axes
+        .iter()
+        .map(|x| json!({ "axis": x.name, "full": x.full, "first": x.first, "second": x.second }))
+        .collect();
+    let data = json!({
+        "first": { "guid": a.guid, "name": a.name },
+        "second": { "guid": b.guid, "name": b.name },
+        "metrics": data,
+        "wins": [wins.0, wins.1],
+        "radar": radar,
+    });
+    Ok(Reply { posts: vec![post], attachments, pages: None, data })
+}
+
+/// The radar's axes: the original bot's five, each with the value at its rim (K/D 5,
+/// accuracy 50 %, DPM 1000, head hits 50 %, 500 rounds), our definitions of the numbers.
+pub fn radar_axes(a: &entity::player_totals::Model, b: &entity::player_totals::Model) -> Vec<Axis> {
+    let axis = |name: &str, full: f64, f: &dyn Fn(&entity::player_totals::Model) -> f64| Axis {
+        name: name.to_owned(),
+        full,
+        first: f(a),
+        second: f(b),
+    };
+    vec![
+        axis("K/D", 5.0, &|t| format::kd(t.kills, t.deaths)),
+        axis("Accuracy %", 50.0, &|t| format::percent(t.hits, t.shots)),
+        axis("DPM", 1000.0, &|t| format::dpm(t.damage_given, t.time_played_seconds)),
+        axis("Head hits %", 50.0, &|t| format::percent(t.headshots, t.hits)),
+        axis("Rounds", 500.0, &|t| t.rounds as f64),
+    ]
 }
 
 /// The table's handler: `!compare <first> <second>`.

@@ -164,8 +164,17 @@ pub async fn session_view(ctx: &Ctx, pick: Pick, view: View) -> CommandResult {
     show(ctx, &data, view, false).await
 }
 
-/// `!last_session`: the latest session's summary with its graphs (kills, deaths and DPM per
-/// player; DPM per round).
+/// What the five graph pages show, one line each (the graphs view's description).
+pub const GRAPH_PAGES: [&str; 5] = [
+    "1️⃣ Offense: kills and deaths, damage given and taken, K/D, DPM",
+    "2️⃣ Defense & support: revives, time alive and dead, gibs, headshots",
+    "3️⃣ Advanced: frag potential, damage efficiency, denied time %, survival %",
+    "4️⃣ Playstyle of each player",
+    "5️⃣ DPM round by round, each player's form and peak",
+];
+
+/// `!last_session`: the latest session's summary with its five graph pages
+/// ([`charts::session_pages`]).
 pub async fn last_session(ctx: &Ctx) -> CommandResult {
     last_session_view(ctx, View::Summary).await
 }
@@ -184,7 +193,7 @@ async fn show(ctx: &Ctx, data: &SessionData, view: View, with_graphs: bool) -> C
         View::Summary => {
             let (posts, players, json) = summary(ctx, data).await?;
             let attachments = if with_graphs {
-                charts::session_charts(data, &players).map_err(CommandError::Internal)?
+                charts::session_pages(data, &players).map_err(CommandError::Internal)?
             } else {
                 Vec::new()
             };
@@ -193,12 +202,12 @@ async fn show(ctx: &Ctx, data: &SessionData, view: View, with_graphs: bool) -> C
         View::Graphs => {
             let (_, players, _) = summary(ctx, data).await?;
             let attachments =
-                charts::session_charts(data, &players).map_err(CommandError::Internal)?;
+                charts::session_pages(data, &players).map_err(CommandError::Internal)?;
             let images: Vec<&str> = attachments.iter().map(|a| a.filename.as_str()).collect();
             let post = Post {
                 title: format!("📈 Graphs: {}", data.started().format("%Y-%m-%d")),
                 colour: 0x0034_98DB,
-                description: "Kills, deaths and DPM per player; DPM per round.".to_owned(),
+                description: GRAPH_PAGES.join("\n"),
                 fields: Vec::new(),
                 footer: format!("Views: {}", View::names().join(", ")),
             };
@@ -206,6 +215,7 @@ async fn show(ctx: &Ctx, data: &SessionData, view: View, with_graphs: bool) -> C
                 "sessions": data.sessions.iter().map(|s| s.id).collect::<Vec<_>>(),
                 "view": "graphs",
                 "images": images,
+                "players": charts::page_data(data, &players),
             });
             Ok(Reply { posts: vec![post], attachments, pages: None, data: json })
         }

@@ -237,7 +237,7 @@ async fn query_commands_answer_on_the_terminal_as_text_and_json() {
         let graphs = tempfile::tempdir().unwrap();
         let last = run(&["last-session", "--graphs", graphs.path().to_str().unwrap()]);
         assert!(last.status.success());
-        for name in ["session_combat.png", "session_timeline.png"] {
+        for name in slomix::commands::charts::PAGE_NAMES {
             let bytes = std::fs::read(graphs.path().join(name)).unwrap();
             assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{name}");
         }

@@ -8,7 +8,7 @@ use entity::{gaming_sessions, player_comprehensive_stats as pcs, player_totals, 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use slomix::{
     commands::{
-        Caller, CommandError, Ctx, Reply, achievements, compare, help,
+        Caller, CommandError, Ctx, Reply, achievements, charts, compare, help,
         leaderboard::{self, Category},
         links,
         players::Who,
@@ -232,6 +232,47 @@ async fn compare_marks_the_better_player_of_each_number() {
             })
             .count();
         assert_eq!(wins[0], counted as u64);
+        // The radar: one square PNG, the original's five axes from the stored totals.
+        assert_eq!(reply.attachments.len(), 1, "{}", t.kind);
+        let image = &reply.attachments[0];
+        assert_eq!(
+            (image.filename.as_str(), image.width, image.height),
+            ("compare-radar.png", 1000, 1000)
+        );
+        assert_eq!(&image.png[1..4], b"PNG");
+        let totals = |guid: String| {
+            let db = t.db.clone();
+            async move {
+                entity::player_totals::Entity::find_by_id(guid).one(&db).await.unwrap().unwrap()
+            }
+        };
+        let first = totals(reply.data["first"]["guid"].as_str().unwrap().to_owned()).await;
+        let second = totals(reply.data["second"]["guid"].as_str().unwrap().to_owned()).await;
+        let radar = reply.data["radar"].as_array().unwrap();
+        let axes: Vec<(&str, f64)> = radar
+            .iter()
+            .map(|a| (a["axis"].as_str().unwrap(), a["full"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(
+            axes,
+            [
+                ("K/D", 5.0),
+                ("Accuracy %", 50.0),
+                ("DPM", 1000.0),
+                ("Head hits %", 50.0),
+                ("Rounds", 500.0)
+            ]
+        );
+        let kd = |m: &entity::player_totals::Model| m.kills as f64 / m.deaths.max(1) as f64;
+        assert!((radar[0]["first"].as_f64().unwrap() - kd(&first)).abs() < 1e-9);
+        assert!((radar[0]["second"].as_f64().unwrap() - kd(&second)).abs() < 1e-9);
+        let accuracy = |m: &entity::player_totals::Model| 100.0 * m.hits as f64 / m.shots as f64;
+        assert!((radar[1]["first"].as_f64().unwrap() - accuracy(&first)).abs() < 1e-9);
+        let dpm = |m: &entity::player_totals::Model| {
+            m.damage_given as f64 * 60.0 / m.time_played_seconds as f64
+        };
+        assert!((radar[2]["second"].as_f64().unwrap() - dpm(&second)).abs() < 1e-9);
+        assert_eq!(radar[4]["first"].as_f64().unwrap(), first.rounds as f64);
         assert!(matches!(
             compare::compare(
                 &ctx,
@@ -324,7 +365,7 @@ async fn sessions_follow_the_stored_session_boundaries() {
 }
 
 #[tokio::test]
-async fn last_session_comes_with_two_png_graphs_of_the_stated_size() {
+async fn last_session_comes_with_five_png_graph_pages_of_the_stated_size() {
     for t in db::all().await {
         let ctx = imported(&t).await;
         let reply = sessions::last_session(&ctx).await.unwrap();
@@ -335,7 +376,10 @@ async fn last_session_comes_with_two_png_graphs_of_the_stated_size() {
             .unwrap()
             .unwrap();
         assert_eq!(reply.data["sessions"][0], latest.id, "{}", t.kind);
-        assert_eq!(reply.attachments.len(), 2);
+        // The original's five pages, within Discord's limits for one message's files.
+        assert_eq!(reply.attachments.len(), 5);
+        let total: usize = reply.attachments.iter().map(|a| a.png.len()).sum();
+        assert!(total < charts::MAX_TOTAL_BYTES, "{total} bytes");
         for image in &reply.attachments {
             let decoder = png::Decoder::new(std::io::Cursor::new(&image.png));
             let reader = decoder.read_info().unwrap();
@@ -355,9 +399,9 @@ async fn last_session_comes_with_two_png_graphs_of_the_stated_size() {
             let colours: BTreeSet<&[u8]> = pixels.chunks(3).collect();
             assert!(colours.len() > 20, "{}: {} colours", image.filename, colours.len());
         }
-        assert_eq!(reply.attachments[0].filename, "session_combat.png");
-        assert_eq!((reply.attachments[0].width, reply.attachments[0].height), (1200, 800));
-        assert_eq!((reply.attachments[1].width, reply.attachments[1].height), (1200, 600));
+        let names: Vec<&str> = reply.attachments.iter().map(|a| a.filename.as_str()).collect();
+        assert_eq!(names, charts::PAGE_NAMES);
+        assert!(reply.attachments.iter().all(|a| (a.width, a.height) == (1200, 1600)));
     }
 }
 

@@ -230,7 +230,7 @@ async fn leaderboard_pages_turn_with_buttons_for_the_one_who_asked() {
 }
 
 #[actix::test]
-async fn last_session_is_posted_with_two_png_graphs() {
+async fn last_session_graph_pages_and_the_compare_radar_are_posted_as_pngs() {
     logs();
     for t in db::all().await {
         imported(&t).await;
@@ -241,9 +241,10 @@ async fn last_session_is_posted_with_two_png_graphs() {
         assert!(
             embed(&posted)["title"].as_str().unwrap().starts_with("📊 Session Summary: 2025-11-11")
         );
-        assert_eq!(posted.files.len(), 2, "{}", t.kind);
-        for (file, (w, h)) in posted.files.iter().zip([(1200, 800), (1200, 600)]) {
-            assert!(file.filename.ends_with(".png"));
+        assert_eq!(posted.files.len(), 5, "{}", t.kind);
+        for (file, name) in posted.files.iter().zip(slomix::commands::charts::PAGE_NAMES) {
+            assert_eq!(file.filename, name);
+            let (w, h) = slomix::commands::charts::PAGE_SIZE;
             let reader = png::Decoder::new(std::io::Cursor::new(&file.bytes)).read_info().unwrap();
             assert_eq!((reader.info().width, reader.info().height), (w, h), "{}", file.filename);
         }
@@ -251,7 +252,7 @@ async fn last_session_is_posted_with_two_png_graphs() {
         let before = fake.messages(PRODUCTION).len();
         fake.slash_command(PRODUCTION, 71, "user71", "last_session", serde_json::json!([]));
         within(fake.wait_until(|f| f.messages(PRODUCTION).len() > before)).await;
-        assert_eq!(fake.messages(PRODUCTION)[before].files.len(), 2);
+        assert_eq!(fake.messages(PRODUCTION)[before].files.len(), 5);
         // Views, by prefix (a view alone means the latest session) and by slash.
         for (user, line, title) in [
             (72, "!last_session obj", "🎯 Objectives: 2025-11-11"),
@@ -272,6 +273,15 @@ async fn last_session_is_posted_with_two_png_graphs() {
         within(fake.wait_until(|f| f.messages(PRODUCTION).len() > before)).await;
         let weapons = &fake.messages(PRODUCTION)[before];
         assert_eq!(embed(weapons)["title"], "🔫 Weapons: 2025-11-11", "{}", t.kind);
+        // `!compare` answers with its radar as one PNG.
+        let compared = ask(&fake, PRODUCTION, 78, "!compare vid SuperBoyy").await;
+        assert_eq!(embed(&compared)["title"], "⚖️ vid vs SuperBoyy", "{}", t.kind);
+        assert_eq!(compared.files.len(), 1);
+        assert_eq!(compared.files[0].filename, slomix::commands::charts::RADAR_NAME);
+        let reader =
+            png::Decoder::new(std::io::Cursor::new(&compared.files[0].bytes)).read_info().unwrap();
+        let (w, h) = slomix::commands::charts::RADAR_SIZE;
+        assert_eq!((reader.info().width, reader.info().height), (w, h));
         running.stop().await;
     }
 }
@@ -574,7 +584,7 @@ async fn a_menu_under_last_session_switches_the_view_in_place_for_the_one_who_as
             .collect();
         assert_eq!(chosen, ["summary"]);
         let id = menu["custom_id"].as_str().unwrap().to_owned();
-        assert_eq!(posted.files.len(), 2);
+        assert_eq!(posted.files.len(), 5);
 
         // Someone else cannot switch it.
         let before = fake.messages(PRODUCTION).len();
@@ -588,8 +598,8 @@ async fn a_menu_under_last_session_switches_the_view_in_place_for_the_one_who_as
         // The one who asked switches to combat (no images), then graphs, then back.
         for (n, (view, title, images)) in [
             ("combat", "⚔️ Combat: 2025-11-11", 0),
-            ("graphs", "📈 Graphs: 2025-11-11", 2),
-            ("summary", "📊 Session Summary: 2025-11-11", 2),
+            ("graphs", "📈 Graphs: 2025-11-11", 5),
+            ("summary", "📊 Session Summary: 2025-11-11", 5),
         ]
         .into_iter()
         .enumerate()

@@ -168,8 +168,22 @@ async fn every_view_shows_the_sums_of_the_sessions_rows() {
         all.push(maps);
 
         let graphs = view(View::Graphs).await;
-        assert_eq!(graphs.attachments.len(), 2);
+        assert_eq!(graphs.attachments.len(), 5);
         assert!(graphs.attachments.iter().all(|a| a.png.starts_with(b"\x89PNG")));
+        // The post names the five pages; the data has each shown player's page numbers.
+        let listed = &graphs.posts[0].description;
+        for page in ["Offense", "Defense & support", "Advanced", "Playstyle", "DPM round by round"]
+        {
+            assert!(listed.contains(page), "{listed}");
+        }
+        let shown = graphs.data["players"].as_array().unwrap();
+        assert!(!shown.is_empty() && shown.len() <= 16);
+        for p in shown {
+            assert!(p["playstyle"].is_string() && p["form"].is_string(), "{p}");
+            let survival = p["survival_percent"].as_f64().unwrap();
+            assert!((0.0..=100.0).contains(&survival), "{p}");
+        }
+        assert_eq!(shown[0]["colour"], "#E6194B", "the session's first player is red");
 
         for reply in &all {
             assert!(reply.posts.iter().all(|p| p.fits_discord()), "{}", reply.data["view"]);
