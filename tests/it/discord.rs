@@ -446,9 +446,16 @@ async fn joins_right_behind_the_guild_create_are_a_new_announced_session() {
     within(fake.wait_until(|f| started(f) == 1)).await;
     let description = embed(&fake, GENERAL, 0)["description"].as_str().unwrap().to_owned();
     assert!(description.starts_with("6 players"), "{description}");
+    // The notice is marked posted after Discord answered it.
+    let db = &t.db;
+    crate::faults::until_db("the start notice marked posted", async || {
+        let open = entity::voice_sessions::Entity::find().all(db).await.unwrap();
+        open.len() == 1 && open[0].start_posted
+    })
+    .await;
     let open = entity::voice_sessions::Entity::find().all(&t.db).await.unwrap();
     assert_eq!(open.len(), 1);
-    assert!(open[0].start_posted && open[0].ended_at.is_none(), "{:?}", open[0]);
+    assert!(open[0].ended_at.is_none() && open[0].members_at_start == 6, "{:?}", open[0]);
     running.stop().await;
 }
 
