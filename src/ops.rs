@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix::Addr;
 use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
 
 use crate::{
     actors::{
@@ -21,7 +22,26 @@ use crate::{
         cache::CommandCache,
     },
     stats::StatsFileName,
+    store::sync_batches,
 };
+
+/// At start-up: the servers of the `!sync` batches a killed daemon left open are listed
+/// again, so files not fetched yet are fetched (those stored keep their batch: their
+/// rounds waiting in the outbox are still counted). A server no longer configured is taken
+/// as listed with no more files.
+pub async fn resume_syncs(app: &App, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
+    let open = sync_batches::open_servers(db).await?;
+    for job in &open {
+        match app.servers.iter().find(|s| s.name == job.server) {
+            Some(server) => {
+                tracing::info!(batch = job.batch, server = %job.server, "resuming an unfinished sync");
+                server.scheduler.do_send(SyncNow { since: job.since, batch: Some(job.batch) });
+            }
+            None => sync_batches::listed(db, job.batch, &job.server, &[]).await?,
+        }
+    }
+    Ok(open.len())
+}
 
 /// Re-reads the settings and applies what can change while running; returns the changed
 /// keys (never values) or why the settings could not be read.
@@ -42,11 +62,17 @@ pub struct DaemonOps {
     voice: Addr<VoiceSessionTracker>,
     cache: Arc<CommandCache>,
     reload: Reloader,
+    db: DatabaseConnection,
 }
 
 impl DaemonOps {
     /// Operations on `app`'s actors.
-    pub fn new(app: &App, cache: Arc<CommandCache>, reload: Reloader) -> Self {
+    pub fn new(
+        app: &App,
+        db: DatabaseConnection,
+        cache: Arc<CommandCache>,
+        reload: Reloader,
+    ) -> Self {
         DaemonOps {
             servers: app
                 .servers
@@ -61,6 +87,7 @@ impl DaemonOps {
             voice: app.voice.clone(),
             cache,
             reload,
+            db,
         }
     }
 }
@@ -85,12 +112,18 @@ impl Operations for DaemonOps {
         })
     }
 
-    fn sync(&self, since: Option<NaiveDate>) -> OpFuture<'_, Vec<String>> {
+    fn sync(&self, since: Option<NaiveDate>) -> OpFuture<'_, Result<Vec<String>, String>> {
         Box::pin(async move {
+            let names: Vec<String> = self.servers.iter().map(|s| s.name.clone()).collect();
+            let now = chrono::Utc::now().naive_utc();
+            let batch = sync_batches::open(&self.db, since, &names, now)
+                .await
+                .map_err(|e| format!("could not record the sync: {e}"))?;
+            tracing::info!(batch, servers = names.len(), ?since, "sync requested");
             for server in &self.servers {
-                server.scheduler.do_send(SyncNow { since });
+                server.scheduler.do_send(SyncNow { since, batch: Some(batch) });
             }
-            self.servers.iter().map(|s| s.name.clone()).collect()
+            Ok(names)
         })
     }
 

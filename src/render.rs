@@ -325,6 +325,21 @@ pub fn voice_session_started(members: usize) -> Post {
     }
 }
 
+/// The line closing a `!sync` that stored more rounds than it posted: how many it stored
+/// without a post. The footer names the batch, so two syncs' lines are never taken for one.
+pub fn sync_held(batch: i32, shown: i32, held: i32) -> Post {
+    let rounds = if held == 1 { "round was" } else { "rounds were" };
+    Post {
+        title: "🔄 Sync finished".to_owned(),
+        colour: 0x0058_65F2,
+        description: format!(
+            "…and {held} more {rounds} stored without a post (a sync posts only its newest {shown}). `!last_session`, `!stats` and the leaderboards have them."
+        ),
+        fields: Vec::new(),
+        footer: format!("slomix | sync #{batch}"),
+    }
+}
+
 /// "Gaming session ended", with how long it lasted and how many took part.
 pub fn voice_session_ended(
     started: chrono::DateTime<chrono::Utc>,

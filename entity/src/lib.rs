@@ -3,8 +3,9 @@
 //! shared with the migration; `player_totals`, `player_weapon_totals` and `command_audit` are
 //! written by hand beside their migration (`m20261201_000004_command_tables`), and so are
 //! `post_outbox` and `set_aside_files` (`m20261202_000006_outbox`), `voice_sessions`
-//! (`m20261202_000007_voice_sessions`) and `achievement_unlocks`
-//! (`m20261203_000008_achievement_unlocks`).
+//! (`m20261202_000007_voice_sessions`), `achievement_unlocks`
+//! (`m20261203_000008_achievement_unlocks`) and the three `sync_batch*` tables
+//! (`m20261204_000009_sync_batches`).
 #![allow(missing_docs)]
 
 pub mod achievement_unlocks;
@@ -20,5 +21,8 @@ pub mod processed_files;
 pub mod round_posts;
 pub mod rounds;
 pub mod set_aside_files;
+pub mod sync_batch_files;
+pub mod sync_batch_servers;
+pub mod sync_batches;
 pub mod voice_sessions;
 pub mod weapon_comprehensive_stats;

@@ -13,6 +13,8 @@ pub struct SyncFiles {
     pub trigger: Trigger,
     /// Only files whose name says they were written on or after this day (`!sync <days>`).
     pub since: Option<chrono::NaiveDate>,
+    /// The admin's `!sync` batch (`store::sync_batches`) the listing's files are recorded in.
+    pub batch: Option<i32>,
 }
 
 /// Command to FileFetcher: list the source now and say how long it took and which stats

@@ -119,6 +119,8 @@ pub struct PollNow;
 pub struct SyncNow {
     /// First day to look at.
     pub since: Option<chrono::NaiveDate>,
+    /// The `!sync` batch it belongs to (`store::sync_batches`), if an admin asked.
+    pub batch: Option<i32>,
 }
 
 /// Command: fetch one named file now (a webhook trigger).
@@ -195,7 +197,7 @@ impl PollScheduler {
             act.next = None;
             act.last_poll = Some(act.clock.now());
             tracing::debug!(actor = "poll_scheduler", server = %act.server, "polling");
-            act.sync.do_send(SyncFiles { trigger: Trigger::Poll, since: None });
+            act.sync.do_send(SyncFiles { trigger: Trigger::Poll, since: None, batch: None });
             act.plan(ctx);
         });
         self.next = Some((due, handle));
@@ -233,7 +235,7 @@ impl Handler<Shutdown> for PollScheduler {
 impl Handler<PollNow> for PollScheduler {
     type Result = ();
     fn handle(&mut self, _msg: PollNow, ctx: &mut Self::Context) {
-        self.handle(SyncNow { since: None }, ctx);
+        self.handle(SyncNow { since: None, batch: None }, ctx);
     }
 }
 
@@ -244,7 +246,11 @@ impl Handler<SyncNow> for PollScheduler {
             return;
         }
         self.last_poll = Some(self.clock.now());
-        self.sync.do_send(SyncFiles { trigger: Trigger::Explicit, since: msg.since });
+        self.sync.do_send(SyncFiles {
+            trigger: Trigger::Explicit,
+            since: msg.since,
+            batch: msg.batch,
+        });
         self.plan(ctx);
     }
 }

@@ -20,7 +20,10 @@ use super::{
 use crate::{
     render::{self, Names, Post},
     retry::{self, Backoff},
-    store::voice::{self, NoticeKind},
+    store::{
+        sync_batches::{self, SHOWN_PER_SYNC},
+        voice::{self, NoticeKind},
+    },
 };
 
 /// Why a post failed.
@@ -176,8 +179,28 @@ pub async fn publish_next(
         .await?
         > 0;
     let round = rounds::Entity::find_by_id(row.round_id).one(db).await?;
+    // A round of an admin's `!sync` other than its newest few is stored without a post (one
+    // line counts them when the sync is done); a post already begun is finished.
+    let batch = sync_batches::batch_of(db, &row.file).await?;
+    let hold = batch.as_ref().is_some_and(|(b, post)| !post || b.shown >= SHOWN_PER_SYNC)
+        && row.attempted_at.is_none();
+    let batch = batch.map(|(b, _)| b);
+    let held = hold && !already && round.is_some();
     let mut sent = 0;
-    if let (false, Some(round)) = (already, round) {
+    if held {
+        let batch = batch.as_ref().map_or(0, |b| b.id);
+        let txn = db.begin().await?;
+        let record = round_posts::ActiveModel {
+            round_id: Set(row.round_id),
+            sink: Set(HELD.to_owned()),
+            posted_at: Set(now),
+            ..Default::default()
+        };
+        round_posts::Entity::insert(record).exec_without_returning(&txn).await?;
+        post_outbox::Entity::delete_by_id(row.id).exec(&txn).await?;
+        sync_batches::count_held(&txn, batch).await?;
+        txn.commit().await?;
+    } else if let (false, Some(round)) = (already, round) {
         let mut players =
             pcs::Entity::find().filter(pcs::Column::RoundId.eq(row.round_id)).all(db).await?;
         // Names chosen with `!setname` replace the file's.
@@ -229,6 +252,9 @@ pub async fn publish_next(
         match round_posts::Entity::insert(record).exec_without_returning(&txn).await {
             Ok(_) => {
                 post_outbox::Entity::delete_by_id(row.id).exec(&txn).await?;
+                if let Some(batch) = &batch {
+                    sync_batches::count_shown(&txn, batch.id).await?;
+                }
                 txn.commit().await?;
             }
             // Another publisher on this database recorded it first (two daemons on one
@@ -253,7 +279,39 @@ pub async fn publish_next(
         .count(db)
         .await?
         == 0;
-    Ok(Some(Published { round_id: row.round_id, file: row.file, messages: sent, file_done }))
+    Ok(Some(Published { round_id: row.round_id, file: row.file, messages: sent, file_done, held }))
+}
+
+/// The `round_posts` sink of a round a `!sync` stored without a post.
+pub const HELD: &str = "held by sync";
+
+/// Closes every `!sync` batch that is done, posting its closing line when it held rounds
+/// back (under the nonce `slxs<batch>`, after looking for it in the channel, so a crash
+/// between posting and closing does not show it twice). Returns the batches closed.
+pub async fn close_finished_syncs(
+    db: &DatabaseConnection,
+    announcer: &dyn Announcer,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<i32>, PublishError> {
+    let mut closed = Vec::new();
+    for batch in sync_batches::finished(db).await? {
+        if batch.held > 0 {
+            let post = render::sync_held(batch.id, batch.shown, batch.held);
+            if !announcer.find_posted(&post).await? {
+                announcer.post_part(&post, &format!("slxs{}", batch.id)).await?;
+            }
+        }
+        sync_batches::close(db, batch.id, now).await?;
+        tracing::info!(
+            actor = "round_publisher",
+            batch = batch.id,
+            shown = batch.shown,
+            held = batch.held,
+            "sync finished"
+        );
+        closed.push(batch.id);
+    }
+    Ok(closed)
 }
 
 /// Posts the oldest gaming-session notice waiting in `voice_sessions` and marks it posted.
@@ -306,6 +364,8 @@ pub struct Published {
     pub messages: u64,
     /// No other round of the file waits.
     pub file_done: bool,
+    /// Stored without a post: a `!sync` past its newest rounds.
+    pub held: bool,
 }
 
 /// What the publisher does next, decided from what just happened (the plain core: no actix,
@@ -427,6 +487,10 @@ impl RoundPublisher {
                     if let Some(p) = published.as_ref().filter(|p| p.file_done) {
                         announcer.round_posted(&p.file).await;
                     }
+                    if published.is_none() {
+                        // Nothing waits: a sync whose files are all settled ends here.
+                        close_finished_syncs(&db, announcer.as_ref(), now).await?;
+                    }
                     Ok::<_, PublishError>(published)
                 };
                 // `spawn`, not `wait`: the mailbox (health, new rounds) stays open while the
@@ -436,7 +500,11 @@ impl RoundPublisher {
                         Ok(Some(published)) => {
                             act.posted += published.messages;
                             act.health.healthy();
-                            tracing::info!(actor = "round_publisher", file = %published.file, round_id = published.round_id, posts = published.messages, "round published");
+                            if published.held {
+                                tracing::debug!(actor = "round_publisher", file = %published.file, round_id = published.round_id, "a sync's older round: counted, not posted");
+                            } else {
+                                tracing::info!(actor = "round_publisher", file = %published.file, round_id = published.round_id, posts = published.messages, "round published");
+                            }
                             act.queue.finished(Ok(true))
                         }
                         Ok(None) => act.queue.finished(Ok(false)),
@@ -467,6 +535,10 @@ impl Actor for RoundPublisher {
         let step = self.notices.wake();
         self.notice_step(step, ctx);
         ctx.run_interval(TIDY_EVERY, |act, ctx| {
+            // A sync can end without a round to post (its last file a duplicate, set aside
+            // or given up): look for finished ones now and then.
+            let step = act.queue.wake();
+            act.step(step, ctx);
             let files = act.announcer.waiting_triggers();
             if files.is_empty() {
                 return;

@@ -118,12 +118,18 @@ pub async fn start_with(
     };
     let kept = settings.clone();
     let app = actors::start(Parts { settings, db: db.clone(), sources, announcer })?;
+    crate::ops::resume_syncs(&app, &db).await?;
     let cache = Arc::new(CommandCache::new(kept.config().cache_ttl, kept.commands.cache_capacity));
     app.db_writer.do_send(AddFileListener(CacheKeeper(cache.clone()).start().recipient()));
     let shards = match &discord {
         Some(discord) => {
             let front = crate::discord::FrontEnd::new(&kept, source);
-            let ops = Arc::new(crate::ops::DaemonOps::new(&app, cache.clone(), front.reloader()));
+            let ops = Arc::new(crate::ops::DaemonOps::new(
+                &app,
+                db.clone(),
+                cache.clone(),
+                front.reloader(),
+            ));
             let routes = crate::discord::handler::TriggerRoutes {
                 servers: app
                     .servers

@@ -39,8 +39,10 @@ pub trait Operations: Send + Sync {
     /// Lists every game server's stats folder now.
     fn check_sources(&self) -> OpFuture<'_, Vec<SourceCheck>>;
     /// Looks at every server now for files written since `since` (all when `None`);
-    /// returns the servers asked.
-    fn sync(&self, since: Option<NaiveDate>) -> OpFuture<'_, Vec<String>>;
+    /// returns the servers asked. The sync posts at most
+    /// [`SHOWN_PER_SYNC`](crate::store::sync_batches::SHOWN_PER_SYNC) rounds, then one line
+    /// counting the rest.
+    fn sync(&self, since: Option<NaiveDate>) -> OpFuture<'_, Result<Vec<String>, String>>;
     /// Fetches and imports one file now from the server that has it; returns that server,
     /// or `None` when no server lists it.
     fn import(&self, file: StatsFileName) -> OpFuture<'_, Result<Option<String>, String>>;
@@ -267,7 +269,7 @@ pub async fn sync(
 ) -> CommandResult {
     require_admin(caller)?;
     let since = days.map(|d| ctx.now.date() - TimeDelta::days(i64::from(d)));
-    let servers = ops.sync(since).await;
+    let servers = ops.sync(since).await.map_err(CommandError::Internal)?;
     let window = match since {
         Some(day) => format!("files written since {day}"),
         None => "every file".to_owned(),
@@ -277,8 +279,9 @@ pub async fn sync(
             "🔄 Sync started",
             0x0058_65F2,
             format!(
-                "Looking for {window} on {}. Missing rounds are imported and posted once each; `!automation_status` shows progress.",
-                servers.join(", ")
+                "Looking for {window} on {}. Missing rounds are imported; the first {} are posted, then one line counts the rest. `!automation_status` shows progress.",
+                servers.join(", "),
+                crate::store::sync_batches::SHOWN_PER_SYNC
             ),
             Vec::new(),
         ),

@@ -13,6 +13,7 @@ pub mod import;
 pub mod names;
 mod pairing;
 mod posting;
+pub mod sync_batches;
 mod totals;
 pub mod unlocks;
 pub mod voice;

@@ -17,7 +17,7 @@ use crate::{
     daemon::local_source,
     support::{
         db,
-        fake_discord::{FakeDiscord, Posted},
+        fake_discord::{Failure, FakeDiscord, Posted},
         logs,
     },
 };
@@ -55,24 +55,30 @@ fn env(
     env
 }
 
-/// The daemon with Discord on the fake and every real fixture already imported.
+/// The daemon with Discord on the fake, watching `local` as its stats folder.
 async fn start_bot(
     fake: &FakeDiscord,
     t: &db::TestDb,
     local: &Path,
     extra: &[(&str, &str)],
 ) -> Running {
+    start_bot_on(fake, t, local, extra, vec![local_source(local)]).await
+}
+
+/// The daemon with Discord on the fake and these game servers.
+async fn start_bot_on(
+    fake: &FakeDiscord,
+    t: &db::TestDb,
+    local: &Path,
+    extra: &[(&str, &str)],
+    sources: Vec<slomix::app::Source>,
+) -> Running {
     let env = env(fake, local, extra);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("settings");
     let settings = slomix::settings::Settings::load(&dir, &env).unwrap();
-    let running = start_with(
-        settings,
-        SettingsSource::Fixed { dir, env },
-        t.db.clone(),
-        vec![local_source(local)],
-    )
-    .await
-    .unwrap();
+    let running = start_with(settings, SettingsSource::Fixed { dir, env }, t.db.clone(), sources)
+        .await
+        .unwrap();
     within(
         fake.wait_until(|f| f.is_ready() && f.commands(None).iter().any(|c| c["name"] == "stats")),
     )
@@ -630,5 +636,182 @@ async fn a_menu_under_last_session_switches_the_view_in_place_for_the_one_who_as
             .clone();
         assert!(options.iter().any(|o| o["value"] == "obj" && o["default"] == true));
         running.stop().await;
+    }
+}
+
+/// `!sync all` on a backlog of 30 real files on the game server (over the real sshd): every
+/// round is stored, the newest are posted (at most ten posts), then one line counts the
+/// rest; nothing is posted twice, and a second sync finds nothing and says nothing.
+#[actix::test]
+async fn a_sync_of_a_large_backlog_posts_the_newest_ten_and_counts_the_rest() {
+    use entity::{round_posts, rounds, sync_batches};
+    logs();
+    if crate::support::sshd::sshd().is_none() {
+        return;
+    }
+    let mut names: Vec<String> = std::fs::read_dir(crate::support::shared_fixtures("real"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| slomix::stats::StatsFileName::parse(n).is_ok())
+        .collect();
+    names.sort();
+    names.truncate(30);
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let folder = crate::support::sshd::sshd().unwrap().folder();
+        let local = tempfile::tempdir().unwrap();
+        for name in &names {
+            std::fs::copy(
+                crate::support::shared_fixtures("real").join(name),
+                folder.path().join(name),
+            )
+            .unwrap();
+        }
+        let source = crate::discord::sftp_source(folder.path(), local.path());
+        let running = start_bot_on(&fake, &t, local.path(), &[], vec![source]).await;
+        let started = ask(&fake, ADMIN, ADMIN_USER, "!sync all").await;
+        assert_eq!(embed(&started)["title"], "🔄 Sync started");
+        let finished = |f: &FakeDiscord| {
+            f.messages(PRODUCTION)
+                .iter()
+                .filter(|m| embed(m)["title"] == "🔄 Sync finished")
+                .count()
+        };
+        tokio::time::timeout(Duration::from_secs(120), fake.wait_until(|f| finished(f) == 1))
+            .await
+            .expect("the sync's closing line within 120 s");
+        let db = &t.db;
+        crate::faults::until_db("the sync closed after its line", async || {
+            let batch = sync_batches::Entity::find().one(db).await.unwrap();
+            batch.is_some_and(|b| b.closed_at.is_some())
+        })
+        .await;
+
+        let stored = rounds::Entity::find().all(&t.db).await.unwrap();
+        let posts = round_posts::Entity::find().all(&t.db).await.unwrap();
+        assert!(stored.len() > 30, "{} rounds ({})", stored.len(), t.kind);
+        assert_eq!(posts.len(), stored.len(), "every round recorded once ({})", t.kind);
+        let file_of = |id: i32| stored.iter().find(|r| r.id == id).unwrap().filename.clone();
+        let shown: Vec<String> =
+            posts.iter().filter(|p| p.sink == "discord").map(|p| file_of(p.round_id)).collect();
+        let held: Vec<String> = posts
+            .iter()
+            .filter(|p| p.sink == "held by sync")
+            .map(|p| file_of(p.round_id))
+            .collect();
+        assert_eq!(shown.len() + held.len(), posts.len());
+        assert!((1..=10).contains(&shown.len()), "{} posted ({})", shown.len(), t.kind);
+        let oldest_shown = shown.iter().min().unwrap();
+        assert!(held.iter().all(|h| h < oldest_shown), "the newest are posted ({})", t.kind);
+        let batch = sync_batches::Entity::find().one(&t.db).await.unwrap().unwrap();
+        assert_eq!(
+            (batch.shown as usize, batch.held as usize, batch.closed_at.is_some()),
+            (shown.len(), held.len(), true)
+        );
+
+        let messages = fake.messages(PRODUCTION);
+        let line = messages.last().unwrap();
+        assert_eq!(embed(line)["title"], "🔄 Sync finished", "the line comes last");
+        let said = embed(line)["description"].as_str().unwrap().to_owned();
+        assert!(
+            said.starts_with(&format!("…and {} more rounds were stored", held.len())),
+            "{said}"
+        );
+        // Each posted round is one or more messages whose footer names its round id.
+        let round_messages = messages.len() - 1;
+        assert!(round_messages >= shown.len() && round_messages <= 3 * shown.len());
+
+        // Again: everything is stored, so nothing is posted and the batch closes silently.
+        let again = ask(&fake, ADMIN, ADMIN_USER, "!sync all").await;
+        assert_eq!(embed(&again)["title"], "🔄 Sync started");
+        crate::faults::until_db("the second sync closed", async || {
+            let open = sync_batches::Entity::find().all(db).await.unwrap();
+            open.len() == 2 && open.iter().all(|b| b.closed_at.is_some())
+        })
+        .await;
+        assert_eq!(fake.messages(PRODUCTION).len(), messages.len(), "nothing more ({})", t.kind);
+        running.stop().await;
+    }
+}
+
+/// The daemon stopped while a `!sync`'s newest rounds wait for Discord (it answers 503):
+/// started again, it lists the server again, posts those rounds (still marked as the
+/// sync's newest), does not post the older ones it counted, and closes with the line.
+#[actix::test]
+async fn a_sync_interrupted_while_discord_fails_resumes_with_the_same_posts() {
+    use entity::{post_outbox, processed_files, round_posts, rounds, sync_batches};
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    logs();
+    if crate::support::sshd::sshd().is_none() {
+        return;
+    }
+    let mut names: Vec<String> = std::fs::read_dir(crate::support::shared_fixtures("real"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| slomix::stats::StatsFileName::parse(n).is_ok())
+        .collect();
+    names.sort();
+    names.truncate(20);
+    for t in db::all().await {
+        let fake = FakeDiscord::start();
+        let folder = crate::support::sshd::sshd().unwrap().folder();
+        let local = tempfile::tempdir().unwrap();
+        for name in &names {
+            let from = crate::support::shared_fixtures("real").join(name);
+            std::fs::copy(from, folder.path().join(name)).unwrap();
+        }
+        let source = || crate::discord::sftp_source(folder.path(), local.path());
+        let running = start_bot_on(&fake, &t, local.path(), &[], vec![source()]).await;
+        let posts = format!("/api/v10/channels/{PRODUCTION}/messages");
+        fake.fail_next("POST", &posts, Failure::Status(503), 100_000);
+        ask(&fake, ADMIN, ADMIN_USER, "!sync all").await;
+        let db = &t.db;
+        crate::faults::until_db("every file stored, the newest waiting", async || {
+            let stored = processed_files::Entity::find().count(db).await.unwrap();
+            let waiting = post_outbox::Entity::find()
+                .filter(post_outbox::Column::AttemptedAt.is_not_null())
+                .count(db)
+                .await
+                .unwrap();
+            stored as usize == names.len() && waiting == 1
+        })
+        .await;
+        let held_before = round_posts::Entity::find().count(db).await.unwrap();
+        assert!(held_before > 0, "the older rounds were counted ({})", t.kind);
+        running.stop().await;
+        assert!(fake.messages(PRODUCTION).is_empty(), "{}", t.kind);
+
+        fake.clear_failures();
+        let again = start_bot_on(&fake, &t, local.path(), &[], vec![source()]).await;
+        let finished = |f: &FakeDiscord| {
+            f.messages(PRODUCTION)
+                .iter()
+                .filter(|m| embed(m)["title"] == "🔄 Sync finished")
+                .count()
+        };
+        within(fake.wait_until(|f| finished(f) == 1)).await;
+        let stored = rounds::Entity::find().all(db).await.unwrap();
+        let recorded = round_posts::Entity::find().all(db).await.unwrap();
+        assert_eq!(recorded.len(), stored.len(), "{}", t.kind);
+        let file_of = |id: i32| stored.iter().find(|r| r.id == id).unwrap().filename.clone();
+        let shown: Vec<String> =
+            recorded.iter().filter(|p| p.sink == "discord").map(|p| file_of(p.round_id)).collect();
+        let held: Vec<String> = recorded
+            .iter()
+            .filter(|p| p.sink == "held by sync")
+            .map(|p| file_of(p.round_id))
+            .collect();
+        assert!((1..=10).contains(&shown.len()), "{} ({})", shown.len(), t.kind);
+        assert_eq!(held.len() as u64, held_before, "none of the counted rounds posted after all");
+        assert!(held.iter().all(|h| h < shown.iter().min().unwrap()), "{}", t.kind);
+        let batch = sync_batches::Entity::find().one(db).await.unwrap().unwrap();
+        assert_eq!((batch.shown as usize, batch.held as usize), (shown.len(), held.len()));
+        let messages = fake.messages(PRODUCTION);
+        let embeds: Vec<String> = messages.iter().map(|m| embed(m).to_string()).collect();
+        let mut unique = embeds.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), embeds.len(), "no message twice ({})", t.kind);
+        again.stop().await;
     }
 }

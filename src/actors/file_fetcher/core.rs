@@ -35,8 +35,8 @@ pub const GROWING_WAIT: Duration = Duration::from_secs(2);
 /// A listing-and-decide job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
-    /// List the source and decide every file (polling or `!sync`).
-    Sync(Trigger, Option<chrono::NaiveDate>),
+    /// List the source and decide every file (polling or `!sync`, with its batch).
+    Sync(Trigger, Option<chrono::NaiveDate>, Option<i32>),
     /// Decide and find one named file (a trigger, `!import`, a retry).
     One(String, Trigger),
     /// The local folder: files fetched earlier and never stored.
@@ -519,7 +519,7 @@ mod tests {
     }
 
     fn poll() -> Lookup {
-        Lookup::Sync(Trigger::Poll, None)
+        Lookup::Sync(Trigger::Poll, None, None)
     }
 
     fn listed(files: &[(&str, u64, Decision)]) -> Vec<(RemoteEntry, Decision, Trigger)> {

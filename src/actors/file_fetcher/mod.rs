@@ -35,7 +35,10 @@ use super::{
 use crate::{
     sftp::{RemoteEntry, RemoteFiles, SftpError},
     stats::StatsFileName,
-    store::dedup::{self, Decision, Dedup, SkipReason, Trigger},
+    store::{
+        dedup::{self, Decision, Dedup, SkipReason, Trigger},
+        sync_batches,
+    },
 };
 
 /// Why one fetch failed.
@@ -150,7 +153,9 @@ impl FileFetcher {
         let server = self.config.server.clone();
         for effect in effects {
             match effect {
-                Effect::Run(Lookup::Sync(trigger, since)) => self.sync(trigger, since, ctx),
+                Effect::Run(Lookup::Sync(trigger, since, batch)) => {
+                    self.sync(trigger, since, batch, ctx)
+                }
                 Effect::Run(Lookup::One(name, trigger)) => self.look_up(name, trigger, ctx),
                 Effect::Run(Lookup::Local) => self.scan_local(ctx),
                 Effect::WakeIn(wait) => {
@@ -176,6 +181,17 @@ impl FileFetcher {
                 }
                 Effect::GaveUp { name, error } => {
                     tracing::error!(actor = "file_fetcher", server = %server, file = %name, error = %error, "giving up on this file until the next poll");
+                    // A `!sync` waiting for it is done with it.
+                    let db = self.config.db.clone();
+                    let server = server.clone();
+                    ctx.spawn(
+                        async move {
+                            if let Err(error) = sync_batches::gave_up(&db, &server, &name).await {
+                                tracing::warn!(actor = "file_fetcher", server = %server, file = %name, %error, "could not settle the file in its sync batch");
+                            }
+                        }
+                        .into_actor(self),
+                    );
                 }
                 Effect::WaitingForLink { error } => {
                     tracing::warn!(actor = "file_fetcher", server = %server, error = %error, link = %self.core.link().describe(), "source failed; waiting for the link");
@@ -258,6 +274,7 @@ impl FileFetcher {
         &mut self,
         trigger: Trigger,
         since: Option<chrono::NaiveDate>,
+        batch: Option<i32>,
         ctx: &mut Context<Self>,
     ) {
         let remote = self.config.remote.clone();
@@ -283,11 +300,25 @@ impl FileFetcher {
                 }
                 decisions.push((entry.clone(), usable(decision, &entry).await, trigger));
             }
+            if let Some(batch) = batch {
+                // Before any of them is fetched: the batch knows its files when their rounds
+                // reach the publisher.
+                let admitted: Vec<StatsFileName> = decisions
+                    .iter()
+                    .filter(|(_, d, _)| !matches!(d, Decision::Skip(_)))
+                    .filter_map(|(e, _, _)| StatsFileName::parse(&e.name).ok())
+                    .collect();
+                let posted = sync_batches::posted_files(&admitted);
+                let admitted: Vec<(String, bool)> =
+                    admitted.iter().zip(posted).map(|(n, p)| (n.as_str().to_owned(), p)).collect();
+                sync_batches::listed(&db, batch, &server, &admitted).await?;
+                tracing::info!(actor = "file_fetcher", server = %server, batch, files = admitted.len(), "sync listed");
+            }
             Ok::<_, FetchError>((dedup, decisions))
         };
         ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
             let now = act.clock.now();
-            let work = Lookup::Sync(trigger, since);
+            let work = Lookup::Sync(trigger, since, batch);
             let effects = match result {
                 Ok((dedup, decisions)) => {
                     act.dedup.absorb(dedup);
@@ -379,7 +410,8 @@ impl Handler<SyncFiles> for FileFetcher {
     type Result = ();
 
     fn handle(&mut self, msg: SyncFiles, ctx: &mut Self::Context) {
-        let effects = self.core.enqueue(Lookup::Sync(msg.trigger, msg.since), self.clock.now());
+        let effects =
+            self.core.enqueue(Lookup::Sync(msg.trigger, msg.since, msg.batch), self.clock.now());
         self.run(effects, ctx);
     }
 }
