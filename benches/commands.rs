@@ -1,8 +1,10 @@
 //! Command latency (a plain bench binary): 50,000+ rounds generated from the real fixtures
 //! (173 shifted copies, their players mapped onto a pool of 500 GUIDs and names), imported
 //! through the normal import, then `!stats`, `!leaderboard`, `!compare`, `!last_session`
-//! (with its five graph pages), each of its views and `!session_score` run through the command
-//! layer with no cache, on SQLite and (with `SLOMIX_TEST_POSTGRES_URL` set) PostgreSQL.
+//! (with its five graph pages), each of its views, `!session_score`, `!recap`, `!teams`,
+//! `!weapons`, `!achievements`, `!myaliases`, `!records`, `!season`, `!team_record`, `!h2h` and
+//! `!list_players` run through the command layer with no cache, on SQLite and (with
+//! `SLOMIX_TEST_POSTGRES_URL` set) PostgreSQL.
 //! Prints median and p99 per command.
 //!
 //! The generated databases are kept (SQLite under `target/bench-data/`, PostgreSQL as
@@ -23,10 +25,11 @@ use chrono::{NaiveDateTime, TimeDelta};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use slomix::{
     commands::{
-        Caller, Ctx, charts, compare,
+        Caller, Ctx, achievements, aliases, charts, compare,
         leaderboard::{self, Category},
+        list_players,
         players::Who,
-        session_score, sessions, stats,
+        recap, records, session_score, sessions, stats, team_records, teams, weapons,
     },
     render::Names,
     stats::{PairingRules, StatsFileName},
@@ -140,7 +143,7 @@ impl Rng {
 
 async fn measure(label: &str, db: DatabaseConnection) {
     let now = NaiveDateTime::parse_from_str("2096-01-01 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
-    let ctx = Ctx { db, names: Names::Discord, now };
+    let ctx = Ctx::new(db, Names::Discord, now);
     let caller = Caller::default();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     // Warm the connection pool and caches of the database itself.
@@ -201,13 +204,50 @@ async fn measure(label: &str, db: DatabaseConnection) {
         assert!(reply.data["score"]["maps"].is_array());
     }
     report(label, "!session_score", took);
+
+    // The evening's other commands: 60 runs each, a random player where one is asked for.
+    let pick = |rng: &mut Rng| Who::Text(format!("p{:03}", rng.next(PLAYERS)));
+    macro_rules! time {
+        ($name:expr, $rng:ident, $call:expr) => {{
+            let mut took = Vec::new();
+            for _ in 0..60 {
+                #[allow(unused_variables)]
+                let $rng = &mut rng;
+                let t = Instant::now();
+                $call.await.unwrap();
+                took.push(t.elapsed());
+            }
+            report(label, $name, took);
+        }};
+    }
+    time!("!recap", r, recap::recap(&ctx, sessions::Pick::Latest));
+    time!("!teams", r, teams::teams(&ctx, sessions::Pick::Latest));
+    time!("!weapons", r, weapons::weapons(&ctx, &pick(r), &caller));
+    time!("!achievements", r, achievements::achievements(&ctx, &pick(r), &caller));
+    time!("!myaliases", r, aliases::my_aliases(&ctx, &pick(r), &caller));
+    time!("!records", r, records::records(&ctx, None));
+    time!("!records supply", r, records::records(&ctx, Some("supply")));
+    time!("!season", r, achievements::season(&ctx));
+    time!("!team_record", r, team_records::team_record(&ctx));
+    time!("!h2h", r, {
+        let a = r.next(PLAYERS);
+        let b = (a + 1 + r.next(PLAYERS - 1)) % PLAYERS;
+        let (a, b) = (Who::Text(format!("p{a:03}")), Who::Text(format!("p{b:03}")));
+        let (ctx, caller) = (&ctx, &caller);
+        async move { team_records::h2h(ctx, &a, &b, caller).await }
+    });
+    time!(
+        "!list_players",
+        r,
+        list_players::list_players(&ctx, list_players::Filter::All, 1 + r.next(5) as u32)
+    );
 }
 
 /// The five graph pages of the latest session: drawn alone, with `!last_session` (summary
 /// and pages) and as the `graphs` view.
 async fn measure_graphs(label: &str, db: &DatabaseConnection) {
     let now = NaiveDateTime::parse_from_str("2096-01-01 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
-    let ctx = Ctx { db: db.clone(), names: Names::Discord, now };
+    let ctx = Ctx::new(db.clone(), Names::Discord, now);
     let data = sessions::load(&ctx, sessions::Pick::Latest).await.unwrap().unwrap();
     let players = sessions::aggregate(&data.rows, &std::collections::HashMap::new());
     let pages = charts::session_pages(&data, &players).unwrap();

@@ -53,7 +53,7 @@ impl Recaps for CommandRecaps {
         Box::pin(async move {
             let local =
                 |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&self.timezone).naive_local();
-            let ctx = crate::commands::Ctx { db: self.db.clone(), names, now: local(ended) };
+            let ctx = crate::commands::Ctx::new(self.db.clone(), names, local(ended));
             match crate::commands::recap::recap_between(&ctx, local(started), local(ended)).await {
                 Ok(post) => post,
                 Err(error) => {

@@ -128,7 +128,7 @@ pub fn run(query: &Query) -> ExitCode {
     let now = settings.local_now();
     let result = runtime.block_on(async {
         let connection = crate::app::open_database(&settings).await.map_err(|e| e.to_string())?;
-        let ctx = Ctx { db: connection, names: Names::Plain, now };
+        let ctx = Ctx::new(connection, Names::Plain, now);
         Ok::<_, String>(answer(&ctx, query).await)
     });
     let reply = match result {

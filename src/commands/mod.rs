@@ -50,6 +50,15 @@ pub struct Ctx {
     pub names: Names,
     /// Now, in the game servers' local time (file names and round times use that clock).
     pub now: NaiveDateTime,
+    /// Results kept between calls of one front end (each session's stopwatch score).
+    pub memo: std::sync::Arc<team_records::Memo>,
+}
+
+impl Ctx {
+    /// A context on `db` with nothing kept yet.
+    pub fn new(db: DatabaseConnection, names: Names, now: NaiveDateTime) -> Self {
+        Ctx { db, names, now, memo: Default::default() }
+    }
 }
 
 /// Who asked.

@@ -25,16 +25,31 @@ struct MapRecords {
     damage: Option<pcs::Model>,
 }
 
+/// The records of one map. Each is looked up per round number (and outcome) with equality
+/// on the leading columns of its index (`m20261204_000010_record_indexes`), then the best of
+/// those few rows is kept: an index seek each, on SQLite and PostgreSQL alike.
 async fn records_of(ctx: &Ctx, map: &str, plays: i64) -> Result<MapRecords, DbErr> {
-    let fastest = rounds::Entity::find()
-        .filter(rounds::Column::MapName.eq(map))
-        .filter(rounds::Column::RoundNumber.is_in([1, 2]))
-        .filter(rounds::Column::RoundOutcome.is_in(["time_set", "time_beaten"]))
-        .filter(rounds::Column::ActualTimeSeconds.gt(0))
-        .order_by_asc(rounds::Column::ActualTimeSeconds)
-        .order_by_asc(rounds::Column::RoundAt)
-        .one(&ctx.db)
-        .await?;
+    let mut fastest: Option<rounds::Model> = None;
+    for round_number in [1, 2] {
+        for outcome in ["time_set", "time_beaten"] {
+            let found = rounds::Entity::find()
+                .filter(rounds::Column::MapName.eq(map))
+                .filter(rounds::Column::RoundNumber.eq(round_number))
+                .filter(rounds::Column::RoundOutcome.eq(outcome))
+                .filter(rounds::Column::ActualTimeSeconds.gt(0))
+                .order_by_asc(rounds::Column::ActualTimeSeconds)
+                .order_by_asc(rounds::Column::RoundAt)
+                .order_by_asc(rounds::Column::Id)
+                .one(&ctx.db)
+                .await?;
+            let key = |r: &rounds::Model| (r.actual_time_seconds, r.round_at, r.id);
+            if let Some(found) = found
+                && fastest.as_ref().is_none_or(|best| key(&found) < key(best))
+            {
+                fastest = Some(found);
+            }
+        }
+    }
     let fastest = match fastest {
         Some(round) => {
             let attackers: Vec<String> = pcs::Entity::find()
@@ -51,16 +66,28 @@ async fn records_of(ctx: &Ctx, map: &str, plays: i64) -> Result<MapRecords, DbEr
         }
         None => None,
     };
-    let best = |column: pcs::Column| {
-        pcs::Entity::find()
-            .filter(pcs::Column::MapName.eq(map))
-            .filter(pcs::Column::RoundNumber.is_in([1, 2]))
-            .order_by_desc(column)
-            .order_by_asc(pcs::Column::Id)
-            .one(&ctx.db)
+    let best = async |column: pcs::Column, value: fn(&pcs::Model) -> i32| {
+        let mut best: Option<pcs::Model> = None;
+        for round_number in [1, 2] {
+            let found = pcs::Entity::find()
+                .filter(pcs::Column::MapName.eq(map))
+                .filter(pcs::Column::RoundNumber.eq(round_number))
+                .order_by_desc(column)
+                .order_by_asc(pcs::Column::Id)
+                .one(&ctx.db)
+                .await?;
+            // The most, then the earliest stored row (as one query ordered so would give).
+            let key = |p: &pcs::Model| (std::cmp::Reverse(value(p)), p.id);
+            if let Some(found) = found
+                && best.as_ref().is_none_or(|b| key(&found) < key(b))
+            {
+                best = Some(found);
+            }
+        }
+        Ok::<_, DbErr>(best)
     };
-    let kills = best(pcs::Column::Kills).await?;
-    let damage = best(pcs::Column::DamageGiven).await?;
+    let kills = best(pcs::Column::Kills, |p| p.kills).await?;
+    let damage = best(pcs::Column::DamageGiven, |p| p.damage_given).await?;
     Ok(MapRecords { map: map.to_owned(), plays, fastest, kills, damage })
 }
 

@@ -2,8 +2,13 @@
 //! stopwatch score (`stopwatch::score`): `!team_record` (each line-up's sessions and maps won,
 //! lost and drawn) and `!h2h <player> <player>` (the maps and sessions two players' teams won
 //! against each other, and their record together). Worked out from the stored rounds; nothing
-//! is written, so any import order gives the same records.
-use std::collections::{BTreeMap, HashMap};
+//! is written, so any import order gives the same records. Each session's line-ups and score
+//! are kept in the front end's [`Memo`] while the session is unchanged (same round count and
+//! end), so a call works out only the sessions that are new or grew since the last one.
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use entity::gaming_sessions as sessions;
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
@@ -21,29 +26,69 @@ use super::{
 use crate::render::{Field, Post, pack_posts, safe_name};
 
 /// One scored session: its id, line-ups and score.
+#[derive(Debug)]
 struct Scored {
     id: i64,
     lineups: Lineups,
     score: Score,
 }
 
+/// A session as `gaming_sessions` describes it: a stored session changes only by growing (a
+/// round added, or paired later), which changes its round count or its end.
+type Fingerprint = (i32, chrono::NaiveDateTime);
+
+/// Each session's line-ups and score (`None`: no scored map), kept between calls of one
+/// front end while the session's [`Fingerprint`] is unchanged.
+#[derive(Debug, Default)]
+pub struct Memo {
+    scored: Mutex<HashMap<i64, (Fingerprint, Option<Arc<Scored>>)>>,
+}
+
 /// Every session with at least one scored map, oldest first.
-async fn scored_sessions(ctx: &Ctx) -> Result<Vec<Scored>, CommandError> {
-    let ids: Vec<i64> = sessions::Entity::find()
+async fn scored_sessions(ctx: &Ctx) -> Result<Vec<Arc<Scored>>, CommandError> {
+    let all: Vec<(i64, i32, chrono::NaiveDateTime)> = sessions::Entity::find()
         .select_only()
         .column(sessions::Column::Id)
+        .column(sessions::Column::RoundCount)
+        .column(sessions::Column::EndedAt)
         .order_by_asc(sessions::Column::Id)
         .into_tuple()
         .all(&ctx.db)
         .await?;
+    let known = |id: i64, print: Fingerprint| {
+        let memo = ctx.memo.scored.lock().unwrap_or_else(PoisonError::into_inner);
+        memo.get(&id).filter(|(p, _)| *p == print).map(|(_, s)| s.clone())
+    };
     let mut out = Vec::new();
-    for id in ids {
-        let Some(data) = load(ctx, Pick::Id(id)).await? else { continue };
-        let lineups = teams::detect(&data);
-        let score = super::stopwatch::score(&data, &lineups);
-        if !score.maps.is_empty() {
-            out.push(Scored { id, lineups, score });
-        }
+    let mut fresh = Vec::new();
+    for (id, rounds, ended) in &all {
+        let print = (*rounds, *ended);
+        let scored = match known(*id, print) {
+            Some(scored) => scored,
+            None => {
+                let scored = match load(ctx, Pick::Id(*id)).await? {
+                    Some(data) => {
+                        let lineups = teams::detect(&data);
+                        let score = super::stopwatch::score(&data, &lineups);
+                        (!score.maps.is_empty())
+                            .then(|| Arc::new(Scored { id: *id, lineups, score }))
+                    }
+                    None => None,
+                };
+                fresh.push((*id, print, scored.clone()));
+                scored
+            }
+        };
+        out.extend(scored);
+    }
+    let mut memo = ctx.memo.scored.lock().unwrap_or_else(PoisonError::into_inner);
+    if memo.len() + fresh.len() > all.len() {
+        // Sessions merged or gone (a re-import): keep only the current ones.
+        let current: std::collections::HashSet<i64> = all.iter().map(|s| s.0).collect();
+        memo.retain(|id, _| current.contains(id));
+    }
+    for (id, print, scored) in fresh {
+        memo.insert(id, (print, scored));
     }
     Ok(out)
 }

@@ -38,7 +38,7 @@ pub async fn imported(t: &db::TestDb) -> Ctx {
         // The header-only fixture is rejected; everything else imports.
         let _ = store.import_file(name, &std::fs::read(path).unwrap(), now).await;
     }
-    Ctx { db: t.db.clone(), names: Names::Discord, now }
+    Ctx::new(t.db.clone(), Names::Discord, now)
 }
 
 fn user(id: u64) -> Caller {

@@ -66,6 +66,7 @@ pub struct Data {
     /// Commands slower than this are logged as warnings.
     pub slow: Duration,
     started: Mutex<HashMap<u64, Instant>>,
+    memo: Arc<crate::commands::team_records::Memo>,
 }
 
 impl Data {
@@ -78,7 +79,16 @@ impl Data {
         timezone: chrono_tz::Tz,
         slow: Duration,
     ) -> Self {
-        Data { db, cache, ops, rules, timezone, slow, started: Mutex::new(HashMap::new()) }
+        Data {
+            db,
+            cache,
+            ops,
+            rules,
+            timezone,
+            slow,
+            started: Mutex::new(HashMap::new()),
+            memo: Default::default(),
+        }
     }
 
     fn rules(&self) -> ChannelRules {
@@ -87,7 +97,7 @@ impl Data {
 
     fn ctx(&self) -> Ctx {
         let now = chrono::Utc::now().with_timezone(&self.timezone).naive_local();
-        Ctx { db: self.db.clone(), names: Names::Discord, now }
+        Ctx { db: self.db.clone(), names: Names::Discord, now, memo: self.memo.clone() }
     }
 }
 
