@@ -44,6 +44,10 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// `commands.slow_warning_ms`.
     pub slow_warning: Duration,
+    /// `web.addr`: where the site listens (`None`: no site).
+    pub web_addr: Option<std::net::SocketAddr>,
+    /// `web.public_url`: the site's public address (http or https, no user or password).
+    pub public_url: Option<url::Url>,
 }
 
 impl Default for Config {
@@ -67,6 +71,8 @@ impl Default for Config {
             trigger_window: TimeDelta::seconds(60),
             cache_ttl: Duration::from_secs(600),
             slow_warning: Duration::from_millis(5000),
+            web_addr: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),
+            public_url: None,
         }
     }
 }
@@ -120,7 +126,30 @@ impl Config {
                 format!("{} is above voice.start_threshold ({start})", s.voice.end_threshold),
             ));
         }
+        let web_addr = match s.web.addr.trim() {
+            "" => None,
+            text => Some(text.parse::<std::net::SocketAddr>().map_err(|_| {
+                invalid("web.addr", format!("{text:?} is not an address such as 127.0.0.1:8080"))
+            })?),
+        };
+        let public_url = match s.web.public_url.trim() {
+            "" => None,
+            text => {
+                let url = url::Url::parse(text).map_err(|e| {
+                    invalid("web.public_url", format!("not a URL ({e}); give https://host/…"))
+                })?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(invalid("web.public_url", "must be an http or https address"));
+                }
+                if !url.username().is_empty() || url.password().is_some() {
+                    return Err(invalid("web.public_url", "must not carry a user or password"));
+                }
+                Some(url)
+            }
+        };
         Ok(Config {
+            web_addr,
+            public_url,
             timezone,
             dead_hours: (s.poll.dead_hours_start, s.poll.dead_hours_end),
             active_interval: span(

@@ -1,7 +1,8 @@
 //! slomix: ET:Legacy round statistics to Discord. The library half of the `slomix` binary.
 //!
 //! `stats` is the pure parser (no I/O); `settings`, `telemetry` and `db` are the daemon's plumbing;
-//! `cli` holds the terminal commands; `notify` is the game-server notifier (`slomix-notify`).
+//! `cli` holds the terminal commands; `notify` is the game-server notifier (`slomix-notify`);
+//! `web` is the community site and the operator endpoints, `metrics` what `/metrics` shows.
 pub mod actors;
 pub mod app;
 pub mod awards;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod discord;
 pub mod local_files;
+pub mod metrics;
 pub mod notify;
 pub mod ops;
 pub mod render;
@@ -21,3 +23,4 @@ pub mod sftp;
 pub mod stats;
 pub mod store;
 pub mod telemetry;
+pub mod web;

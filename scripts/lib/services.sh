@@ -14,10 +14,14 @@ source "$_services_lib/sshd.sh"
 
 services_log() { printf '==> %s\n' "$*" >&2; }
 
-# Installs the Debian packages the services (and free_port) need, when any is missing.
+# Installs the Debian packages the services (and free_port, and the browser tests) need,
+# when any is missing.
 services_install() {
   local missing
-  missing=$( { pg_missing_packages; sshd_missing_packages; command -v python3 >/dev/null || echo python3; } | xargs)
+  missing=$( { pg_missing_packages; sshd_missing_packages; command -v python3 >/dev/null || echo python3
+    # The site's browser tests: headless Chromium and its WebDriver (same version).
+    command -v chromium >/dev/null || echo chromium
+    command -v chromedriver >/dev/null || echo chromium-driver; } | xargs)
   if [ -n "$missing" ]; then
     services_log "installing $missing"
     export DEBIAN_FRONTEND=noninteractive

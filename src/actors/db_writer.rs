@@ -183,6 +183,17 @@ impl DbWriter {
     }
 
     fn settle(&self, file: &StoreFile, outcome: FileOutcome) {
+        let metrics = crate::metrics::get();
+        metrics.db_writer_queue_depth.set(i64::try_from(self.queue.len()).unwrap_or(i64::MAX));
+        match outcome {
+            FileOutcome::Stored => {
+                metrics.rounds_stored.inc();
+            }
+            FileOutcome::SetAside => {
+                metrics.files_set_aside.inc();
+            }
+            _ => {}
+        }
         for fetcher in &self.fetchers {
             fetcher.do_send(FileDone {
                 server: file.server.clone(),
@@ -294,7 +305,11 @@ impl Handler<StoreFile> for DbWriter {
     type Result = ();
 
     fn handle(&mut self, msg: StoreFile, ctx: &mut Self::Context) {
-        match self.queue.offer(msg) {
+        let offered = self.queue.offer(msg);
+        crate::metrics::get()
+            .db_writer_queue_depth
+            .set(i64::try_from(self.queue.len()).unwrap_or(i64::MAX));
+        match offered {
             Ok(next) => self.run(next, ctx),
             Err(file) => {
                 tracing::error!(actor = "db_writer", file = %file.name, queued = self.queue.len(), "write queue full; file left for the next poll");

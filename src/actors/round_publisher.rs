@@ -500,6 +500,9 @@ impl RoundPublisher {
                         Ok(Some(published)) => {
                             act.posted += published.messages;
                             act.health.healthy();
+                            if !published.held && published.messages > 0 {
+                                crate::metrics::get().round_posts.inc();
+                            }
                             if published.held {
                                 tracing::debug!(actor = "round_publisher", file = %published.file, round_id = published.round_id, "a sync's older round: counted, not posted");
                             } else {

@@ -177,6 +177,8 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
     let mut servers = Vec::new();
     let mut components: Vec<(String, Recipient<GetHealth>)> = Vec::new();
     for Source { server, remote } in sources {
+        // Its fetch counter exists (at 0) from the start.
+        crate::metrics::get().fetched_from(&server.name);
         let local_source = server.source == SourceKind::LocalFolder;
         let local_dir = PathBuf::from(&server.local_dir);
         let fetcher = Supervisor::start({

@@ -158,7 +158,24 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>>
     let connection = open_database(&settings).await?;
     let sources = sources(&settings).await?;
     let status_addr = settings.health.status_addr.clone();
-    let running = start(settings, connection, sources).await?;
+    let web_addr = settings.config().web_addr;
+    let timezone = settings.config().timezone;
+    let running = start(settings, connection.clone(), sources).await?;
+    let web = match web_addr {
+        Some(addr) => {
+            let state = crate::web::WebState {
+                db: connection,
+                health: Some(running.app.health.clone()),
+                timezone,
+                memo: Default::default(),
+            };
+            let web = crate::web::start(addr, state).map_err(|e| {
+                format!("web.addr: cannot listen on {addr}: {e} (another program on that port? set web.addr, or empty to turn the site off)")
+            })?;
+            Some(web)
+        }
+        None => None,
+    };
     match tokio::net::TcpListener::bind(&status_addr).await {
         Ok(listener) => {
             tracing::info!(addr = %status_addr, "status endpoint listening");
@@ -168,7 +185,11 @@ pub async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>>
             tracing::warn!(addr = %status_addr, error = %error, "status endpoint unavailable")
         }
     }
-    running.until(wait_for_stop()).await?;
+    let result = running.until(wait_for_stop()).await;
+    if let Some(web) = web {
+        web.stop().await;
+    }
+    result?;
     tracing::info!("stopping: in-flight files are safe to abandon (one transaction per file)");
     actix::System::current().stop();
     Ok(())

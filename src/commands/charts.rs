@@ -30,7 +30,7 @@ pub use radar::{Axis, RADAR_NAME, RADAR_SIZE, radar, reach};
 /// The embedded font (Bitstream Vera licence, see `DejaVuSans-LICENSE.txt` beside it).
 const FONT: &[u8] = include_bytes!("charts/DejaVuSans.ttf");
 /// The font family name the charts ask for.
-const FAMILY: &str = "sans-serif";
+pub const FAMILY: &str = "sans-serif";
 
 /// Size of every page, in pixels.
 pub const PAGE_SIZE: (u32, u32) = (1200, 1600);
@@ -93,7 +93,7 @@ fn rgb(index: usize) -> RGBColor {
 }
 
 /// Registers the embedded font once; false if it could not be read.
-fn font_ready() -> bool {
+pub fn font_ready() -> bool {
     static READY: OnceLock<bool> = OnceLock::new();
     *READY.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok())
 }

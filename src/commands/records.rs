@@ -69,10 +69,22 @@ async fn records_of(ctx: &Ctx, map: &str, plays: i64) -> Result<MapRecords, DbEr
     let best = async |column: pcs::Column, value: fn(&pcs::Model) -> i32| {
         let mut best: Option<pcs::Model> = None;
         for round_number in [1, 2] {
+            // The most (the index's last entry), then its earliest row: two seeks, where one
+            // query ordered by both would sort every row of the map.
+            let most: Option<i32> = pcs::Entity::find()
+                .select_only()
+                .column_as(column.max(), "most")
+                .filter(pcs::Column::MapName.eq(map))
+                .filter(pcs::Column::RoundNumber.eq(round_number))
+                .into_tuple::<Option<i32>>()
+                .one(&ctx.db)
+                .await?
+                .flatten();
+            let Some(most) = most else { continue };
             let found = pcs::Entity::find()
                 .filter(pcs::Column::MapName.eq(map))
                 .filter(pcs::Column::RoundNumber.eq(round_number))
-                .order_by_desc(column)
+                .filter(column.eq(most))
                 .order_by_asc(pcs::Column::Id)
                 .one(&ctx.db)
                 .await?;

@@ -41,8 +41,11 @@ type Fingerprint = (i32, chrono::NaiveDateTime);
 /// front end while the session's [`Fingerprint`] is unchanged.
 #[derive(Debug, Default)]
 pub struct Memo {
-    scored: Mutex<HashMap<i64, (Fingerprint, Option<Arc<Scored>>)>>,
+    scored: Mutex<HashMap<i64, Remembered>>,
 }
+
+/// A session's fingerprint when scored, and its score (`None`: no scored map).
+type Remembered = (Fingerprint, Option<Arc<Scored>>);
 
 /// Every session with at least one scored map, oldest first.
 async fn scored_sessions(ctx: &Ctx) -> Result<Vec<Arc<Scored>>, CommandError> {

@@ -53,6 +53,12 @@ impl PendingTriggers {
     /// Deletes every trigger for `file` (its round is posted, or was already).
     pub async fn delete(&self, http: &Http, file: &str) {
         for (channel, message) in self.take(file) {
+            // The trigger's time is in its snowflake id: trigger to post, for `/metrics`.
+            let sent = MessageId::new(message.max(1)).created_at().timestamp_millis();
+            let waited = chrono::Utc::now().timestamp_millis() - sent;
+            if (0..86_400_000).contains(&waited) {
+                crate::metrics::get().trigger_to_post.observe(waited as f64 / 1000.0);
+            }
             match http.delete_message(ChannelId::new(channel), MessageId::new(message), None).await
             {
                 Ok(()) => tracing::info!(file, message, "trigger deleted"),

@@ -62,6 +62,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub commands: CommandSettings,
     pub posts: PostSettings,
+    pub web: WebSettings,
     /// The checked, typed values (`crate::config`), set by [`Settings::load`].
     #[serde(skip)]
     config: crate::config::Config,
@@ -262,6 +263,14 @@ pub struct HealthSettings {
     pub status_addr: String,
 }
 
+/// `[web]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[allow(missing_docs)]
+pub struct WebSettings {
+    pub addr: String,
+    pub public_url: String,
+}
+
 /// `[log]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[allow(missing_docs)]
@@ -440,6 +449,36 @@ mod tests {
             let error = load(&[(&format!("SLOMIX__DISCORD__{key}"), "0")]).unwrap_err();
             let name = format!("discord.{}", key.to_lowercase());
             assert_eq!(error.to_string(), format!("settings: `{name}`: must be at least 1"));
+        }
+    }
+
+    #[test]
+    fn the_web_address_is_checked_and_empty_turns_the_site_off() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.config().web_addr, Some("127.0.0.1:8080".parse().unwrap()));
+        assert_eq!(s.config().public_url, None);
+        let off = load(&[("SLOMIX__WEB__ADDR", "")]).unwrap();
+        assert_eq!(off.config().web_addr, None);
+        let url = load(&[("SLOMIX__WEB__PUBLIC_URL", "https://stats.example.org/")]).unwrap();
+        assert_eq!(
+            url.config().public_url.as_ref().map(|u| u.as_str()),
+            Some("https://stats.example.org/")
+        );
+        for (key, value, reason) in [
+            ("ADDR", "localhost", "is not an address such as 127.0.0.1:8080"),
+            ("ADDR", "127.0.0.1:99999", "is not an address such as 127.0.0.1:8080"),
+            ("PUBLIC_URL", "stats.example.org", "not a URL"),
+            ("PUBLIC_URL", "ftp://stats.example.org", "must be an http or https address"),
+            (
+                "PUBLIC_URL",
+                "https://admin:secret@stats.example.org",
+                "must not carry a user or password",
+            ),
+        ] {
+            let error = load(&[(&format!("SLOMIX__WEB__{key}"), value)]).unwrap_err().to_string();
+            let name = format!("web.{}", key.to_lowercase());
+            assert!(error.contains(&format!("`{name}`")) && error.contains(reason), "{error}");
+            assert!(!error.contains("secret"), "{error}");
         }
     }
 

@@ -146,6 +146,7 @@ async fn the_daemon_on_its_defaults_posts_a_dropped_file_reports_status_and_stop
         .env_remove("DATABASE_URL")
         .env_remove("DISCORD_BOT_TOKEN")
         .env("SLOMIX__HEALTH__STATUS_ADDR", &addr)
+        .env("SLOMIX__WEB__ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -39,6 +39,7 @@ fn daemon_with(
         .env("SLOMIX__DISCORD__SLASH_COMMANDS", "false")
         .env("SLOMIX__STATS__LOCAL_DIR", dir.join("local_stats"))
         .env("SLOMIX__HEALTH__STATUS_ADDR", format!("127.0.0.1:{port}"))
+        .env("SLOMIX__WEB__ADDR", "127.0.0.1:0")
         .env("SLOMIX__POLL__TIMEZONE", "UTC")
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())

@@ -235,6 +235,7 @@ impl Run<'_> {
             .env("SLOMIX__SSH__REMOTE_PATH", self.remote)
             .env("SLOMIX__STATS__LOCAL_DIR", self.dir.join("local_stats"))
             .env("SLOMIX__HEALTH__STATUS_ADDR", format!("127.0.0.1:{port}"))
+            .env("SLOMIX__WEB__ADDR", "127.0.0.1:0")
             .env("SLOMIX__POLL__TIMEZONE", "UTC")
             .env("SLOMIX__POLL__DEAD_HOURS_START", "0")
             .env("SLOMIX__POLL__DEAD_HOURS_END", "0")

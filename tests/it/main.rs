@@ -1,4 +1,5 @@
 //! The one integration-test binary: every test that needs the built library or the services.
+mod browser;
 mod cli;
 mod commands;
 mod daemon;
@@ -20,3 +21,4 @@ mod soak;
 mod store;
 mod support;
 mod tidy;
+mod web;

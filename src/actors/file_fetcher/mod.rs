@@ -222,6 +222,7 @@ impl FileFetcher {
         };
         ctx.spawn(work.into_actor(self).map(move |(entry, result), act, ctx| {
             if result.is_ok() {
+                crate::metrics::get().fetched(&act.config.server);
                 tracing::info!(actor = "file_fetcher", server = %act.config.server, file = %entry.name, bytes = entry.size, "fetched");
             }
             let effects = act.core.downloaded(act.clock.now(), entry, trigger, result.as_ref().map(|p| p.clone()));

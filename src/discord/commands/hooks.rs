@@ -10,6 +10,7 @@ pub(super) fn finished(ctx: Context<'_>, outcome: &str) {
     };
     let Some(took) = took else { return };
     let ms = took.as_millis() as u64;
+    crate::metrics::get().command(&ctx.command().qualified_name, took.as_secs_f64());
     if took > ctx.data().slow {
         tracing::warn!(command = %ctx.command().qualified_name, user = %ctx.author().id, channel = %ctx.channel_id(), took_ms = ms, outcome, "slow command");
     } else {
