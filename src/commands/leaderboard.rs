@@ -1,7 +1,8 @@
 //! `!leaderboard [category] [page]`: players ranked over `player_totals`, ten a page, each
 //! category with its minimum-rounds rule (as in the original). Every sum comes from a table
 //! with one row per player, so nothing is multiplied by a join (the original's accuracy and
-//! headshot boards counted player sums once per weapon).
+//! headshot boards counted player sums once per weapon). The web slices a board by map and
+//! time ([`Slice`]): the same sums, worked out per player over the rounds in the slice.
 use super::call::{BoxFuture, Call};
 use sea_orm::FromQueryResult;
 use serde_json::json;
@@ -288,15 +289,121 @@ pub fn parse_args(
     }
 }
 
+/// Part of the history to rank over: rounds on one map, in a time range (the web's
+/// `/leaderboards/{category}?map=&season=&period=`). The default is everything (the
+/// lifetime totals).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Slice {
+    /// Only rounds on this map (the characters a stats file name allows).
+    pub map: Option<String>,
+    /// Only rounds played at or after this time.
+    pub from: Option<chrono::NaiveDateTime>,
+    /// Only rounds played before this time.
+    pub until: Option<chrono::NaiveDateTime>,
+    /// How the slice is described in the title (`supply · 2025-Q4`).
+    pub label: String,
+}
+
+impl Slice {
+    /// Everything.
+    pub fn is_all(&self) -> bool {
+        self.map.is_none() && self.from.is_none() && self.until.is_none()
+    }
+
+    /// `FROM …` over the slice: the per-player sums `player_totals` holds (and, for grenades,
+    /// the grenade sums), with the values to bind.
+    fn source(
+        &self,
+        category: Category,
+        backend: sea_orm::DatabaseBackend,
+    ) -> (String, Vec<sea_orm::Value>) {
+        if self.is_all() {
+            return (format!("player_totals t {}", category.join_sql()), Vec::new());
+        }
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        let conditions = |alias: &str, values: &mut Vec<sea_orm::Value>| {
+            let mut bind = |value: sea_orm::Value| {
+                values.push(value);
+                match backend {
+                    sea_orm::DatabaseBackend::Postgres => format!("${}", values.len()),
+                    _ => "?".to_owned(),
+                }
+            };
+            let mut out = vec![format!("{alias}.round_number IN (1, 2)")];
+            if let Some(map) = &self.map {
+                out.push(format!("{alias}.map_name = {}", bind(map.clone().into())));
+            }
+            if let Some(from) = self.from {
+                out.push(format!("r.round_at >= {}", bind(from.into())));
+            }
+            if let Some(until) = self.until {
+                out.push(format!("r.round_at < {}", bind(until.into())));
+            }
+            out.join(" AND ")
+        };
+        let sums = [
+            "kills",
+            "deaths",
+            "gibs",
+            "damage_given",
+            "team_damage_given",
+            "headshots",
+            "hits",
+            "shots",
+            "time_played_seconds",
+            "revives_given",
+            "objectives_completed",
+            "objectives_destroyed",
+            "objectives_stolen",
+            "objectives_returned",
+            "double_kills",
+            "triple_kills",
+            "quad_kills",
+            "multi_kills",
+            "mega_kills",
+        ]
+        .map(|c| format!("SUM(p.{c}) AS {c}"))
+        .join(", ");
+        let players = conditions("p", &mut values);
+        let mut from = format!(
+            "(SELECT p.player_guid AS guid, COUNT(*) AS rounds, {sums} \
+             FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
+             WHERE {players} GROUP BY p.player_guid) t"
+        );
+        if category == Category::Grenades {
+            let weapons = conditions("wc", &mut values);
+            from.push_str(&format!(
+                " JOIN (SELECT wc.player_guid AS guid, SUM(wc.kills) AS kills, SUM(wc.hits) AS hits, \
+                 SUM(wc.shots) AS shots FROM weapon_comprehensive_stats wc \
+                 JOIN rounds r ON r.id = wc.round_id WHERE wc.weapon_name = 'WS_GRENADE' AND {weapons} \
+                 GROUP BY wc.player_guid) w ON w.guid = t.guid"
+            ));
+        }
+        (from, values)
+    }
+}
+
 /// The command: page `page` (from 1; clamped to the pages there are).
 pub async fn leaderboard(ctx: &Ctx, category: Category, page: u32) -> CommandResult {
-    let from =
-        format!("FROM player_totals t {} WHERE {}", category.join_sql(), category.filter_sql());
-    let count =
-        Count::find_by_statement(super::raw(&ctx.db, format!("SELECT COUNT(*) AS n {from}")))
-            .one(&ctx.db)
-            .await?
-            .map_or(0, |c| c.n);
+    leaderboard_of(ctx, category, page, &Slice::default()).await
+}
+
+/// The board of `category` over `slice`.
+pub async fn leaderboard_of(
+    ctx: &Ctx,
+    category: Category,
+    page: u32,
+    slice: &Slice,
+) -> CommandResult {
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&ctx.db);
+    let (source, values) = slice.source(category, backend);
+    let from = format!("FROM {source} WHERE {}", category.filter_sql());
+    let statement =
+        |sql: String| sea_orm::Statement::from_sql_and_values(backend, sql, values.clone());
+    let count = Count::find_by_statement(statement(format!("SELECT COUNT(*) AS n {from}")))
+        .one(&ctx.db)
+        .await?
+        .map_or(0, |c| c.n);
     let total =
         u32::try_from(count.max(0)).unwrap_or(u32::MAX).div_ceil(PAGE_SIZE).clamp(1, MAX_PAGES);
     let page = page.clamp(1, total);
@@ -309,7 +416,7 @@ pub async fn leaderboard(ctx: &Ctx, category: Category, page: u32) -> CommandRes
         category.score_sql(),
         category.extra_sql(),
     );
-    let rows = Row::find_by_statement(super::raw(&ctx.db, sql)).all(&ctx.db).await?;
+    let rows = Row::find_by_statement(statement(sql)).all(&ctx.db).await?;
     let guids: Vec<String> = rows.iter().map(|r| r.guid.clone()).collect();
     let names = players::display_names(&ctx.db, &guids).await?;
     let totals: std::collections::HashMap<String, entity::player_totals::Model> = {
@@ -351,7 +458,11 @@ pub async fn leaderboard(ctx: &Ctx, category: Category, page: u32) -> CommandRes
         format::cut(&lines.join("\n"), 4096)
     };
     let post = Post {
-        title: format!("🏆 Leaderboard: {}", category.title()),
+        title: if slice.is_all() {
+            format!("🏆 Leaderboard: {}", category.title())
+        } else {
+            format!("🏆 Leaderboard: {} · {}", category.title(), format::cut(&slice.label, 120))
+        },
         colour: 0x00F1_C40F,
         description,
         fields: Vec::new(),
@@ -361,7 +472,12 @@ pub async fn leaderboard(ctx: &Ctx, category: Category, page: u32) -> CommandRes
         posts: vec![post],
         attachments: Vec::new(),
         pages: Some(Pages { page, total }),
-        data: json!({ "category": category.key(), "page": page, "pages": total, "qualifying": count, "players": data }),
+        data: if slice.is_all() {
+            json!({ "category": category.key(), "page": page, "pages": total, "qualifying": count, "players": data })
+        } else {
+            json!({ "category": category.key(), "page": page, "pages": total, "qualifying": count, "players": data,
+                "slice": {"map": slice.map, "from": slice.from.map(|t| t.to_string()), "until": slice.until.map(|t| t.to_string())} })
+        },
     })
 }
 

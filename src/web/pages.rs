@@ -23,7 +23,7 @@ use crate::{
     commands::{
         Caller, CommandError, Ctx, achievements, charts,
         gaming_session::{Pick, load},
-        leaderboard::{self, Category},
+        leaderboard::{self, Category, Slice},
         list_players, players, records,
         session_views::View,
         sessions, stats, weapons,
@@ -495,16 +495,85 @@ fn category(text: &str) -> Result<Category, WebError> {
     })
 }
 
-/// `/leaderboards/{category}?page=`.
+/// `?map=&season=&period=&page=`: a leaderboard's slice.
+#[derive(Debug, Deserialize)]
+pub struct SliceQuery {
+    map: Option<String>,
+    season: Option<String>,
+    period: Option<String>,
+    page: Option<u32>,
+}
+
+impl SliceQuery {
+    /// The slice asked for, or why it cannot be read. `season` is `YYYY-QN`; `period` the
+    /// last `7d`, `30d`, `90d` or `365d` (or `all`); given both, the rounds in both.
+    fn slice(&self, now: chrono::NaiveDateTime) -> Result<Slice, WebError> {
+        let mut slice = Slice::default();
+        let mut label = Vec::new();
+        if let Some(map) = self.map.as_deref().filter(|m| !m.is_empty()) {
+            slice.map = Some(map_name(map)?.to_owned());
+            label.push(map.to_owned());
+        }
+        if let Some(season) = self.season.as_deref().filter(|s| !s.is_empty()) {
+            let bad = || WebError::BadRequest("a season is written YYYY-QN, as 2025-Q4".into());
+            let (year, quarter) = season.split_once("-Q").ok_or_else(bad)?;
+            let year: i32 = year.parse().map_err(|_| bad())?;
+            let quarter: u32 = quarter.parse().map_err(|_| bad())?;
+            if !(2000..=2099).contains(&year) || !(1..=4).contains(&quarter) {
+                return Err(bad());
+            }
+            let season = achievements::Season { year, quarter };
+            slice.from = season.start().and_hms_opt(0, 0, 0);
+            slice.until = season.end().and_hms_opt(0, 0, 0);
+            label.push(season.name());
+        }
+        if let Some(period) = self.period.as_deref().filter(|p| !p.is_empty() && *p != "all") {
+            let days = match period {
+                "7d" => 7,
+                "30d" => 30,
+                "90d" => 90,
+                "365d" => 365,
+                _ => {
+                    return Err(WebError::BadRequest(
+                        "a period is 7d, 30d, 90d, 365d or all".into(),
+                    ));
+                }
+            };
+            let from = now - chrono::TimeDelta::days(days);
+            slice.from = Some(slice.from.map_or(from, |f| f.max(from)));
+            label.push(format!("last {days} days"));
+        }
+        slice.label = label.join(" · ");
+        Ok(slice)
+    }
+
+    /// The query string of this slice at `page`.
+    fn href(&self, category: Category, page: u32) -> String {
+        let mut out = format!("/leaderboards/{}?page={page}", category.key());
+        for (key, value) in [("map", &self.map), ("season", &self.season), ("period", &self.period)]
+        {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                let value: String =
+                    url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+                out.push_str(&format!("&{key}={value}"));
+            }
+        }
+        out
+    }
+}
+
+/// `/leaderboards/{category}?map=&season=&period=&page=`: a board over everything, or over
+/// a map, a season or the last days (what no Discord command can slice).
 pub async fn leaderboard(
     state: web::Data<WebState>,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: web::Query<SliceQuery>,
 ) -> Page {
     let ctx = state.ctx();
     let category = category(&path)?;
     let page_no = query.page.unwrap_or(1).clamp(1, 10_000);
-    let reply = leaderboard::leaderboard(&ctx, category, page_no).await?;
+    let slice = query.slice(ctx.now)?;
+    let reply = leaderboard::leaderboard_of(&ctx, category, page_no, &slice).await?;
     let rows = reply.data["players"].as_array().cloned().unwrap_or_default();
     Ok(page(
         &format!("Leaderboard: {}", category.key()),
@@ -519,9 +588,19 @@ pub async fn leaderboard(
                     }
                 }
             }
+            form method="get" action=(format!("/leaderboards/{}", category.key())) {
+                input type="text" name="map" placeholder="map" maxlength="64" value=(query.map.clone().unwrap_or_default());
+                " " input type="text" name="season" placeholder="2025-Q4" maxlength="7" value=(query.season.clone().unwrap_or_default());
+                " " select name="period" {
+                    @for p in ["all", "7d", "30d", "90d", "365d"] {
+                        option value=(p) selected[query.period.as_deref() == Some(p)] { (p) }
+                    }
+                }
+                " " button type="submit" { "Slice" }
+            }
             p {
-                @if page_no > 1 { a href=(format!("/leaderboards/{}?page={}", category.key(), page_no - 1)) { "← previous" } " " }
-                a href=(format!("/leaderboards/{}?page={}", category.key(), page_no + 1)) { "next →" }
+                @if page_no > 1 { a href=(query.href(category, page_no - 1)) { "← previous" } " " }
+                a href=(query.href(category, page_no + 1)) { "next →" }
             }
         },
     ))
@@ -622,15 +701,17 @@ pub async fn api_session(state: web::Data<WebState>, path: web::Path<String>) ->
     Ok(json(&reply.data))
 }
 
-/// `/api/leaderboards/{category}?page=`: `slomix leaderboard CATEGORY --json`.
+/// `/api/leaderboards/{category}?page=` (and the page's slices): `slomix leaderboard
+/// CATEGORY --json`, with `"slice"` when sliced.
 pub async fn api_leaderboard(
     state: web::Data<WebState>,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: web::Query<SliceQuery>,
 ) -> Page {
     let ctx = state.ctx();
     let category = category(&path)?;
-    let reply =
-        leaderboard::leaderboard(&ctx, category, query.page.unwrap_or(1).clamp(1, 10_000)).await?;
+    let slice = query.slice(ctx.now)?;
+    let page_no = query.page.unwrap_or(1).clamp(1, 10_000);
+    let reply = leaderboard::leaderboard_of(&ctx, category, page_no, &slice).await?;
     Ok(json(&reply.data))
 }

@@ -134,6 +134,39 @@ async fn every_page_shows_the_command_layers_numbers_and_refuses_bad_ids() {
         let (_, _, api) = get(site.addr, "/api/leaderboards/kills").await;
         assert_eq!(api, board.data.to_string());
 
+        // A board sliced by map and season: the sums over that map's rounds in that season.
+        let (map, season) = ("supply", "2025-Q4");
+        let rows = entity::player_comprehensive_stats::Entity::find().all(&t.db).await.unwrap();
+        let mut kills: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for r in rows.iter().filter(|r| {
+            r.map_name == map && r.round_number != 0 && r.round_date.as_str() >= "2025-10-01"
+        }) {
+            let e = kills.entry(r.player_guid.clone()).or_default();
+            e.0 += i64::from(r.kills);
+            e.1 += 1;
+        }
+        let mut expected: Vec<(i64, String)> =
+            kills.into_iter().filter(|(_, (_, n))| *n > 10).map(|(g, (k, _))| (-k, g)).collect();
+        expected.sort();
+        assert!(!expected.is_empty(), "{}: players with over 10 rounds on {map}", t.kind);
+        let (status, _, api) =
+            get(site.addr, &format!("/api/leaderboards/kills?map={map}&season={season}")).await;
+        assert_eq!(status, 200, "{api}");
+        let api: serde_json::Value = serde_json::from_str(&api).unwrap();
+        let shown: Vec<(i64, String)> = api["players"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (-p["kills"].as_i64().unwrap(), p["guid"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(shown, expected.iter().take(10).cloned().collect::<Vec<_>>(), "{}", t.kind);
+        assert_eq!(api["qualifying"].as_u64(), Some(expected.len() as u64));
+        let (status, _, page) =
+            get(site.addr, &format!("/leaderboards/dpm?map={map}&period=365d")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("supply · last 365 days"), "the slice is named");
+        assert_eq!(get(site.addr, "/leaderboards/grenades?season=2025-Q4").await.0, 200);
+
         // A round, a map, the lists.
         let (status, _, page) = get(site.addr, &format!("/rounds/{}", newest.id)).await;
         assert_eq!(status, 200);
@@ -169,6 +202,11 @@ async fn every_page_shows_the_command_layers_numbers_and_refuses_bad_ids() {
             "/leaderboards/kills?page=abc",
             "/leaderboards/kills?page=99999999999999",
             "/api/sessions/1%27%20OR%201=1",
+            "/leaderboards/kills?season=2025-Q5",
+            "/leaderboards/kills?season=now",
+            "/leaderboards/kills?period=2d",
+            "/leaderboards/kills?map=%27%3B%20DROP%20TABLE%20rounds",
+            "/api/leaderboards/kills?map=a%20b",
         ] {
             let (status, _, body) = get(site.addr, path).await;
             assert_eq!(status, 400, "{path} ({})", t.kind);
