@@ -136,6 +136,8 @@ pub struct PostOptions {
     pub achievement_unlocks: bool,
     /// `posts.session_recap`: the "gaming session ended" notice carries the evening's recap.
     pub recaps: Option<Arc<dyn Recaps>>,
+    /// `web.public_url`: a round's first message links to its page.
+    pub site: Option<url::Url>,
 }
 
 impl std::fmt::Debug for PostOptions {
@@ -143,13 +145,14 @@ impl std::fmt::Debug for PostOptions {
         f.debug_struct("PostOptions")
             .field("achievement_unlocks", &self.achievement_unlocks)
             .field("recaps", &self.recaps.is_some())
+            .field("site", &self.site.as_ref().map(url::Url::as_str))
             .finish()
     }
 }
 
 impl Default for PostOptions {
     fn default() -> Self {
-        PostOptions { achievement_unlocks: true, recaps: None }
+        PostOptions { achievement_unlocks: true, recaps: None, site: None }
     }
 }
 
@@ -212,6 +215,20 @@ pub async fn publish_next(
             }
         }
         let mut posts = render::round_posts(&round, &players, announcer.names());
+        if let (Some(site), Some(first)) = (&options.site, posts.first_mut()) {
+            let path = format!("/rounds/{}", round.id);
+            let link = format!("🌐 [Round page]({})", crate::commands::site_url(site, &path));
+            let description = if first.description.is_empty() {
+                link
+            } else {
+                format!("{}\n{link}", first.description)
+            };
+            // Only where it fits Discord's limits (a description of 4096, an embed of 6000).
+            let grows = description.chars().count() - first.description.chars().count();
+            if description.chars().count() <= 4096 && first.total_chars() + grows <= 6000 {
+                first.description = description;
+            }
+        }
         if options.achievement_unlocks {
             // Written in the round's import transaction: the same parts on every resume.
             let unlocks = crate::store::unlocks::of_round(db, row.round_id).await?;

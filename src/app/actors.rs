@@ -156,7 +156,11 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
         .posts
         .session_recap
         .then(|| Arc::new(CommandRecaps { db: db.clone(), timezone }) as Arc<dyn Recaps>);
-    let options = PostOptions { achievement_unlocks: settings.posts.achievement_unlocks, recaps };
+    let options = PostOptions {
+        achievement_unlocks: settings.posts.achievement_unlocks,
+        recaps,
+        site: settings.config().public_url.clone(),
+    };
     let publisher = Supervisor::start({
         let db = db.clone();
         move |_| RoundPublisher::new(db, announcer).with_options(options)

@@ -52,13 +52,26 @@ pub struct Ctx {
     pub now: NaiveDateTime,
     /// Results kept between calls of one front end (each session's stopwatch score).
     pub memo: std::sync::Arc<team_records::Memo>,
+    /// The web site's public address (`web.public_url`): answers link to its pages.
+    pub site: Option<std::sync::Arc<url::Url>>,
 }
 
 impl Ctx {
-    /// A context on `db` with nothing kept yet.
+    /// A context on `db` with nothing kept yet and no site to link to.
     pub fn new(db: DatabaseConnection, names: Names, now: NaiveDateTime) -> Self {
-        Ctx { db, names, now, memo: Default::default() }
+        Ctx { db, names, now, memo: Default::default(), site: None }
     }
+
+    /// `🌐 [label](<site>/<path>)` for a page of the site, when `web.public_url` is set.
+    /// `path` is ours (validated ids), written from the site's root.
+    pub fn site_link(&self, path: &str, label: &str) -> Option<String> {
+        self.site.as_ref().map(|site| format!("🌐 [{label}]({})", site_url(site, path)))
+    }
+}
+
+/// `path` (from the root, `/players/…`) on the site at `site`, whatever `site`'s own path.
+pub fn site_url(site: &url::Url, path: &str) -> String {
+    format!("{}/{}", site.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
 }
 
 /// Who asked.

@@ -122,10 +122,17 @@ async fn summary(
     if !score.maps.is_empty() {
         extra.insert(0, score_field(&score, ctx));
     }
+    let link = data
+        .sessions
+        .first()
+        .and_then(|s| ctx.site_link(&format!("/sessions/{}", s.id), "Session page"));
     let head = Post {
         title: format!("📊 Session Summary: {}", started.format("%Y-%m-%d")),
         colour: 0x0034_98DB,
-        description,
+        description: match link {
+            Some(link) => format::cut(&format!("{description}\n{link}"), 4096),
+            None => description,
+        },
         fields: Vec::new(),
         footer: "`!teams` for the line-ups · `!last_session` for graphs".to_owned(),
     };

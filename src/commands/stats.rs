@@ -150,7 +150,9 @@ pub async fn stats(ctx: &Ctx, who: &Who, caller: &Caller) -> CommandResult {
     let post = Post {
         title: format::cut(&format!("📊 Player Statistics: {name} {badges}"), 256),
         colour: 0x0058_65F2,
-        description: String::new(),
+        description: ctx
+            .site_link(&format!("/players/{}", player.guid.replace('#', "%23")), "Player page")
+            .unwrap_or_default(),
         fields,
         footer,
     };

@@ -47,6 +47,13 @@ pub struct Memo {
 /// A session's fingerprint when scored, and its score (`None`: no scored map).
 type Remembered = (Fingerprint, Option<Arc<Scored>>);
 
+/// Scores every stored session into the front end's memo (at start, in the background, so
+/// the first `!team_record` or `!h2h` does not wait for the whole history); returns how many
+/// sessions have a scored map.
+pub async fn warm(ctx: &Ctx) -> Result<usize, CommandError> {
+    Ok(scored_sessions(ctx).await?.len())
+}
+
 /// Every session with at least one scored map, oldest first.
 async fn scored_sessions(ctx: &Ctx) -> Result<Vec<Arc<Scored>>, CommandError> {
     let all: Vec<(i64, i32, chrono::NaiveDateTime)> = sessions::Entity::find()

@@ -180,7 +180,24 @@ pub async fn start_gateway(
     let d = &settings.discord;
     let (rules, gate) = (front.rules, front.gate);
     let timezone = settings.config().timezone;
-    let data = Data::new(db.clone(), cache, ops, rules, timezone, settings.config().slow_warning);
+    let mut data =
+        Data::new(db.clone(), cache, ops, rules, timezone, settings.config().slow_warning);
+    data.site = settings.config().public_url.clone().map(Arc::new);
+    // Team records and head-to-heads score every session once; do it now, not on the first ask.
+    let ctx = data.ctx();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match crate::commands::team_records::warm(&ctx).await {
+            Ok(scored) => tracing::info!(
+                scored,
+                took_ms = started.elapsed().as_millis() as u64,
+                "session scores ready"
+            ),
+            Err(error) => {
+                tracing::warn!(error = %error, "session scores not worked out in advance")
+            }
+        }
+    });
     let slash = d.slash_commands;
     let framework = poise::Framework::builder()
         .options(commands::options(&d.command_prefix))

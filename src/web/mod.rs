@@ -39,7 +39,7 @@ impl WebState {
     /// The command context of a request: plain names (the page escapes them), now.
     fn ctx(&self) -> Ctx {
         let now = chrono::Utc::now().with_timezone(&self.timezone).naive_local();
-        Ctx { db: self.db.clone(), names: Names::Plain, now, memo: self.memo.clone() }
+        Ctx { db: self.db.clone(), names: Names::Plain, now, memo: self.memo.clone(), site: None }
     }
 }
 

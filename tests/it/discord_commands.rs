@@ -815,3 +815,45 @@ async fn a_sync_interrupted_while_discord_fails_resumes_with_the_same_posts() {
         again.stop().await;
     }
 }
+
+/// With `web.public_url` set, a round post links to its round's page and `!stats` and
+/// `!last_session` to the player's and the session's.
+#[actix::test]
+async fn answers_and_round_posts_link_to_the_site_when_it_has_a_public_address() {
+    use entity::{gaming_sessions, rounds};
+    logs();
+    let t = db::sqlite().await;
+    let fake = FakeDiscord::start();
+    let local = tempfile::tempdir().unwrap();
+    let site = [("SLOMIX__WEB__PUBLIC_URL", "https://stats.example.org/et/")];
+    // (Polling is off here: the start-up scan of the folder imports it.)
+    crate::daemon::drop_in(local.path(), crate::daemon::R1);
+    let running = start_bot(&fake, &t, local.path(), &site).await;
+    within(fake.wait_until(|f| !f.messages(PRODUCTION).is_empty())).await;
+    let round = rounds::Entity::find().one(&t.db).await.unwrap().unwrap();
+    let post = &fake.messages(PRODUCTION)[0];
+    let description = embed(post)["description"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        description.ends_with(&format!(
+            "🌐 [Round page](https://stats.example.org/et/rounds/{})",
+            round.id
+        )),
+        "{description}"
+    );
+    let stats = ask(&fake, GENERAL, 100, "!stats D8423F90").await;
+    assert_eq!(
+        embed(&stats)["description"],
+        "🌐 [Player page](https://stats.example.org/et/players/D8423F90)"
+    );
+    let session = gaming_sessions::Entity::find().one(&t.db).await.unwrap().unwrap();
+    let last = ask(&fake, GENERAL, 100, "!last_session").await;
+    let text = embed(&last)["description"].as_str().unwrap().to_owned();
+    assert!(
+        text.ends_with(&format!(
+            "🌐 [Session page](https://stats.example.org/et/sessions/{})",
+            session.id
+        )),
+        "{text}"
+    );
+    running.stop().await;
+}

@@ -67,6 +67,8 @@ pub struct Data {
     pub slow: Duration,
     started: Mutex<HashMap<u64, Instant>>,
     memo: Arc<crate::commands::team_records::Memo>,
+    /// `web.public_url`: answers link to the site's pages.
+    pub site: Option<Arc<url::Url>>,
 }
 
 impl Data {
@@ -88,6 +90,7 @@ impl Data {
             slow,
             started: Mutex::new(HashMap::new()),
             memo: Default::default(),
+            site: None,
         }
     }
 
@@ -95,9 +98,15 @@ impl Data {
         self.rules.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    fn ctx(&self) -> Ctx {
+    pub(crate) fn ctx(&self) -> Ctx {
         let now = chrono::Utc::now().with_timezone(&self.timezone).naive_local();
-        Ctx { db: self.db.clone(), names: Names::Discord, now, memo: self.memo.clone() }
+        Ctx {
+            db: self.db.clone(),
+            names: Names::Discord,
+            now,
+            memo: self.memo.clone(),
+            site: self.site.clone(),
+        }
     }
 }
 
