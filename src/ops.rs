@@ -14,6 +14,7 @@ use crate::{
         health_monitor::{CollectHealth, HealthMonitor},
         messages::ListSource,
         poll_scheduler::{FetchNow, PollScheduler, SyncNow},
+        round_publisher::{RoundPublisher, SyncRequested},
         voice_session_tracker::VoiceSessionTracker,
     },
     app::App,
@@ -60,6 +61,7 @@ pub struct DaemonOps {
     servers: Vec<Server>,
     health: Addr<HealthMonitor>,
     voice: Addr<VoiceSessionTracker>,
+    publisher: Addr<RoundPublisher>,
     cache: Arc<CommandCache>,
     reload: Reloader,
     db: DatabaseConnection,
@@ -85,6 +87,7 @@ impl DaemonOps {
                 .collect(),
             health: app.health.clone(),
             voice: app.voice.clone(),
+            publisher: app.publisher.clone(),
             cache,
             reload,
             db,
@@ -120,6 +123,7 @@ impl Operations for DaemonOps {
                 .await
                 .map_err(|e| format!("could not record the sync: {e}"))?;
             tracing::info!(batch, servers = names.len(), ?since, "sync requested");
+            self.publisher.do_send(SyncRequested);
             for server in &self.servers {
                 server.scheduler.do_send(SyncNow { since, batch: Some(batch) });
             }

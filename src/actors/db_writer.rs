@@ -10,6 +10,8 @@ use std::{collections::VecDeque, time::Duration};
 
 use actix::prelude::*;
 
+use crate::actors::in_runtime::InRuntime;
+
 use super::{
     clock::Clock,
     health::{GetHealth, Health},
@@ -236,7 +238,7 @@ impl DbWriter {
             };
             (result, file)
         };
-        ctx.spawn(work.into_actor(self).map(|(result, file), act, ctx| {
+        ctx.spawn(work.in_runtime().into_actor(self).map(|(result, file), act, ctx| {
             let attempt = match result {
                 Ok(ImportOutcome::Imported(imported)) => {
                     act.health.healthy();

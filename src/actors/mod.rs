@@ -13,6 +13,7 @@ pub mod db_writer;
 pub mod file_fetcher;
 pub mod health;
 pub mod health_monitor;
+pub mod in_runtime;
 pub mod link;
 pub mod messages;
 pub mod poll_scheduler;

@@ -6,6 +6,8 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use actix::prelude::*;
+
+use crate::actors::in_runtime::InRuntime;
 use entity::{player_comprehensive_stats as pcs, post_outbox, round_posts, rounds};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
@@ -296,7 +298,14 @@ pub async fn publish_next(
         .count(db)
         .await?
         == 0;
-    Ok(Some(Published { round_id: row.round_id, file: row.file, messages: sent, file_done, held }))
+    Ok(Some(Published {
+        round_id: row.round_id,
+        file: row.file,
+        messages: sent,
+        file_done,
+        held,
+        in_sync: batch.is_some(),
+    }))
 }
 
 /// The `round_posts` sink of a round a `!sync` stored without a post.
@@ -304,12 +313,13 @@ pub const HELD: &str = "held by sync";
 
 /// Closes every `!sync` batch that is done, posting its closing line when it held rounds
 /// back (under the nonce `slxs<batch>`, after looking for it in the channel, so a crash
-/// between posting and closing does not show it twice). Returns the batches closed.
+/// between posting and closing does not show it twice). Returns the batches closed and
+/// whether any is still open.
 pub async fn close_finished_syncs(
     db: &DatabaseConnection,
     announcer: &dyn Announcer,
     now: chrono::NaiveDateTime,
-) -> Result<Vec<i32>, PublishError> {
+) -> Result<(Vec<i32>, bool), PublishError> {
     let mut closed = Vec::new();
     for batch in sync_batches::finished(db).await? {
         if batch.held > 0 {
@@ -328,7 +338,7 @@ pub async fn close_finished_syncs(
         );
         closed.push(batch.id);
     }
-    Ok(closed)
+    Ok((closed, sync_batches::any_open(db).await?))
 }
 
 /// Posts the oldest gaming-session notice waiting in `voice_sessions` and marks it posted.
@@ -383,6 +393,8 @@ pub struct Published {
     pub file_done: bool,
     /// Stored without a post: a `!sync` past its newest rounds.
     pub held: bool,
+    /// Its file belongs to an open `!sync` batch.
+    pub in_sync: bool,
 }
 
 /// What the publisher does next, decided from what just happened (the plain core: no actix,
@@ -462,6 +474,8 @@ pub struct RoundPublisher {
     clock: Clock,
     posted: u64,
     options: PostOptions,
+    // A `!sync` batch may be open (true at start: an earlier run may have left one).
+    watch_syncs: bool,
 }
 
 impl RoundPublisher {
@@ -476,6 +490,7 @@ impl RoundPublisher {
             clock: Clock::start(),
             posted: 0,
             options: PostOptions::default(),
+            watch_syncs: true,
         }
     }
 
@@ -499,22 +514,25 @@ impl RoundPublisher {
                 let announcer = self.announcer.clone();
                 let now = self.clock.now().naive_utc();
                 let options = self.options.clone();
+                let watch = self.watch_syncs;
                 let work = async move {
                     let published = publish_next(&db, announcer.as_ref(), options, now).await?;
                     if let Some(p) = published.as_ref().filter(|p| p.file_done) {
                         announcer.round_posted(&p.file).await;
                     }
-                    if published.is_none() {
+                    let mut open = None;
+                    if published.is_none() && watch {
                         // Nothing waits: a sync whose files are all settled ends here.
-                        close_finished_syncs(&db, announcer.as_ref(), now).await?;
+                        open = Some(close_finished_syncs(&db, announcer.as_ref(), now).await?.1);
                     }
-                    Ok::<_, PublishError>(published)
+                    Ok::<_, PublishError>((published, open))
                 };
                 // `spawn`, not `wait`: the mailbox (health, new rounds) stays open while the
                 // sink retries. One post runs at a time, so posts keep the stored order.
-                ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+                ctx.spawn(work.in_runtime().into_actor(self).map(|result, act, ctx| {
                     let step = match result {
-                        Ok(Some(published)) => {
+                        Ok((Some(published), _)) => {
+                            act.watch_syncs |= published.in_sync;
                             act.posted += published.messages;
                             act.health.healthy();
                             if !published.held && published.messages > 0 {
@@ -527,7 +545,12 @@ impl RoundPublisher {
                             }
                             act.queue.finished(Ok(true))
                         }
-                        Ok(None) => act.queue.finished(Ok(false)),
+                        Ok((None, open)) => {
+                            if let Some(open) = open {
+                                act.watch_syncs = open;
+                            }
+                            act.queue.finished(Ok(false))
+                        }
                         Err(error) => {
                             let step = act.queue.finished(Err(()));
                             act.health.degraded(act.clock.now(), &error.to_string());
@@ -556,9 +579,11 @@ impl Actor for RoundPublisher {
         self.notice_step(step, ctx);
         ctx.run_interval(TIDY_EVERY, |act, ctx| {
             // A sync can end without a round to post (its last file a duplicate, set aside
-            // or given up): look for finished ones now and then.
-            let step = act.queue.wake();
-            act.step(step, ctx);
+            // or given up): while one is open, look for finished ones now and then.
+            if act.watch_syncs {
+                let step = act.queue.wake();
+                act.step(step, ctx);
+            }
             let files = act.announcer.waiting_triggers();
             if files.is_empty() {
                 return;
@@ -572,6 +597,7 @@ impl Actor for RoundPublisher {
                         }
                     }
                 }
+                .in_runtime()
                 .into_actor(act),
             );
         });
@@ -582,6 +608,19 @@ impl Supervised for RoundPublisher {
     fn restarting(&mut self, _ctx: &mut Self::Context) {
         self.queue = PostQueue::default();
         self.notices = PostQueue::default();
+    }
+}
+
+/// Event: an admin's `!sync` started (its batch is in `sync_batches`): watch for its end.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct SyncRequested;
+
+impl Handler<SyncRequested> for RoundPublisher {
+    type Result = ();
+
+    fn handle(&mut self, _msg: SyncRequested, _ctx: &mut Self::Context) {
+        self.watch_syncs = true;
     }
 }
 
@@ -613,7 +652,7 @@ impl RoundPublisher {
                 let work = async move {
                     publish_next_notice(&db, announcer.as_ref(), recaps.as_deref(), now).await
                 };
-                ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+                ctx.spawn(work.in_runtime().into_actor(self).map(|result, act, ctx| {
                     let step = match result {
                         Ok(Some(title)) => {
                             tracing::info!(actor = "round_publisher", post = %title, "session notice posted");

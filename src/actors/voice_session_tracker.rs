@@ -14,6 +14,8 @@ use std::{
 };
 
 use actix::prelude::*;
+
+use crate::actors::in_runtime::InRuntime;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::DatabaseConnection;
 
@@ -314,7 +316,7 @@ impl VoiceSessionTracker {
         store.writing = true;
         let db = store.db.clone();
         let work = async move { voice::record(&db, &change).await };
-        ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
+        ctx.spawn(work.in_runtime().into_actor(self).map(move |result, act, ctx| {
             let now = act.clock.now();
             let Some(store) = &mut act.store else { return };
             store.writing = false;
@@ -343,7 +345,7 @@ impl VoiceSessionTracker {
         store.restoring = true;
         let db = store.db.clone();
         let work = async move { voice::open_session(&db).await };
-        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+        ctx.spawn(work.in_runtime().into_actor(self).map(|result, act, ctx| {
             let effects = match result {
                 Ok(Some(open)) => {
                     tracing::info!(actor = "voice_session_tracker", started = %open.started_at, end_at = ?open.end_at, "voice session taken up from the database");

@@ -87,6 +87,8 @@ pub struct App {
     pub health: Addr<HealthMonitor>,
     /// The writer (tests stop it to prove supervision).
     pub db_writer: Addr<DbWriter>,
+    /// The publisher (told when an admin's `!sync` starts).
+    pub publisher: Addr<RoundPublisher>,
     /// The first game server's fetcher.
     pub fetcher: Addr<FileFetcher>,
     /// Every game server, in settings order.
@@ -277,5 +279,5 @@ pub fn start(parts: Parts) -> Result<App, StartupError> {
     let scheduler = servers[0].scheduler.clone();
     let fetcher = servers[0].fetcher.clone();
     let fatal = std::sync::Mutex::new(Some(fatal_rx));
-    Ok(App { scheduler, voice, health, db_writer, fetcher, servers, fatal })
+    Ok(App { scheduler, voice, health, db_writer, publisher, fetcher, servers, fatal })
 }

@@ -255,6 +255,15 @@ pub async fn finished<C: ConnectionTrait>(db: &C) -> Result<Vec<sync_batches::Mo
     Ok(out)
 }
 
+/// Whether any batch is open.
+pub async fn any_open<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    Ok(sync_batches::Entity::find()
+        .filter(sync_batches::Column::ClosedAt.is_null())
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Ends `batch` (after its closing line, if it has one, is posted).
 pub async fn close<C: ConnectionTrait>(
     db: &C,

@@ -24,6 +24,8 @@ use std::{
 };
 
 use actix::prelude::*;
+
+use crate::actors::in_runtime::InRuntime;
 use sea_orm::DatabaseConnection;
 
 pub use self::core::{Effect, FetchCore, FetchHealth, Lookup, PENDING_TIMEOUT};
@@ -190,6 +192,7 @@ impl FileFetcher {
                                 tracing::warn!(actor = "file_fetcher", server = %server, file = %name, %error, "could not settle the file in its sync batch");
                             }
                         }
+                        .in_runtime()
                         .into_actor(self),
                     );
                 }
@@ -220,7 +223,7 @@ impl FileFetcher {
             let result = download(remote.as_ref(), &entry, &local_dir).await;
             (entry, result)
         };
-        ctx.spawn(work.into_actor(self).map(move |(entry, result), act, ctx| {
+        ctx.spawn(work.in_runtime().into_actor(self).map(move |(entry, result), act, ctx| {
             if result.is_ok() {
                 crate::metrics::get().fetched(&act.config.server);
                 tracing::info!(actor = "file_fetcher", server = %act.config.server, file = %entry.name, bytes = entry.size, "fetched");
@@ -255,7 +258,7 @@ impl FileFetcher {
             found.sort();
             Ok::<_, FetchError>((dedup, found))
         };
-        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+        ctx.spawn(work.in_runtime().into_actor(self).map(|result, act, ctx| {
             let now = act.clock.now();
             let effects = match result {
                 Ok((dedup, found)) => {
@@ -317,7 +320,7 @@ impl FileFetcher {
             }
             Ok::<_, FetchError>((dedup, decisions))
         };
-        ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
+        ctx.spawn(work.in_runtime().into_actor(self).map(move |result, act, ctx| {
             let now = act.clock.now();
             let work = Lookup::Sync(trigger, since, batch);
             let effects = match result {
@@ -358,7 +361,7 @@ impl FileFetcher {
             let decision = usable(decision, &entry).await;
             Ok::<_, FetchError>((dedup, decision, Some(entry)))
         };
-        ctx.spawn(work.into_actor(self).map(move |result, act, ctx| {
+        ctx.spawn(work.in_runtime().into_actor(self).map(move |result, act, ctx| {
             let now = act.clock.now();
             let effects = match result {
                 Ok((dedup, decision, entry)) => {
@@ -431,7 +434,7 @@ impl Handler<crate::actors::messages::ListSource> for FileFetcher {
             let entries = remote.list().await;
             (entries, started.elapsed())
         };
-        Box::pin(work.into_actor(self).map(|(entries, took), act, ctx| {
+        Box::pin(work.in_runtime().into_actor(self).map(|(entries, took), act, ctx| {
             let now = act.clock.now();
             match entries {
                 Ok(entries) => {
