@@ -71,14 +71,16 @@ mod tests {
     #[test]
     fn a_pending_future_is_dropped_with_its_runtime_entered() {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let future = runtime.block_on(async {
+        // Made (and its handle taken) inside the runtime.
+        let future = {
+            let _entered = runtime.enter();
             let held = NeedsRuntime;
-            async move {
+            let pending = async move {
                 let _held = held;
                 std::future::pending::<()>().await;
-            }
-            .in_runtime()
-        });
+            };
+            pending.in_runtime()
+        };
         // Outside `block_on`: no runtime is entered here.
         assert!(tokio::runtime::Handle::try_current().is_err());
         drop(future);
