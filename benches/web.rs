@@ -85,6 +85,10 @@ async fn measure(db: sea_orm::DatabaseConnection) {
 }
 
 /// The release daemon's resident memory once idle, on an empty SQLite database with the site on.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a plain thread waiting for another process, no actix here"
+)]
 fn idle_rss() {
     let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/slomix");
     if !binary.exists() {
