@@ -13,6 +13,7 @@ mod m20261202_000007_voice_sessions;
 mod m20261203_000008_achievement_unlocks;
 mod m20261204_000009_sync_batches;
 mod m20261204_000010_record_indexes;
+mod m20261204_000011_rounds_by_number_and_map;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_achievement_unlocks::Migration),
             Box::new(m20261204_000009_sync_batches::Migration),
             Box::new(m20261204_000010_record_indexes::Migration),
+            Box::new(m20261204_000011_rounds_by_number_and_map::Migration),
         ]
     }
 }

@@ -368,6 +368,66 @@ pub fn round_dpms(data: &SessionData, guid: &str) -> Vec<Option<f64>> {
     dpms_of(data, &round_sums(data), guid)
 }
 
+/// What the five pages draw, worked out once for either backend.
+struct Prepared<'a> {
+    shown: Vec<&'a SessionPlayer>,
+    rows: Rows,
+    day: String,
+    numbers: Vec<Metrics>,
+    avg: Averages,
+    dpms: Vec<Vec<Option<f64>>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn of(data: &SessionData, players: &'a [SessionPlayer]) -> Prepared<'a> {
+        let shown: Vec<&SessionPlayer> = players.iter().take(MAX_PLAYERS).collect();
+        let rows = Rows {
+            names: shown.iter().map(|p| label(&p.name, NAME_CHARS)).collect(),
+            colours: (0..shown.len()).map(rgb).collect(),
+        };
+        let day = data.started().format("%Y-%m-%d").to_string();
+        let numbers: Vec<Metrics> = shown.iter().map(|p| metrics(p)).collect();
+        let avg = averages(players);
+        let sums = round_sums(data);
+        let dpms: Vec<Vec<Option<f64>>> =
+            shown.iter().map(|p| dpms_of(data, &sums, &p.guid)).collect();
+        Prepared { shown, rows, day, numbers, avg, dpms }
+    }
+}
+
+/// The same five pages as SVG documents (the web site's session page), drawn by the same
+/// code on plotters' SVG backend: text stays text, readable and selectable.
+pub fn session_pages_svg(
+    data: &SessionData,
+    players: &[SessionPlayer],
+) -> Result<Vec<String>, String> {
+    if !font_ready() {
+        return Err("chart: the embedded font could not be loaded".into());
+    }
+    let p = Prepared::of(data, players);
+    Ok(vec![
+        render_svg(|root| offense(root, &p.day, &p.rows, &p.shown, &p.numbers))?,
+        render_svg(|root| support(root, &p.day, &p.rows, &p.shown, &p.numbers))?,
+        render_svg(|root| advanced(root, &p.day, &p.rows, &p.numbers))?,
+        render_svg(|root| playstyles(root, &p.day, &p.rows, &p.shown, &p.numbers, &p.avg))?,
+        render_svg(|root| timeline(root, &p.day, &p.rows, &p.dpms, data.rounds.len()))?,
+    ])
+}
+
+/// One page as SVG, [`PAGE_SIZE`], with the pages' background.
+fn render_svg(
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, PAGE_SIZE).into_drawing_area();
+        root.fill(&BACKGROUND).map_err(draw_error)?;
+        draw(&root)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(out)
+}
+
 /// The five pages of a session (see [`PAGE_NAMES`]), each [`PAGE_SIZE`], for the first
 /// [`MAX_PLAYERS`] of `players` (most kills first, as [`super::gaming_session::aggregate`]
 /// sorts them). Playstyles are measured against every player of `players`.
@@ -378,23 +438,13 @@ pub fn session_pages(
     if !font_ready() {
         return Err("chart: the embedded font could not be loaded".into());
     }
-    let shown: Vec<&SessionPlayer> = players.iter().take(MAX_PLAYERS).collect();
-    let rows = Rows {
-        names: shown.iter().map(|p| label(&p.name, NAME_CHARS)).collect(),
-        colours: (0..shown.len()).map(rgb).collect(),
-    };
-    let day = data.started().format("%Y-%m-%d").to_string();
-    let numbers: Vec<Metrics> = shown.iter().map(|p| metrics(p)).collect();
-    let avg = averages(players);
-    let sums = round_sums(data);
-    let dpms: Vec<Vec<Option<f64>>> = shown.iter().map(|p| dpms_of(data, &sums, &p.guid)).collect();
-
+    let p = Prepared::of(data, players);
     let pages = [
-        render(|root| offense(root, &day, &rows, &shown, &numbers))?,
-        render(|root| support(root, &day, &rows, &shown, &numbers))?,
-        render(|root| advanced(root, &day, &rows, &numbers))?,
-        render(|root| playstyles(root, &day, &rows, &shown, &numbers, &avg))?,
-        render(|root| timeline(root, &day, &rows, &dpms, data.rounds.len()))?,
+        render(|root| offense(root, &p.day, &p.rows, &p.shown, &p.numbers))?,
+        render(|root| support(root, &p.day, &p.rows, &p.shown, &p.numbers))?,
+        render(|root| advanced(root, &p.day, &p.rows, &p.numbers))?,
+        render(|root| playstyles(root, &p.day, &p.rows, &p.shown, &p.numbers, &p.avg))?,
+        render(|root| timeline(root, &p.day, &p.rows, &p.dpms, data.rounds.len()))?,
     ];
     let total: usize = pages.iter().map(Vec::len).sum();
     if total >= MAX_TOTAL_BYTES {
@@ -462,7 +512,10 @@ fn render_sized(
 }
 
 /// The page's title, then its 2×2 panels.
-fn quarters<'a>(root: &Area<'a>, title: &str) -> Result<Vec<Area<'a>>, String> {
+fn quarters<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<Vec<DrawingArea<DB, Shift>>, String> {
     let body = root.margin(8, 8, 8, 8).titled(title, text(TITLE)).map_err(draw_error)?;
     Ok(body.split_evenly((2, 2)))
 }
@@ -480,7 +533,11 @@ struct Bars<'a> {
     floor: f64,
 }
 
-fn draw_bars(area: &Area<'_>, rows: &Rows, bars: &Bars<'_>) -> Result<(), String> {
+fn draw_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &Rows,
+    bars: &Bars<'_>,
+) -> Result<(), String> {
     // At least MIN_ROWS rows, so a few players do not get bars as thick as a page's eighth.
     let n = rows.names.len().max(MIN_ROWS);
     let value = |v: Option<&f64>| v.map_or(0.0, |v| finite(*v).max(0.0));
@@ -585,8 +642,8 @@ fn whole(v: i64) -> String {
     v.to_string()
 }
 
-fn offense(
-    root: &Area<'_>,
+fn offense<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     day: &str,
     rows: &Rows,
     players: &[&SessionPlayer],
@@ -643,8 +700,8 @@ fn offense(
     Ok(())
 }
 
-fn support(
-    root: &Area<'_>,
+fn support<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     day: &str,
     rows: &Rows,
     players: &[&SessionPlayer],
@@ -697,7 +754,12 @@ fn support(
     Ok(())
 }
 
-fn advanced(root: &Area<'_>, day: &str, rows: &Rows, m: &[Metrics]) -> Result<(), String> {
+fn advanced<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    day: &str,
+    rows: &Rows,
+    m: &[Metrics],
+) -> Result<(), String> {
     let panels = quarters(root, &format!("Advanced · {day}"))?;
     let all = [
         Bars {
@@ -739,8 +801,8 @@ fn advanced(root: &Area<'_>, day: &str, rows: &Rows, m: &[Metrics]) -> Result<()
     Ok(())
 }
 
-fn playstyles(
-    root: &Area<'_>,
+fn playstyles<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     day: &str,
     rows: &Rows,
     players: &[&SessionPlayer],
@@ -766,8 +828,8 @@ fn playstyles(
     draw_bars(&body, rows, &bars)
 }
 
-fn timeline(
-    root: &Area<'_>,
+fn timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     day: &str,
     rows: &Rows,
     dpms: &[Vec<Option<f64>>],
@@ -829,7 +891,11 @@ fn timeline(
 }
 
 /// Per player: colour, name, form and peak DPM, in a 4×4 grid.
-fn form_panel(area: &Area<'_>, rows: &Rows, dpms: &[Vec<Option<f64>>]) -> Result<(), String> {
+fn form_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &Rows,
+    dpms: &[Vec<Option<f64>>],
+) -> Result<(), String> {
     let grid = area.titled("Form · peak DPM", text(CAPTION)).map_err(draw_error)?;
     let cells = grid.split_evenly((4, 4));
     for (k, ((cell, name), colour)) in cells.iter().zip(&rows.names).zip(&rows.colours).enumerate()

@@ -108,7 +108,8 @@ pub async fn records(ctx: &Ctx, map: Option<&str>) -> CommandResult {
     let played: Vec<(String, i64)> = rounds::Entity::find()
         .select_only()
         .column(rounds::Column::MapName)
-        .column_as(rounds::Column::Id.count(), "plays")
+        // COUNT(*): counted from the index alone (m20261204_000011).
+        .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "plays")
         .filter(rounds::Column::RoundNumber.eq(1))
         .group_by(rounds::Column::MapName)
         .into_tuple()

@@ -106,6 +106,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sessions", web::get().to(pages::sessions))
         .route("/sessions/{id}", web::get().to(pages::session))
         .route("/sessions/{id}/graphs/{page}.png", web::get().to(pages::session_graph))
+        .route("/sessions/{id}/graphs/{page}.svg", web::get().to(pages::session_graph_svg))
         .route("/rounds/{id}", web::get().to(pages::round))
         .route("/leaderboards", web::get().to(pages::leaderboards))
         .route("/leaderboards/{category}", web::get().to(pages::leaderboard))

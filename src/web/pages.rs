@@ -407,7 +407,7 @@ pub async fn session(state: web::Data<WebState>, path: web::Path<String>) -> Pag
         h2 id="graphs" { "graphs" }
         @for (n, line) in sessions::GRAPH_PAGES.iter().enumerate() {
             figure {
-                img src=(format!("/sessions/{id}/graphs/{}.png", n + 1)) alt=(line) width="1000" loading="lazy";
+                img src=(format!("/sessions/{id}/graphs/{}.svg", n + 1)) alt=(line) width="1000" loading="lazy";
                 figcaption { (line) }
             }
         }
@@ -424,18 +424,48 @@ pub async fn session(state: web::Data<WebState>, path: web::Path<String>) -> Pag
     ))
 }
 
-/// `/sessions/{id}/graphs/{n}.png`: one of the five graph pages.
-pub async fn session_graph(state: web::Data<WebState>, path: web::Path<(String, String)>) -> Page {
+/// `/sessions/{id}/graphs/{n}.svg`: one of the five graph pages as SVG (drawn by the code
+/// that draws Discord's PNGs).
+pub async fn session_graph_svg(
+    state: web::Data<WebState>,
+    path: web::Path<(String, String)>,
+) -> Page {
     let ctx = state.ctx();
     let (id, n) = path.into_inner();
-    let id = session_id(&id)?;
+    let (data, n) = graph_of(&ctx, &id, &n).await?;
+    let players = crate::commands::gaming_session::aggregate(&data.rows, &Default::default());
+    let pages = charts::session_pages_svg(&data, &players).map_err(CommandError::Internal)?;
+    let Some(svg) = pages.into_iter().nth(n - 1) else {
+        return Err(WebError::NotFound("no such graph page".into()));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(svg))
+}
+
+/// The session and page number a graph path names.
+async fn graph_of(
+    ctx: &Ctx,
+    id: &str,
+    n: &str,
+) -> Result<(crate::commands::gaming_session::SessionData, usize), WebError> {
+    let id = session_id(id)?;
     let n = match n.parse::<usize>() {
         Ok(n @ 1..=5) => n,
         _ => return Err(WebError::NotFound("the graph pages are 1 to 5".into())),
     };
-    let Some(data) = load(&ctx, Pick::Id(id)).await? else {
-        return Err(WebError::NotFound("no gaming session with that id".into()));
-    };
+    match load(ctx, Pick::Id(id)).await? {
+        Some(data) => Ok((data, n)),
+        None => Err(WebError::NotFound("no gaming session with that id".into())),
+    }
+}
+
+/// `/sessions/{id}/graphs/{n}.png`: one of the five graph pages, as Discord gets it.
+pub async fn session_graph(state: web::Data<WebState>, path: web::Path<(String, String)>) -> Page {
+    let ctx = state.ctx();
+    let (id, n) = path.into_inner();
+    let (data, n) = graph_of(&ctx, &id, &n).await?;
     let players = crate::commands::gaming_session::aggregate(&data.rows, &Default::default());
     let pages = charts::session_pages(&data, &players).map_err(CommandError::Internal)?;
     let Some(png) = pages.into_iter().nth(n - 1) else {
@@ -612,7 +642,8 @@ pub async fn maps(state: web::Data<WebState>) -> Page {
     let played: Vec<(String, i64)> = rounds::Entity::find()
         .select_only()
         .column(rounds::Column::MapName)
-        .column_as(rounds::Column::Id.count(), "plays")
+        // COUNT(*): counted from the index alone (m20261204_000011).
+        .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "plays")
         .filter(rounds::Column::RoundNumber.eq(1))
         .group_by(rounds::Column::MapName)
         .into_tuple()
@@ -647,30 +678,42 @@ fn map_name(text: &str) -> Result<&str, WebError> {
 pub async fn map(state: web::Data<WebState>, path: web::Path<String>) -> Page {
     let ctx = state.ctx();
     let name = map_name(&path)?;
-    let played: Vec<rounds::Model> = rounds::Entity::find()
+    // Per round number and outcome: plays and time (the record index covers it).
+    let groups: Vec<(i32, String, i64, Option<i64>)> = rounds::Entity::find()
+        .select_only()
+        .column(rounds::Column::RoundNumber)
+        .column(rounds::Column::RoundOutcome)
+        .column_as(rounds::Column::Id.count(), "plays")
+        .column_as(rounds::Column::ActualTimeSeconds.sum(), "seconds")
         .filter(rounds::Column::MapName.eq(name))
         .filter(rounds::Column::RoundNumber.is_in([1, 2]))
+        .group_by(rounds::Column::RoundNumber)
+        .group_by(rounds::Column::RoundOutcome)
+        .into_tuple()
         .all(&ctx.db)
         .await?;
-    if played.is_empty() {
+    if groups.is_empty() {
         return Err(WebError::NotFound("no rounds on that map".into()));
     }
     let records = records::records(&ctx, Some(name)).await?;
-    let done = |r: &rounds::Model| matches!(r.round_outcome.as_str(), "time_set" | "time_beaten");
     let mut lines = Vec::new();
     for n in [1, 2] {
-        let of: Vec<&rounds::Model> = played.iter().filter(|r| r.round_number == n).collect();
-        if of.is_empty() {
+        let of: Vec<&(i32, String, i64, Option<i64>)> =
+            groups.iter().filter(|g| g.0 == n).collect();
+        let plays: i64 = of.iter().map(|g| g.2).sum();
+        if plays == 0 {
             continue;
         }
-        let finished = of.iter().filter(|r| done(r)).count();
-        let seconds: i64 = of.iter().map(|r| i64::from(r.actual_time_seconds)).sum();
+        let finished: i64 = of
+            .iter()
+            .filter(|g| matches!(g.1.as_str(), "time_set" | "time_beaten"))
+            .map(|g| g.2)
+            .sum();
+        let seconds: i64 = of.iter().map(|g| g.3.unwrap_or(0)).sum();
         lines.push(format!(
-            "Round {n}: {} played; the attackers finished {} ({}%); average time {}",
-            of.len(),
-            finished,
-            finished * 100 / of.len(),
-            render::clock(seconds as f64 / of.len() as f64)
+            "Round {n}: {plays} played; the attackers finished {finished} ({}%); average time {}",
+            finished * 100 / plays,
+            render::clock(seconds as f64 / plays as f64)
         ));
     }
     Ok(page(

@@ -124,6 +124,17 @@ async fn every_page_shows_the_command_layers_numbers_and_refuses_bad_ids() {
             .unwrap();
         assert_eq!(png.headers()["content-type"], "image/png");
         assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG"));
+        // The page shows them as SVG, with real text (a player's name on page 1).
+        assert!(page.contains(&format!("/sessions/{}/graphs/1.svg", latest.id)));
+        let (status, headers, svg) =
+            get(site.addr, &format!("/sessions/{}/graphs/1.svg", latest.id)).await;
+        assert_eq!(
+            (status, &headers["content-type"]),
+            (200, &"image/svg+xml".parse::<reqwest::header::HeaderValue>().unwrap())
+        );
+        assert!(svg.starts_with("<svg") && svg.contains("<text"), "{}", &svg[..200.min(svg.len())]);
+        let first = session.data["players"][0]["name"].as_str().unwrap();
+        assert!(svg.contains(&escaped(&first.chars().take(12).collect::<String>())), "{first}");
 
         // A leaderboard and its API.
         let board = leaderboard::leaderboard(&plain, Category::Kills, 1).await.unwrap();
