@@ -54,6 +54,7 @@ async fn measure(db: sea_orm::DatabaseConnection) {
         "/sessions".to_owned(),
         format!("/sessions/{}", session.id),
         format!("/sessions/{}/graphs/1.png", session.id),
+        format!("/sessions/{}/graphs/1.svg", session.id),
         format!("/rounds/{}", round.id),
         "/leaderboards/kills".to_owned(),
         "/leaderboards/dpm?map=supply".to_owned(),

@@ -167,6 +167,21 @@ async fn a_visitor_follows_links_and_sees_the_databases_numbers_on_a_phone() {
         let svg = client.find(Locator::Css("div.chart svg")).await.unwrap();
         assert!(svg.text().await.unwrap().contains("K/D per session"));
 
+        // Every other kind of page fits the phone too.
+        for path in [
+            "/players".to_owned(),
+            "/sessions".to_owned(),
+            "/leaderboards".to_owned(),
+            "/leaderboards/kills".to_owned(),
+            "/leaderboards/accuracy?map=supply&season=2025-Q4".to_owned(),
+            "/maps".to_owned(),
+            "/maps/supply".to_owned(),
+            "/no/such/page".to_owned(),
+        ] {
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            assert!(overflow(&client).await <= 0, "{}: {path} scrolls sideways", t.kind);
+        }
+
         client.close().await.unwrap();
         site.stop().await;
     }
