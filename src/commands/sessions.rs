@@ -195,7 +195,12 @@ pub async fn last_session_view(ctx: &Ctx, view: View) -> CommandResult {
 }
 
 /// A view of `data`; the summary comes with the graphs when `with_graphs`.
-async fn show(ctx: &Ctx, data: &SessionData, view: View, with_graphs: bool) -> CommandResult {
+pub(crate) async fn show(
+    ctx: &Ctx,
+    data: &SessionData,
+    view: View,
+    with_graphs: bool,
+) -> CommandResult {
     match view {
         View::Summary => {
             let (posts, players, json) = summary(ctx, data).await?;

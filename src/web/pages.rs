@@ -216,22 +216,15 @@ async fn per_session(
     guid: &str,
 ) -> Result<Vec<(i64, i64, i64, i64, i64)>, DbErr> {
     let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            "SELECT r.gaming_session_id AS s, SUM(p.kills) AS k, SUM(p.deaths) AS d, \
-             SUM(p.damage_given) AS g, SUM(p.time_played_seconds) AS t \
-             FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
-             WHERE p.player_guid = $1 AND p.round_number IN (1, 2) AND r.gaming_session_id IS NOT NULL \
-             GROUP BY r.gaming_session_id ORDER BY r.gaming_session_id"
-        }
-        _ => {
-            "SELECT r.gaming_session_id AS s, SUM(p.kills) AS k, SUM(p.deaths) AS d, \
-             SUM(p.damage_given) AS g, SUM(p.time_played_seconds) AS t \
-             FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
-             WHERE p.player_guid = ? AND p.round_number IN (1, 2) AND r.gaming_session_id IS NOT NULL \
-             GROUP BY r.gaming_session_id ORDER BY r.gaming_session_id"
-        }
-    };
+    let guid_param = if backend == sea_orm::DatabaseBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "SELECT r.gaming_session_id AS s, SUM(p.kills) AS k, SUM(p.deaths) AS d, \
+         SUM(p.damage_given) AS g, SUM(p.time_played_seconds) AS t \
+         FROM player_comprehensive_stats p JOIN rounds r ON r.id = p.round_id \
+         WHERE p.player_guid = {guid_param} AND p.round_number IN (1, 2) \
+         AND r.gaming_session_id IS NOT NULL \
+         GROUP BY r.gaming_session_id ORDER BY r.gaming_session_id"
+    );
     let rows =
         db.query_all_raw(Statement::from_sql_and_values(backend, sql, [guid.into()])).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -391,10 +384,7 @@ pub async fn session(state: web::Data<WebState>, path: web::Path<String>) -> Pag
         if view == View::Graphs {
             continue;
         }
-        let reply = match view {
-            View::Summary => sessions::session_view(&ctx, Pick::Id(id), View::Summary).await?,
-            other => crate::commands::session_views::render(&ctx, &data, other).await?,
-        };
+        let reply = sessions::show(&ctx, &data, view, false).await?;
         let _ = write!(
             body,
             "<h2 id=\"{}\">{}</h2>",
