@@ -14,6 +14,7 @@ mod m20261203_000008_achievement_unlocks;
 mod m20261204_000009_sync_batches;
 mod m20261204_000010_record_indexes;
 mod m20261204_000011_rounds_by_number_and_map;
+pub mod m20261204_000012_player_map_totals;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_sync_batches::Migration),
             Box::new(m20261204_000010_record_indexes::Migration),
             Box::new(m20261204_000011_rounds_by_number_and_map::Migration),
+            Box::new(m20261204_000012_player_map_totals::Migration),
         ]
     }
 }

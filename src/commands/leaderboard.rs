@@ -320,6 +320,26 @@ impl Slice {
         if self.is_all() {
             return (format!("player_totals t {}", category.join_sql()), Vec::new());
         }
+        let bind_at = |n: usize| match backend {
+            sea_orm::DatabaseBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        };
+        if let (Some(map), None, None) = (&self.map, self.from, self.until) {
+            // One map over all time: its row per player in `player_map_totals`.
+            let mut values: Vec<sea_orm::Value> = vec![map.clone().into()];
+            let mut from =
+                format!("(SELECT * FROM player_map_totals WHERE map_name = {}) t", bind_at(1));
+            if category == Category::Grenades {
+                values.push(map.clone().into());
+                from.push_str(&format!(
+                    " JOIN (SELECT guid, grenade_kills AS kills, grenade_hits AS hits, \
+                     grenade_shots AS shots FROM player_map_totals WHERE map_name = {}) w \
+                     ON w.guid = t.guid",
+                    bind_at(2)
+                ));
+            }
+            return (from, values);
+        }
         let mut values: Vec<sea_orm::Value> = Vec::new();
         let conditions = |alias: &str, values: &mut Vec<sea_orm::Value>| {
             let mut bind = |value: sea_orm::Value| {

@@ -1,4 +1,5 @@
-//! Lifetime totals (`player_totals`, `player_weapon_totals`) kept in step with the stored
+//! Lifetime totals (`player_totals`, `player_weapon_totals`, and per map `player_map_totals`)
+//! kept in step with the stored
 //! rows: every time the import stores a round-1 or round-2 row set it adds that round's sums,
 //! and before it replaces or deletes one it subtracts them, in the same transaction. Sums
 //! commute, so the totals do not depend on import order, and they always equal a `GROUP BY`
@@ -65,8 +66,41 @@ pub(super) async fn apply(
         updates.join(", ")
     ))
     .await?;
+    // Per map (`player_map_totals`): the same sums, and the grenade ones.
+    let sums: Vec<String> =
+        PLAYER_SUMS.iter().map(|(_, s)| format!("{sign} * SUM(p.{s})")).collect();
+    let updates: Vec<String> = std::iter::once("rounds")
+        .chain(columns.iter().copied())
+        .map(|c| format!("{c} = player_map_totals.{c} + excluded.{c}"))
+        .collect();
+    txn.execute_unprepared(&format!(
+        "INSERT INTO player_map_totals (guid, map_name, rounds, {}) \
+         SELECT p.player_guid, p.map_name, {sign} * COUNT(*), {} \
+         FROM player_comprehensive_stats p \
+         WHERE p.round_id = {round_id} AND p.round_number IN (1, 2) \
+         GROUP BY p.player_guid, p.map_name \
+         ON CONFLICT (guid, map_name) DO UPDATE SET {}",
+        columns.join(", "),
+        sums.join(", "),
+        updates.join(", ")
+    ))
+    .await?;
+    txn.execute_unprepared(&format!(
+        "INSERT INTO player_map_totals (guid, map_name, grenade_kills, grenade_hits, grenade_shots) \
+         SELECT w.player_guid, w.map_name, {sign} * SUM(w.kills), {sign} * SUM(w.hits), \
+                {sign} * SUM(w.shots) \
+         FROM weapon_comprehensive_stats w \
+         WHERE w.round_id = {round_id} AND w.round_number IN (1, 2) AND w.weapon_name = 'WS_GRENADE' \
+         GROUP BY w.player_guid, w.map_name \
+         ON CONFLICT (guid, map_name) DO UPDATE SET \
+           grenade_kills = player_map_totals.grenade_kills + excluded.grenade_kills, \
+           grenade_hits = player_map_totals.grenade_hits + excluded.grenade_hits, \
+           grenade_shots = player_map_totals.grenade_shots + excluded.grenade_shots"
+    ))
+    .await?;
     if sign < 0 {
         txn.execute_unprepared("DELETE FROM player_totals WHERE rounds <= 0").await?;
+        txn.execute_unprepared("DELETE FROM player_map_totals WHERE rounds <= 0").await?;
         let zero: Vec<String> = WEAPON_SUMS.iter().map(|c| format!("{c} = 0")).collect();
         txn.execute_unprepared(&format!(
             "DELETE FROM player_weapon_totals WHERE {}",

@@ -207,6 +207,19 @@ async fn lifetime_totals_equal_a_group_by_over_the_rows() {
         let expected = totals_from_rows(&t.db).await;
         assert!(expected.0.len() > 20, "{}: players", t.kind);
         assert_eq!(stored_totals(&t.db).await, expected, "{}", t.kind);
+        let per_map = map_totals_from_rows(&t.db).await;
+        assert!(per_map.len() > expected.0.len(), "{}: players on several maps", t.kind);
+        assert!(per_map.iter().any(|r| r.5 > 0), "{}: grenade kills counted", t.kind);
+        assert_eq!(stored_map_totals(&t.db).await, per_map, "{}: per map", t.kind);
+        // The migration fills them from rows already stored.
+        {
+            use migration::MigrationTrait;
+            let manager = migration::SchemaManager::new(&t.db);
+            let per_map_migration = migration::m20261204_000012_player_map_totals::Migration;
+            per_map_migration.down(&manager).await.unwrap();
+            per_map_migration.up(&manager).await.unwrap();
+            assert_eq!(stored_map_totals(&t.db).await, per_map, "{}: per-map backfill", t.kind);
+        }
         // A migration on a database that already has rounds fills the totals from them.
         t.db.execute_unprepared("DELETE FROM player_totals").await.unwrap();
         t.db.execute_unprepared("DELETE FROM player_weapon_totals").await.unwrap();
@@ -720,4 +733,59 @@ async fn badge_tiers_are_recorded_once_by_the_round_that_reached_them() {
         }
         assert_eq!(unlocks::Entity::find().count(&t.db).await.unwrap() as usize, before);
     }
+}
+
+/// (guid, map, rounds, kills, damage given, grenade kills, grenade shots) per player and map,
+/// from the rows.
+async fn map_totals_from_rows(
+    db: &DatabaseConnection,
+) -> Vec<(String, String, i64, i64, i64, i64, i64)> {
+    map_rows(
+        db,
+        "SELECT p.player_guid AS g, p.map_name AS m, COUNT(*) AS r, SUM(p.kills) AS k, \
+         SUM(p.damage_given) AS d, \
+         COALESCE((SELECT SUM(w.kills) FROM weapon_comprehensive_stats w WHERE w.player_guid = p.player_guid \
+           AND w.map_name = p.map_name AND w.round_number IN (1, 2) AND w.weapon_name = 'WS_GRENADE'), 0) AS gk, \
+         COALESCE((SELECT SUM(w.shots) FROM weapon_comprehensive_stats w WHERE w.player_guid = p.player_guid \
+           AND w.map_name = p.map_name AND w.round_number IN (1, 2) AND w.weapon_name = 'WS_GRENADE'), 0) AS gs \
+         FROM player_comprehensive_stats p WHERE p.round_number IN (1, 2) \
+         GROUP BY p.player_guid, p.map_name ORDER BY p.player_guid, p.map_name",
+    )
+    .await
+}
+
+/// The same from `player_map_totals`.
+async fn stored_map_totals(
+    db: &DatabaseConnection,
+) -> Vec<(String, String, i64, i64, i64, i64, i64)> {
+    map_rows(
+        db,
+        "SELECT guid AS g, map_name AS m, rounds AS r, kills AS k, damage_given AS d, \
+         grenade_kills AS gk, grenade_shots AS gs FROM player_map_totals ORDER BY guid, map_name",
+    )
+    .await
+}
+
+async fn map_rows(
+    db: &DatabaseConnection,
+    sql: &str,
+) -> Vec<(String, String, i64, i64, i64, i64, i64)> {
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            let n = |c: &str| r.try_get::<i64>("", c).unwrap();
+            (
+                r.try_get("", "g").unwrap(),
+                r.try_get("", "m").unwrap(),
+                n("r"),
+                n("k"),
+                n("d"),
+                n("gk"),
+                n("gs"),
+            )
+        })
+        .collect()
 }

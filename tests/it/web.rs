@@ -172,6 +172,26 @@ async fn every_page_shows_the_command_layers_numbers_and_refuses_bad_ids() {
             .collect();
         assert_eq!(shown, expected.iter().take(10).cloned().collect::<Vec<_>>(), "{}", t.kind);
         assert_eq!(api["qualifying"].as_u64(), Some(expected.len() as u64));
+        // One map over all time comes from `player_map_totals`: the same sums as the rows.
+        let mut all_time: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for r in rows.iter().filter(|r| r.map_name == map && r.round_number != 0) {
+            let e = all_time.entry(r.player_guid.clone()).or_default();
+            e.0 += i64::from(r.kills);
+            e.1 += 1;
+        }
+        let mut expected: Vec<(i64, String)> =
+            all_time.into_iter().filter(|(_, (_, n))| *n > 10).map(|(g, (k, _))| (-k, g)).collect();
+        expected.sort();
+        let (_, _, api) = get(site.addr, &format!("/api/leaderboards/kills?map={map}")).await;
+        let api: serde_json::Value = serde_json::from_str(&api).unwrap();
+        let shown: Vec<(i64, String)> = api["players"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (-p["kills"].as_i64().unwrap(), p["guid"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(shown, expected.iter().take(10).cloned().collect::<Vec<_>>(), "{}", t.kind);
+        assert_eq!(get(site.addr, &format!("/leaderboards/grenades?map={map}")).await.0, 200);
         let (status, _, page) =
             get(site.addr, &format!("/leaderboards/dpm?map={map}&period=365d")).await;
         assert_eq!(status, 200);
