@@ -20,6 +20,12 @@ fn report(route: &str, mut took: Vec<std::time::Duration>) {
     );
 }
 
+/// `YYYY-QN` of a time.
+fn season_of(t: chrono::NaiveDateTime) -> String {
+    use chrono::Datelike;
+    format!("{}-Q{}", t.year(), (t.month() - 1) / 3 + 1)
+}
+
 async fn measure(db: sea_orm::DatabaseConnection) {
     let state = slomix::web::WebState {
         db: db.clone(),
@@ -58,7 +64,9 @@ async fn measure(db: sea_orm::DatabaseConnection) {
         format!("/rounds/{}", round.id),
         "/leaderboards/kills".to_owned(),
         "/leaderboards/dpm?map=supply".to_owned(),
-        "/leaderboards/kills?season=2096-Q1".to_owned(),
+        // The latest session's season (the generated history ends in 2094), and with a map.
+        format!("/leaderboards/kills?season={}", season_of(session.started_at)),
+        format!("/leaderboards/accuracy?map=supply&season={}", season_of(session.started_at)),
         "/maps".to_owned(),
         "/maps/supply".to_owned(),
         format!("/api/players/{}", player.guid),
@@ -156,6 +164,8 @@ fn main() {
         actix_rt::System::new().block_on(async {
             let url = format!("sqlite://{}?mode=rwc", data.display());
             let db = slomix::db::connect(&url).await.unwrap();
+            // Tables the commands bench's run did not have yet.
+            slomix::db::migrate(&db).await.unwrap();
             measure(db).await;
         });
     } else {

@@ -351,7 +351,8 @@ impl Slice {
             };
             let mut out = vec![format!("{alias}.round_number IN (1, 2)")];
             if let Some(map) = &self.map {
-                out.push(format!("{alias}.map_name = {}", bind(map.clone().into())));
+                // On the round: the (map, time) index of `rounds` then picks the few rounds.
+                out.push(format!("r.map_name = {}", bind(map.clone().into())));
             }
             if let Some(from) = self.from {
                 out.push(format!("r.round_at >= {}", bind(from.into())));

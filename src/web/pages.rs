@@ -476,7 +476,12 @@ pub async fn round(state: web::Data<WebState>, path: web::Path<String>) -> Page 
     };
     let players = pcs::Entity::find().filter(pcs::Column::RoundId.eq(id)).all(&ctx.db).await?;
     let posts = render::round_posts(&round, &players, render::Names::Plain);
+    // The match's rows lie within hours of each other on the same map: the (map, time)
+    // index finds them without reading every round.
+    let window = chrono::TimeDelta::hours(12);
     let siblings = rounds::Entity::find()
+        .filter(rounds::Column::MapName.eq(round.map_name.as_str()))
+        .filter(rounds::Column::RoundAt.between(round.round_at - window, round.round_at + window))
         .filter(rounds::Column::MatchId.eq(round.match_id.as_str()))
         .filter(rounds::Column::Id.ne(id))
         .order_by_asc(rounds::Column::RoundNumber)
