@@ -66,4 +66,8 @@ async fn embeds_match_their_snapshots_on_both_databases() {
         let post = slomix::badges::unlock_post(&unlocks, Names::Discord, "Round ID: n".into());
         insta::assert_snapshot!("embed__unlock", show(&post.into_iter().collect::<Vec<_>>()));
     }
+    // The line that closes a `!sync` that held rounds back.
+    let line = slomix::render::sync_held(7, 9, 25);
+    assert!(line.fits_discord());
+    insta::assert_snapshot!("embed__sync_finished", show(&[line]));
 }
