@@ -16,6 +16,7 @@ pub mod local_files;
 pub mod metrics;
 pub mod notify;
 pub mod ops;
+pub mod ratings;
 pub mod render;
 pub mod retry;
 pub mod settings;

@@ -5,7 +5,8 @@
 //! `post_outbox` and `set_aside_files` (`m20261202_000006_outbox`), `voice_sessions`
 //! (`m20261202_000007_voice_sessions`), `achievement_unlocks`
 //! (`m20261203_000008_achievement_unlocks`) and the three `sync_batch*` tables
-//! (`m20261204_000009_sync_batches`).
+//! (`m20261204_000009_sync_batches`), and `player_ratings`, `rating_history` and `rating_state`
+//! (`m20261204_000013_ratings`).
 #![allow(missing_docs)]
 
 pub mod achievement_unlocks;
@@ -16,8 +17,11 @@ pub mod player_comprehensive_stats;
 pub mod player_links;
 pub mod player_totals;
 pub mod player_weapon_totals;
+pub mod player_ratings;
 pub mod post_outbox;
 pub mod processed_files;
+pub mod rating_history;
+pub mod rating_state;
 pub mod round_posts;
 pub mod rounds;
 pub mod set_aside_files;

@@ -15,6 +15,7 @@ mod m20261204_000009_sync_batches;
 mod m20261204_000010_record_indexes;
 mod m20261204_000011_rounds_by_number_and_map;
 pub mod m20261204_000012_player_map_totals;
+mod m20261204_000013_ratings;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_record_indexes::Migration),
             Box::new(m20261204_000011_rounds_by_number_and_map::Migration),
             Box::new(m20261204_000012_player_map_totals::Migration),
+            Box::new(m20261204_000013_ratings::Migration),
         ]
     }
 }

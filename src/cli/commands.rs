@@ -38,7 +38,13 @@ fn subcommand(spec: &'static Spec, name: &'static str) -> clap::Command {
             OnTerminal::Positional => arg.required(param.required),
             OnTerminal::Required => arg.required(true),
             OnTerminal::Flag => arg.long(param.name).required(param.required),
+            OnTerminal::Switch => arg.long(param.name).action(ArgAction::SetTrue),
         };
+        if param.kind == Kind::Rest && param.terminal != OnTerminal::Flag {
+            // Several words on the terminal are one text, as on Discord (quoted when a word
+            // holds a space, so `"two words"` stays one name).
+            arg = arg.num_args(1..);
+        }
         if param.kind == Kind::Number {
             arg = arg.value_parser(value_parser!(u32));
         }
@@ -73,9 +79,21 @@ impl clap::FromArgMatches for Query {
         let args = spec
             .params
             .iter()
-            .map(|param| match param.kind {
-                Kind::Number => sub.get_one::<u32>(param.name).map(u32::to_string),
-                Kind::Word | Kind::Rest => sub.get_one::<String>(param.name).cloned(),
+            .map(|param| match (param.terminal, param.kind) {
+                (OnTerminal::Switch, _) => sub.get_flag(param.name).then(|| "true".to_owned()),
+                (_, Kind::Number) => sub.get_one::<u32>(param.name).map(u32::to_string),
+                (OnTerminal::Flag, _) | (_, Kind::Word) => sub.get_one::<String>(param.name).cloned(),
+                (_, Kind::Rest) => sub.get_many::<String>(param.name).map(|words| {
+                    let words: Vec<&String> = words.collect();
+                    if let [one] = words[..] {
+                        return one.clone();
+                    }
+                    let quoted: Vec<String> = words
+                        .into_iter()
+                        .map(|w| if w.chars().any(char::is_whitespace) { format!("\"{w}\"") } else { w.clone() })
+                        .collect();
+                    quoted.join(" ")
+                }),
             })
             .collect();
         let graphs = if spec.images { sub.get_one::<PathBuf>("graphs").cloned() } else { None };

@@ -106,7 +106,8 @@ async fn import(
         &server,
         PairingRules::with_window_minutes(settings.config().round_match_window_minutes),
         settings.config().session_gap,
-    );
+    )
+    .ratings_later();
     let mut summary = Summary::default();
     let mut files = Vec::new();
     collect(&args.paths, &mut files, &mut summary.rejected);
@@ -174,6 +175,8 @@ async fn import(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    // Ratings once for the whole import (an interrupted one too: what was stored is rated).
+    let ratings = store.catch_up_ratings().await?;
     let elapsed = started.elapsed().as_secs_f64();
     let waiting = rounds::Entity::find()
         .filter(rounds::Column::RoundStatus.eq(STATUS_ORPHAN))
@@ -186,6 +189,11 @@ async fn import(
         summary.round1, summary.round2, summary.orphans
     );
     println!("already there: {}", summary.already);
+    match ratings {
+        crate::store::ratings::CaughtUp::Rebuilt(maps) => println!("ratings: {maps} maps rated again"),
+        crate::store::ratings::CaughtUp::Extended(maps) => println!("ratings: {maps} new maps rated"),
+        crate::store::ratings::CaughtUp::Unchanged => println!("ratings: unchanged"),
+    }
     println!("orphans waiting for a round 1: {waiting}");
     println!("rejected: {}", summary.rejected.len());
     for (file, reason) in &summary.rejected {

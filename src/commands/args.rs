@@ -38,6 +38,10 @@ pub fn split(line: &str, params: &[Param]) -> Result<Vec<Option<String>>, ArgErr
     let mut rest = line;
     let mut values = Vec::with_capacity(params.len());
     for param in params {
+        if !param.on_discord() {
+            values.push(None);
+            continue;
+        }
         let value = match param.kind {
             Kind::Rest => {
                 let text = rest.trim();
@@ -62,6 +66,20 @@ pub fn split(line: &str, params: &[Param]) -> Result<Vec<Option<String>>, ArgErr
     }
     let left = rest.trim();
     if left.is_empty() { Ok(values) } else { Err(ArgError::TooMany(left.to_owned())) }
+}
+
+/// Every word of `text`, read as [`split`] reads one (quotes group, a backslash escapes): the
+/// names of `!suggest_teams`.
+pub fn words(text: &str) -> Vec<String> {
+    let mut rest = text;
+    let mut out = Vec::new();
+    while let Some((word, after)) = word(rest) {
+        if !word.is_empty() {
+            out.push(word);
+        }
+        rest = after;
+    }
+    out
 }
 
 /// The first word of `text` and what follows it; None when `text` is only whitespace.
@@ -142,6 +160,14 @@ mod tests {
             let quoted = format!("\"{a} {b}\"");
             prop_assert_eq!(split(&quoted, STATS), Ok(vec![Some(quoted.clone())]));
             prop_assert_eq!(split(&format!("{quoted} x"), COMPARE), Ok(vec![Some(format!("{a} {b}")), Some("x".into())]));
+            prop_assert_eq!(words(&format!("{a}{gap}{quoted}{gap}{b}")), vec![a.clone(), format!("{a} {b}"), b.clone()]);
+        }
+
+        #[test]
+        fn words_never_panic_and_hold_no_empty_word(line in "\\PC{0,80}") {
+            let found = words(&line);
+            prop_assert!(found.iter().all(|w| !w.is_empty()));
+            prop_assert!(found.len() <= line.chars().count());
         }
     }
 }

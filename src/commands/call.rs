@@ -32,6 +32,12 @@ pub trait Front: Send + Sync {
         0
     }
 
+    /// The Discord users (not bots) in the gaming voice channels now, by id (the terminal has
+    /// none).
+    fn voice_members(&self) -> Vec<u64> {
+        Vec::new()
+    }
+
     /// A Discord user's name, when it can be looked up.
     fn user_name(&self, _id: u64) -> BoxFuture<'_, Option<String>> {
         Box::pin(async { None })

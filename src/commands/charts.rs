@@ -25,7 +25,9 @@ use super::{
 };
 
 mod radar;
+mod rating_line;
 pub use radar::{Axis, RADAR_NAME, RADAR_SIZE, radar, reach};
+pub use rating_line::{RATING_NAME, RATING_SIZE, rating_chart};
 
 /// The embedded font (Bitstream Vera licence, see `DejaVuSans-LICENSE.txt` beside it).
 const FONT: &[u8] = include_bytes!("charts/DejaVuSans.ttf");

@@ -280,7 +280,7 @@ pub fn parse_args(
             let category = Category::parse(text).ok_or_else(|| {
                 let keys: Vec<&str> = Category::ALL.iter().map(|c| c.key()).collect();
                 CommandError::Invalid(format!(
-                    "unknown leaderboard; try one of: {}",
+                    "unknown leaderboard; try one of: {}, rating",
                     keys.join(", ")
                 ))
             })?;
@@ -506,6 +506,14 @@ pub async fn leaderboard_of(
 /// per category and page.
 pub fn run_leaderboard(call: &Call) -> BoxFuture<'_, CommandResult> {
     Box::pin(async move {
+        if let Some(word) = call.arg("category")
+            && super::rating::BOARD_WORDS.contains(&word.to_lowercase().as_str())
+        {
+            let page = call.page.or(call.number("page")?).unwrap_or(1);
+            return call
+                .cached(format!("rating:board:{page}"), super::rating::board(&call.ctx, page))
+                .await;
+        }
         let (category, page) = parse_args(call.arg("category"), call.number("page")?)?;
         let page = call.page.unwrap_or(page);
         call.cached(format!("lb:{}:{page}", category.key()), leaderboard(&call.ctx, category, page))

@@ -56,6 +56,9 @@ pub enum OnTerminal {
     Required,
     /// An option `--name VALUE`.
     Flag,
+    /// A switch `--name` of the terminal only (Discord has no such parameter); given, its
+    /// argument is `"true"`.
+    Switch,
 }
 
 /// One parameter of a command: a slash option, a prefix argument, a terminal argument.
@@ -85,6 +88,23 @@ impl Param {
     /// A required parameter.
     pub const fn required(name: &'static str, kind: Kind, help: &'static str) -> Param {
         Param { name, help, kind, required: true, terminal: OnTerminal::Positional, choices: &[] }
+    }
+
+    /// A terminal-only switch `--name` (see [`OnTerminal::Switch`]).
+    pub const fn switch(name: &'static str, help: &'static str) -> Param {
+        Param {
+            name,
+            help,
+            kind: Kind::Word,
+            required: false,
+            terminal: OnTerminal::Switch,
+            choices: &[],
+        }
+    }
+
+    /// Whether Discord has this parameter (every one but a terminal switch).
+    pub fn on_discord(&self) -> bool {
+        self.terminal != OnTerminal::Switch
     }
 
     /// The same, one of `choices` (the first is what no value means).
@@ -265,6 +285,37 @@ pub const COMMANDS: &[Spec] = &[
     )
     .every(10)
     .terminal("leaderboard"),
+    Spec::new(
+        "rating",
+        Players,
+        "a player's team rating, rank and its history over time, with a chart",
+        super::rating::run_rating,
+    )
+    .aliases(&["skill", "elo"])
+    .takes(
+        "[name|@user]",
+        &[
+            Param::optional("player", Rest, "Player name, GUID or @mention (default: you)"),
+            Param::switch("rebuild", "Rate every stored map again, in time order"),
+            Param::switch("evaluate", "Predict each stored map from the ratings before it; scores"),
+        ],
+    )
+    .every(5)
+    .terminal("rating")
+    .images(),
+    Spec::new(
+        "suggest_teams",
+        Sessions,
+        "two fair teams from the linked players in voice (or the names given)",
+        super::suggest_teams::run_suggest_teams,
+    )
+    .aliases(&["balance", "st"])
+    .takes(
+        "[names...]",
+        &[Param::optional("players", Rest, "Player names, GUIDs or @mentions (default: who is in voice)")],
+    )
+    .every(5)
+    .terminal("suggest-teams"),
     Spec::new("compare", Players, "two players side by side", super::compare::run_compare)
         .takes(
             "<p1> <p2>",
@@ -511,7 +562,11 @@ mod tests {
                 assert!(!(optional && param.required), "{what}: required after optional");
                 optional |= !param.required;
                 if param.kind == Kind::Rest {
-                    assert_eq!(i + 1, spec.params.len(), "{what}: the rest of the line comes last");
+                    let on_discord = spec.params.iter().filter(|p| p.on_discord()).count();
+                    assert_eq!(i + 1, on_discord, "{what}: the rest of the line comes last");
+                }
+                if !param.on_discord() {
+                    assert!(!param.required && spec.terminal.is_some(), "{what}: a switch");
                 }
                 assert!(param.name != "json" && param.name != "graphs", "{what}: a terminal flag");
             }

@@ -32,26 +32,7 @@ pub enum Winner {
     Draw,
 }
 
-/// A map's result by the attackers of its two rounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapOutcome {
-    /// Round 1's attackers.
-    Team1,
-    /// Round 2's attackers.
-    Team2,
-    /// Neither.
-    Draw,
-}
-
-/// The map's result from its rounds' outcomes (`time_set`, `time_beaten`, `fullhold`, else
-/// unknown).
-pub fn decide(round1: &str, round2: &str) -> MapOutcome {
-    match (round1, round2) {
-        (_, "time_beaten") => MapOutcome::Team2,
-        ("time_set", "fullhold") => MapOutcome::Team1,
-        _ => MapOutcome::Draw,
-    }
-}
+pub use crate::stats::{MapOutcome, map_outcome as decide};
 
 /// One map of the score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -183,6 +183,7 @@ pub async fn start_gateway(
     let mut data =
         Data::new(db.clone(), cache, ops, rules, timezone, settings.config().slow_warning);
     data.site = settings.config().public_url.clone().map(Arc::new);
+    data.voice_channels = settings.discord.gaming_voice_channels.clone();
     // Team records and head-to-heads score every session once; do it now, not on the first ask.
     let ctx = data.ctx();
     tokio::spawn(async move {

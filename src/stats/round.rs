@@ -41,6 +41,28 @@ pub enum RoundKind {
     },
 }
 
+/// A map's result by the attackers of its two rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapOutcome {
+    /// Round 1's attackers.
+    Team1,
+    /// Round 2's attackers.
+    Team2,
+    /// Neither.
+    Draw,
+}
+
+/// A stopwatch map's result from its rounds' outcomes as stored (`time_set`, `time_beaten`,
+/// `fullhold`, else unknown): round 2's attackers win by beating the time (or completing after
+/// a fullhold), round 1's when their time held, otherwise a draw.
+pub fn map_outcome(round1: &str, round2: &str) -> MapOutcome {
+    match (round1, round2) {
+        (_, "time_beaten") => MapOutcome::Team2,
+        ("time_set", "fullhold") => MapOutcome::Team1,
+        _ => MapOutcome::Draw,
+    }
+}
+
 /// How a round ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

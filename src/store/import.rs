@@ -51,6 +51,7 @@ pub struct Store {
     pub(super) rules: PairingRules,
     pub(super) session_gap: TimeDelta,
     pub(super) outbox: bool,
+    pub(super) ratings_later: bool,
 }
 
 /// SHA-256 of the file's bytes, lower-case hex.
@@ -71,7 +72,7 @@ impl Store {
         rules: PairingRules,
         session_gap: TimeDelta,
     ) -> Self {
-        Store { db, server: server.to_owned(), rules, session_gap, outbox: false }
+        Store { db, server: server.to_owned(), rules, session_gap, outbox: false, ratings_later: false }
     }
 
     /// The same store for the daemon: every stored round (and match summary) is also queued
@@ -79,6 +80,18 @@ impl Store {
     /// posting and skipping survive a crash. `slomix import` stores history without either.
     pub fn posting(self) -> Store {
         Store { outbox: true, ..self }
+    }
+
+    /// The same store for a history import: ratings are not caught up after each file; the
+    /// caller runs [`Store::catch_up_ratings`] once at the end (an import in any order then
+    /// rebuilds them once, not once per file out of order).
+    pub fn ratings_later(self) -> Store {
+        Store { ratings_later: true, ..self }
+    }
+
+    /// Brings the ratings in step with the stored rounds (`store::ratings::catch_up`).
+    pub async fn catch_up_ratings(&self) -> Result<super::ratings::CaughtUp, StoreError> {
+        Ok(super::ratings::catch_up(&self.db).await?)
     }
 
     /// Sets a file aside after an import that failed for its own data (outside a transaction
@@ -185,6 +198,8 @@ impl Store {
             }
         }
         self.recompute_sessions(&txn, file.timestamp()).await?;
+        // Every map this file can change ends at or after its own time.
+        super::ratings::mark_changed(&txn, file.timestamp()).await?;
         let unlocked =
             super::unlocks::record(&txn, &players, &before, round_id, file.timestamp()).await?;
         clear_set_aside(&txn, name).await?;
@@ -203,6 +218,13 @@ impl Store {
             }
         }
         txn.commit().await?;
+        if !self.ratings_later {
+            // The round is stored whatever happens here: a failed catch-up leaves the mark,
+            // and the next one does the work.
+            if let Err(error) = self.catch_up_ratings().await {
+                tracing::warn!(error = %error, file = name, "ratings not caught up yet");
+            }
+        }
         Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings, unlocked }))
     }
 

@@ -2,7 +2,7 @@
 //!
 //! Only this module (and, in the daemon, the DbWriter actor calling it) writes the database.
 //! Import is one transaction per file; everything it derives (pairing, match summaries,
-//! gaming sessions, aliases, lifetime totals) is recomputed from stored data, so the database does not depend
+//! gaming sessions, aliases, lifetime totals, ratings) is recomputed from stored data, so the database does not depend
 //! on the order files arrive in.
 mod aliases;
 pub mod convert;
@@ -13,6 +13,7 @@ pub mod import;
 pub mod names;
 mod pairing;
 mod posting;
+pub mod ratings;
 pub mod sync_batches;
 mod totals;
 pub mod unlocks;

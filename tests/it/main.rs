@@ -15,6 +15,7 @@ mod kill_storm;
 mod more_commands;
 mod notify;
 mod parser;
+mod ratings;
 mod session_views;
 mod sftp;
 mod soak;

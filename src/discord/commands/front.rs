@@ -21,6 +21,9 @@ pub(super) struct DiscordFront {
     pub(super) ops: Arc<dyn Operations>,
     pub(super) http: Arc<serenity::Http>,
     pub(super) channel: u64,
+    pub(super) serenity: serenity::Context,
+    pub(super) guild: Option<serenity::GuildId>,
+    pub(super) voice_channels: Vec<u64>,
 }
 
 impl Front for DiscordFront {
@@ -34,6 +37,28 @@ impl Front for DiscordFront {
 
     fn channel(&self) -> u64 {
         self.channel
+    }
+
+    fn voice_members(&self) -> Vec<u64> {
+        let Some(guild) = self.guild.and_then(|g| self.serenity.cache.guild(g)) else {
+            return Vec::new();
+        };
+        let mut members: Vec<u64> = guild
+            .voice_states
+            .values()
+            .filter(|v| v.channel_id.is_some_and(|c| self.voice_channels.contains(&c.get())))
+            .filter(|v| {
+                let bot = v
+                    .member
+                    .as_ref()
+                    .map(|m| m.user.bot)
+                    .or_else(|| guild.members.get(&v.user_id).map(|m| m.user.bot));
+                bot != Some(true)
+            })
+            .map(|v| v.user_id.get())
+            .collect();
+        members.sort_unstable();
+        members
     }
 
     fn user_name(&self, id: u64) -> commands::call::BoxFuture<'_, Option<String>> {
@@ -53,7 +78,7 @@ pub(super) fn command(spec: &'static Spec) -> poise::Command<Data, Error> {
         source_code_name: spec.name.into(),
         prefix_action: Some(prefix_action),
         slash_action: Some(slash_action),
-        parameters: spec.params.iter().map(parameter).collect(),
+        parameters: spec.params.iter().filter(|p| p.on_discord()).map(parameter).collect(),
         aliases: spec.aliases.iter().map(|a| Cow::Borrowed(*a)).collect(),
         category: Some(spec.group.label().into()),
         description: Some(spec.help.into()),
@@ -160,6 +185,9 @@ async fn invoke(
         ops: data.ops.clone(),
         http: ctx.serenity_context().http.clone(),
         channel,
+        serenity: ctx.serenity_context().clone(),
+        guild: ctx.guild_id(),
+        voice_channels: data.voice_channels.clone(),
     };
     let call = Call {
         spec,

@@ -69,6 +69,8 @@ pub struct Data {
     memo: Arc<crate::commands::team_records::Memo>,
     /// `web.public_url`: answers link to the site's pages.
     pub site: Option<Arc<url::Url>>,
+    /// The gaming voice channels (`!suggest_teams` takes their members).
+    pub voice_channels: Vec<u64>,
 }
 
 impl Data {
@@ -91,6 +93,7 @@ impl Data {
             started: Mutex::new(HashMap::new()),
             memo: Default::default(),
             site: None,
+            voice_channels: Vec::new(),
         }
     }
 
