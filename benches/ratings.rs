@@ -38,7 +38,9 @@ async fn games_of(dir: &Path) -> Vec<ratings::Game> {
     names.sort();
     for path in names {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let _ = store.import_file(&name, &std::fs::read(&path).unwrap(), NaiveDateTime::default()).await;
+        let _ = store
+            .import_file(&name, &std::fs::read(&path).unwrap(), NaiveDateTime::default())
+            .await;
     }
     stored::load_games(&db, None).await.unwrap()
 }
@@ -49,7 +51,12 @@ fn grid() -> Vec<Model> {
         for initial_uncertainty in [1.0, 2.0, 3.0, 5.0, 25.0 / 3.0] {
             for dynamics in [25.0 / 300.0, 0.25, 0.5] {
                 for draw_probability in [0.05, 0.1, 0.2] {
-                    out.push(Model::TrueSkill { beta, dynamics, draw_probability, initial_uncertainty });
+                    out.push(Model::TrueSkill {
+                        beta,
+                        dynamics,
+                        draw_probability,
+                        initial_uncertainty,
+                    });
                 }
             }
             out.push(Model::WengLin { beta, initial_uncertainty });
@@ -73,17 +80,20 @@ fn tune(sim: &[ratings::Game], real: &[ratings::Game]) {
         real.len() - half
     );
     let show = |label: &str, e: &ratings::Evaluation| {
-        format!(
-            "{label} {:.4}/{:.4}/{:.3}",
-            e.model.log_loss, e.model.brier, e.model.accuracy
-        )
+        format!("{label} {:.4}/{:.4}/{:.3}", e.model.log_loss, e.model.brier, e.model.accuracy)
     };
-    let mut scored: Vec<(Model, ratings::Evaluation, ratings::Evaluation, ratings::Evaluation)> = grid()
-        .into_iter()
-        .map(|m| {
-            (m, ratings::evaluate(sim, m), ratings::evaluate(real, m), ratings::evaluate_after(real, m, half))
-        })
-        .collect();
+    let mut scored: Vec<(Model, ratings::Evaluation, ratings::Evaluation, ratings::Evaluation)> =
+        grid()
+            .into_iter()
+            .map(|m| {
+                (
+                    m,
+                    ratings::evaluate(sim, m),
+                    ratings::evaluate(real, m),
+                    ratings::evaluate_after(real, m, half),
+                )
+            })
+            .collect();
     let ruled_out = scored.iter().filter(|s| clearly_worse(s.1.model.log_loss, s.1.maps)).count();
     println!(
         "  simulated corpus: {ruled_out} of {} configurations clearly worse than a coin flip (ruled out); best there {:.4}",
@@ -94,10 +104,24 @@ fn tune(sim: &[ratings::Game], real: &[ratings::Game]) {
     scored.sort_by(|a, b| a.2.model.log_loss.total_cmp(&b.2.model.log_loss));
     println!("  log loss/Brier/accuracy, best on all real maps first:");
     for (model, sim, all, newer) in scored.iter().take(8) {
-        println!("  {:<60} {} {} {}", model.describe(), show("sim", sim), show("real", all), show("newer half", newer));
+        println!(
+            "  {:<60} {} {} {}",
+            model.describe(),
+            show("sim", sim),
+            show("real", all),
+            show("newer half", newer)
+        );
     }
-    if let Some((model, sim, all, newer)) = scored.iter().find(|s| matches!(s.0, Model::WengLin { .. })) {
-        println!("  best weng-lin: {:<45} {} {} {}", model.describe(), show("sim", sim), show("real", all), show("newer half", newer));
+    if let Some((model, sim, all, newer)) =
+        scored.iter().find(|s| matches!(s.0, Model::WengLin { .. }))
+    {
+        println!(
+            "  best weng-lin: {:<45} {} {} {}",
+            model.describe(),
+            show("sim", sim),
+            show("real", all),
+            show("newer half", newer)
+        );
     }
     let chosen = ratings::MODEL;
     let (sim_e, real_e, newer_e) = (
@@ -106,7 +130,12 @@ fn tune(sim: &[ratings::Game], real: &[ratings::Game]) {
         ratings::evaluate_after(real, chosen, half),
     );
     println!("chosen: {}", chosen.describe());
-    println!("  {} | all real {} | newer half {}", show("sim", &sim_e), show("", &real_e), show("", &newer_e));
+    println!(
+        "  {} | all real {} | newer half {}",
+        show("sim", &sim_e),
+        show("", &real_e),
+        show("", &newer_e)
+    );
     for (label, e) in [("sim", &sim_e), ("all real", &real_e), ("newer half of real", &newer_e)] {
         println!(
             "  baseline ({}) on {label}: log loss {:.4} brier {:.4} accuracy {:.3}",
@@ -154,8 +183,11 @@ async fn rebuild(label: &str, db: &DatabaseConnection) {
         took[took.len() - 1].as_secs_f64() * 1000.0
     );
     let board = stored::board(db).await.unwrap();
-    let players: Vec<Resolved> =
-        board.iter().take(12).map(|r| Resolved { guid: r.guid.clone(), name: r.guid.clone() }).collect();
+    let players: Vec<Resolved> = board
+        .iter()
+        .take(12)
+        .map(|r| Resolved { guid: r.guid.clone(), name: r.guid.clone() })
+        .collect();
     let ctx = Ctx::new(db.clone(), Names::Discord, NaiveDateTime::default());
     let mut took: Vec<Duration> = Vec::new();
     for _ in 0..50 {
@@ -176,6 +208,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    slomix::telemetry::init("slomix=info");
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
@@ -183,9 +216,12 @@ fn main() {
         let sim = games_of(&fixtures.join("sim")).await;
         let real = games_of(&fixtures.join("real")).await;
         tune(&sim, &real);
-        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/commands-v1.db");
+        let data =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/commands-v1.db");
         if data.exists() {
-            let db = slomix::db::connect(&format!("sqlite://{}?mode=rwc", data.display())).await.unwrap();
+            let db = slomix::db::connect(&format!("sqlite://{}?mode=rwc", data.display()))
+                .await
+                .unwrap();
             rebuild("sqlite", &db).await;
         } else {
             println!("sqlite: no {} (run `cargo bench --bench commands` first)", data.display());

@@ -95,12 +95,8 @@ pub const INITIAL_RATING: f64 = 25.0;
 
 /// The model slomix rates with: TrueSkill, its parameters as measured by `cargo bench --bench
 /// ratings` (docs/ratings.md).
-pub const MODEL: Model = Model::TrueSkill {
-    beta: 20.0,
-    dynamics: 0.5,
-    draw_probability: 0.1,
-    initial_uncertainty: 3.0,
-};
+pub const MODEL: Model =
+    Model::TrueSkill { beta: 20.0, dynamics: 0.5, draw_probability: 0.1, initial_uncertainty: 3.0 };
 
 impl Model {
     /// A newcomer's rating.
@@ -273,12 +269,16 @@ fn update(
                 Outcomes::LOSS => (2, 1),
                 Outcomes::DRAW => (1, 1),
             };
-            let teams = [(&r1[..], MultiTeamOutcome::new(rank1)), (&r2[..], MultiTeamOutcome::new(rank2))];
+            let teams =
+                [(&r1[..], MultiTeamOutcome::new(rank1)), (&r2[..], MultiTeamOutcome::new(rank2))];
             match trueskill_multi_team(&teams, &config, Some(&[&w1[..], &w2[..]])) {
                 Ok(mut new) if new.len() == 2 => {
                     let new_two = new.pop().unwrap_or_default();
                     let new_one = new.pop().unwrap_or_default();
-                    (new_one.into_iter().map(back).collect(), new_two.into_iter().map(back).collect())
+                    (
+                        new_one.into_iter().map(back).collect(),
+                        new_two.into_iter().map(back).collect(),
+                    )
                 }
                 // Weights are never negative here; keep the ratings if the crate refuses.
                 _ => (one.iter().map(|(r, _)| *r).collect(), two.iter().map(|(r, _)| *r).collect()),
@@ -409,7 +409,11 @@ pub fn evaluate_after(games: &[Game], model: Model, warm_up: usize) -> Evaluatio
             entry.1 += p.deaths;
         }
     }
-    Evaluation { maps: rated.maps, model: rated.score(&model.describe()), baseline: baseline.score(BASELINE) }
+    Evaluation {
+        maps: rated.maps,
+        model: rated.score(&model.describe()),
+        baseline: baseline.score(BASELINE),
+    }
 }
 
 /// The most players [`balance`] splits (every split is tried).
@@ -436,7 +440,7 @@ pub fn balance(model: Model, players: &[Rating]) -> Option<Split> {
     }
     let mut best: Option<(f64, Split)> = None;
     // Team A always holds player 0, so each split is seen once; sizes n/2 and n - n/2.
-    let sizes: Vec<usize> = if n % 2 == 0 { vec![n / 2] } else { vec![n / 2, n / 2 + 1] };
+    let sizes: Vec<usize> = if n.is_multiple_of(2) { vec![n / 2] } else { vec![n / 2, n / 2 + 1] };
     for mask in 0u32..(1 << (n - 1)) {
         let size = mask.count_ones() as usize + 1;
         if !sizes.contains(&size) {
@@ -536,9 +540,16 @@ mod tests {
         let mut games = Vec::new();
         for i in 0..20 {
             // "a" and "b" always beat "c" and "d"; the sides swap every other map.
-            let (one, two, result) =
-                if i % 2 == 0 { (["a", "b"], ["c", "d"], 1.0) } else { (["c", "d"], ["a", "b"], 0.0) };
-            games.push(game(&[(one[0], 1.0), (one[1], 1.0)], &[(two[0], 1.0), (two[1], 1.0)], result));
+            let (one, two, result) = if i % 2 == 0 {
+                (["a", "b"], ["c", "d"], 1.0)
+            } else {
+                (["c", "d"], ["a", "b"], 0.0)
+            };
+            games.push(game(
+                &[(one[0], 1.0), (one[1], 1.0)],
+                &[(two[0], 1.0), (two[1], 1.0)],
+                result,
+            ));
         }
         let eval = evaluate(&games, MODEL);
         assert_eq!(eval.maps, 20);

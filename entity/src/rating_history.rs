@@ -9,14 +9,11 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(column_type = "Text")]
     pub guid: String,
-    /// The map's round 2 (`rounds.id`; its gaming session is the round's).
+    /// The map's round 2 (`rounds.id`: its map and gaming session are the round's).
     pub round_id: i32,
-    #[sea_orm(column_type = "Text")]
-    pub map_name: String,
     /// When the map's round 2 ended.
     pub at: DateTime,
     pub rating_before: f64,
-    pub uncertainty_before: f64,
     pub rating: f64,
     pub uncertainty: f64,
 }

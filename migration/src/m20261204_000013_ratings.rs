@@ -1,6 +1,6 @@
 //! Ratings (`src/ratings.rs`): `player_ratings` (each player's current rating, uncertainty and
-//! maps rated), `rating_history` (one row per player and rated map: the rating before and
-//! after, the map's round 2 and when it ended) and `rating_state` (one row: the last map
+//! maps rated), `rating_history` (one row per player and rated map: the rating before, the
+//! rating and uncertainty after, the map's round 2 and when it ended) and `rating_state` (one row: the last map
 //! rated, and the earliest time an import has changed since, so the next catch-up knows
 //! whether to go on from there or rebuild). Both rating tables are derived from the rounds;
 //! the state starts "changed since the beginning", so the first catch-up rates every stored map.
@@ -26,10 +26,8 @@ enum RatingHistory {
     Id,
     Guid,
     RoundId,
-    MapName,
     At,
     RatingBefore,
-    UncertaintyBefore,
     Rating,
     Uncertainty,
 }
@@ -74,26 +72,37 @@ impl MigrationTrait for Migration {
                     .col(pk_auto(RatingHistory::Id))
                     .col(text(RatingHistory::Guid))
                     .col(integer(RatingHistory::RoundId))
-                    .col(text(RatingHistory::MapName))
                     .col(date_time(RatingHistory::At))
                     .col(double(RatingHistory::RatingBefore))
-                    .col(double(RatingHistory::UncertaintyBefore))
                     .col(double(RatingHistory::Rating))
                     .col(double(RatingHistory::Uncertainty))
                     .to_owned(),
             )
             .await?;
-        for (name, columns) in [
-            ("idx_rating_history_player", vec![RatingHistory::Guid, RatingHistory::At]),
-            ("idx_rating_history_round", vec![RatingHistory::RoundId]),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table(RatingHistory::Table).if_not_exists();
-            for column in columns {
-                index.col(column);
-            }
-            manager.create_index(index.to_owned()).await?;
-        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_rating_history_player")
+                    .table(RatingHistory::Table)
+                    .col(RatingHistory::Guid)
+                    .col(RatingHistory::At)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        // One row per map and player: two catch-ups at once cannot both write one.
+        manager
+            .create_index(
+                Index::create()
+                    .name("rating_history_once")
+                    .table(RatingHistory::Table)
+                    .col(RatingHistory::RoundId)
+                    .col(RatingHistory::Guid)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -129,7 +138,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["rating_state", "rating_history", "player_ratings"] {
-            manager.drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
+                .await?;
         }
         manager
             .drop_index(Index::drop().name("idx_rounds_number_at").table(Rounds::Table).to_owned())

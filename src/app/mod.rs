@@ -116,6 +116,14 @@ pub async fn start_with(
         Some(discord) => discord.announcer.clone(),
         None => Arc::new(ConsoleAnnouncer),
     };
+    // Ratings in step before anything imports (a daemon stopped between an import and its
+    // catch-up, or a database from before the ratings): a failure only delays them.
+    match crate::store::ratings::catch_up(&db).await {
+        Ok(done) => tracing::info!(?done, "ratings in step"),
+        Err(error) => {
+            tracing::warn!(error = %error, "ratings not caught up at start; the next import tries again")
+        }
+    }
     let kept = settings.clone();
     let app = actors::start(Parts { settings, db: db.clone(), sources, announcer })?;
     crate::ops::resume_syncs(&app, &db).await?;

@@ -82,7 +82,9 @@ impl clap::FromArgMatches for Query {
             .map(|param| match (param.terminal, param.kind) {
                 (OnTerminal::Switch, _) => sub.get_flag(param.name).then(|| "true".to_owned()),
                 (_, Kind::Number) => sub.get_one::<u32>(param.name).map(u32::to_string),
-                (OnTerminal::Flag, _) | (_, Kind::Word) => sub.get_one::<String>(param.name).cloned(),
+                (OnTerminal::Flag, _) | (_, Kind::Word) => {
+                    sub.get_one::<String>(param.name).cloned()
+                }
                 (_, Kind::Rest) => sub.get_many::<String>(param.name).map(|words| {
                     let words: Vec<&String> = words.collect();
                     if let [one] = words[..] {
@@ -90,7 +92,13 @@ impl clap::FromArgMatches for Query {
                     }
                     let quoted: Vec<String> = words
                         .into_iter()
-                        .map(|w| if w.chars().any(char::is_whitespace) { format!("\"{w}\"") } else { w.clone() })
+                        .map(|w| {
+                            if w.chars().any(char::is_whitespace) {
+                                format!("\"{w}\"")
+                            } else {
+                                w.clone()
+                            }
+                        })
                         .collect();
                     quoted.join(" ")
                 }),

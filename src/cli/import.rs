@@ -190,8 +190,12 @@ async fn import(
     );
     println!("already there: {}", summary.already);
     match ratings {
-        crate::store::ratings::CaughtUp::Rebuilt(maps) => println!("ratings: {maps} maps rated again"),
-        crate::store::ratings::CaughtUp::Extended(maps) => println!("ratings: {maps} new maps rated"),
+        crate::store::ratings::CaughtUp::Rebuilt(maps) => {
+            println!("ratings: {maps} maps rated again")
+        }
+        crate::store::ratings::CaughtUp::Extended(maps) => {
+            println!("ratings: {maps} new maps rated")
+        }
         crate::store::ratings::CaughtUp::Unchanged => println!("ratings: unchanged"),
     }
     println!("orphans waiting for a round 1: {waiting}");

@@ -23,8 +23,13 @@ fn conservative(r: &entity::player_ratings::Model) -> f64 {
     Rating { rating: r.rating, uncertainty: r.uncertainty }.conservative()
 }
 
-/// One player's rating.
+/// One player's rating, with its chart.
 pub async fn rating(ctx: &Ctx, player: &Resolved) -> CommandResult {
+    rating_of(ctx, player, true).await
+}
+
+/// One player's rating; the chart only when `chart` (the web draws its own).
+pub async fn rating_of(ctx: &Ctx, player: &Resolved, chart: bool) -> CommandResult {
     let Some(current) = stored::current(&ctx.db, &player.guid).await? else {
         return Err(CommandError::Empty(format!(
             "{} has no rated map yet (a map counts once both its rounds are stored)",
@@ -37,11 +42,7 @@ pub async fn rating(ctx: &Ctx, player: &Resolved) -> CommandResult {
     let name = safe_name(&player.name, ctx.names, 32);
     let mut fields = vec![Field {
         name: "Rank".to_owned(),
-        value: format!(
-            "#{rank} of {} (by μ − 3σ = {:.1})",
-            board.len(),
-            conservative(&current)
-        ),
+        value: format!("#{rank} of {} (by μ − 3σ = {:.1})", board.len(), conservative(&current)),
     }];
     fields.push(Field { name: "Maps rated".to_owned(), value: current.maps.to_string() });
     if let Some(last) = history.last() {
@@ -55,6 +56,19 @@ pub async fn rating(ctx: &Ctx, player: &Resolved) -> CommandResult {
             ),
         });
     }
+    if let Some(session) = history.last().and_then(|p| p.session_id) {
+        let tonight: Vec<_> = history.iter().filter(|p| p.session_id == Some(session)).collect();
+        if let (Some(first), Some(last)) = (tonight.first(), tonight.last()) {
+            fields.push(Field {
+                name: "Last session".to_owned(),
+                value: format!(
+                    "{:+.2} over {} maps (session {session})",
+                    last.rating - first.rating_before,
+                    tonight.len()
+                ),
+            });
+        }
+    }
     if let Some(best) = history.iter().max_by(|a, b| a.rating.total_cmp(&b.rating)) {
         fields.push(Field {
             name: "Peak".to_owned(),
@@ -63,6 +77,7 @@ pub async fn rating(ctx: &Ctx, player: &Resolved) -> CommandResult {
     }
     let points: Vec<(f64, f64)> = history.iter().map(|p| (p.rating, p.uncertainty)).collect();
     let attachments = match charts::rating_chart(&player.name, &points) {
+        _ if !chart => Vec::new(),
         Ok(image) => vec![image],
         Err(error) => {
             tracing::warn!(error = %error, "rating chart not drawn; answering with the numbers");
@@ -184,11 +199,15 @@ pub async fn evaluate(ctx: &Ctx) -> CommandResult {
     let post = Post {
         title: format!("📈 Ratings evaluated on {} maps", eval.maps),
         colour: 0x0034_98DB,
-        description: "Each map predicted from the ratings before it (a coin flip's log loss is 0.6931)."
-            .to_owned(),
+        description:
+            "Each map predicted from the ratings before it (a coin flip's log loss is 0.6931)."
+                .to_owned(),
         fields: vec![
             Field { name: format!("Model: {}", eval.model.name), value: line(&eval.model) },
-            Field { name: format!("Baseline: {}", eval.baseline.name), value: line(&eval.baseline) },
+            Field {
+                name: format!("Baseline: {}", eval.baseline.name),
+                value: line(&eval.baseline),
+            },
         ],
         footer: String::new(),
     };

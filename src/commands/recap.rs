@@ -1,7 +1,7 @@
 //! `!recap [id|date]`: the evening in one post — the stopwatch score, the maps, the MVP, the
 //! top three by DPM, the personal bests set that evening (most kills and most damage in one
-//! round, against the player's rounds before the session) and the badge tiers reached in its
-//! rounds (`achievement_unlocks`).
+//! round, against the player's rounds before the session), the badge tiers reached in its
+//! rounds (`achievement_unlocks`) and the biggest rating climbers of its maps.
 use std::collections::HashMap;
 
 use entity::{achievement_unlocks as unlocks, player_comprehensive_stats as pcs, rounds};
@@ -207,6 +207,33 @@ pub async fn recap(ctx: &Ctx, pick: Pick) -> CommandResult {
             value: format::cut(&lines.join("\n"), 1024),
         });
     }
+    // The ratings' biggest rises over the session's maps (`store::ratings`).
+    let round2s: Vec<i32> =
+        data.rounds.iter().filter(|r| r.round_number == 2).map(|r| r.id).collect();
+    let climbers: Vec<(String, f64, f64)> = crate::store::ratings::changes_over(&ctx.db, &round2s)
+        .await?
+        .into_iter()
+        .filter(|(_, before, after)| after > before)
+        .take(3)
+        .collect();
+    if !climbers.is_empty() {
+        let lines: Vec<String> = climbers
+            .iter()
+            .map(|(guid, before, after)| {
+                format!(
+                    "**{}** {:+.2} ({:.1} → {:.1})",
+                    name_of(guid),
+                    after - before,
+                    before,
+                    after
+                )
+            })
+            .collect();
+        fields.push(Field {
+            name: "📈 Biggest climbers".to_owned(),
+            value: format::cut(&lines.join("\n"), 1024),
+        });
+    }
     let ids: Vec<String> = data.sessions.iter().map(|s| format!("#{}", s.id)).collect();
     let post = Post {
         title: format!("🌙 Session recap: {}", started.format("%Y-%m-%d")),
@@ -228,6 +255,10 @@ pub async fn recap(ctx: &Ctx, pick: Pick) -> CommandResult {
             .map(|u| json!({"guid": u.guid, "ladder": u.ladder, "tier": u.tier}))
             .collect::<Vec<_>>(),
         "score": score.to_json(&lineups, |guid| names.get(guid).cloned().unwrap_or_else(|| guid.to_owned())),
+        "climbers": climbers
+            .iter()
+            .map(|(guid, before, after)| json!({"guid": guid, "before": before, "after": after, "change": after - before}))
+            .collect::<Vec<_>>(),
     });
     Ok(Reply::single(post, json))
 }

@@ -312,7 +312,11 @@ pub const COMMANDS: &[Spec] = &[
     .aliases(&["balance", "st"])
     .takes(
         "[names...]",
-        &[Param::optional("players", Rest, "Player names, GUIDs or @mentions (default: who is in voice)")],
+        &[Param::optional(
+            "players",
+            Rest,
+            "Player names, GUIDs or @mentions (default: who is in voice)",
+        )],
     )
     .every(5)
     .terminal("suggest-teams"),

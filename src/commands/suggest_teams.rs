@@ -33,9 +33,10 @@ pub async fn suggest_teams(ctx: &Ctx, players: &[Resolved], unlinked: usize) -> 
     }
     let mut ratings = Vec::with_capacity(players.len());
     for player in players {
-        let rating = stored::current(&ctx.db, &player.guid)
-            .await?
-            .map_or_else(|| MODEL.initial(), |r| Rating { rating: r.rating, uncertainty: r.uncertainty });
+        let rating = stored::current(&ctx.db, &player.guid).await?.map_or_else(
+            || MODEL.initial(),
+            |r| Rating { rating: r.rating, uncertainty: r.uncertainty },
+        );
         ratings.push(rating);
     }
     let split = balance(MODEL, &ratings)
@@ -55,14 +56,20 @@ pub async fn suggest_teams(ctx: &Ctx, players: &[Resolved], unlinked: usize) -> 
     let roster = |ids: &[usize]| -> String {
         let lines: Vec<String> = ids
             .iter()
-            .map(|&i| format!("{} ({:.1})", safe_name(&players[i].name, ctx.names, 24), ratings[i].rating))
+            .map(|&i| {
+                format!("{} ({:.1})", safe_name(&players[i].name, ctx.names, 24), ratings[i].rating)
+            })
             .collect();
         format::cut(&lines.join("\n"), 1024)
     };
     let (a, b) = (split.chance_a, 1.0 - split.chance_a);
     let fields = vec![
-        Field { name: format!("Team A — {:.1} % to win", a * 100.0), value: roster(&split.team_a) },
-        Field { name: format!("Team B — {:.1} % to win", b * 100.0), value: roster(&split.team_b) },
+        Field {
+            name: format!("Team A — {:.1} % to win", a * 100.0), value: roster(&split.team_a)
+        },
+        Field {
+            name: format!("Team B — {:.1} % to win", b * 100.0), value: roster(&split.team_b)
+        },
     ];
     let mut footer = format!(
         "Every split of {} players tried; ratings are TrueSkill over stopwatch maps",
@@ -74,7 +81,11 @@ pub async fn suggest_teams(ctx: &Ctx, players: &[Resolved], unlinked: usize) -> 
     let post = Post {
         title: "⚖️ Suggested teams".to_owned(),
         colour: 0x001A_BC9C,
-        description: format!("The fairest split: **{:.1} %** against **{:.1} %**", a * 100.0, b * 100.0),
+        description: format!(
+            "The fairest split: **{:.1} %** against **{:.1} %**",
+            a * 100.0,
+            b * 100.0
+        ),
         fields,
         footer,
     };
@@ -110,7 +121,9 @@ async fn group(call: &Call) -> Result<(Vec<Resolved>, usize), CommandError> {
     let mut unlinked = 0;
     for member in call.front.voice_members() {
         match players::linked_guid(&call.ctx.db, member).await? {
-            Some(guid) if seen.insert(guid.clone()) => out.push(Resolved { name: guid.clone(), guid }),
+            Some(guid) if seen.insert(guid.clone()) => {
+                out.push(Resolved { name: guid.clone(), guid })
+            }
             Some(_) => {}
             None => unlinked += 1,
         }

@@ -32,5 +32,5 @@ pub use file_name::{FileNameError, MAX_FILE_NAME_LEN, StatsFileName};
 pub use header::{Header, format_time, parse_time};
 pub use pairing::{DEFAULT_WINDOW_MINUTES, PairingRules, match_summary, pair, pair_with};
 pub use player::{NON_AIMED_WEAPONS, Player, RawName, WEAPON_NAMES, Weapon, WeaponStats};
-pub use round::{MapOutcome, Outcome, map_outcome, ParsedFile, Round, RoundKind, parse_file};
+pub use round::{MapOutcome, Outcome, ParsedFile, Round, RoundKind, map_outcome, parse_file};
 pub use tab::{Accumulation, KNOWN_TAB_WIDTHS, TAB_FIELDS, TAB_WIDTH, TabField, TabStats};

@@ -72,7 +72,14 @@ impl Store {
         rules: PairingRules,
         session_gap: TimeDelta,
     ) -> Self {
-        Store { db, server: server.to_owned(), rules, session_gap, outbox: false, ratings_later: false }
+        Store {
+            db,
+            server: server.to_owned(),
+            rules,
+            session_gap,
+            outbox: false,
+            ratings_later: false,
+        }
     }
 
     /// The same store for the daemon: every stored round (and match summary) is also queued

@@ -10,8 +10,8 @@ use entity::{
     player_comprehensive_stats as rows, player_ratings, rating_history, rating_state, rounds,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
 };
 
 use crate::{
@@ -20,7 +20,10 @@ use crate::{
 };
 
 /// Records, in an import's transaction, that rounds from `at` on changed.
-pub(super) async fn mark_changed(db: &impl ConnectionTrait, at: NaiveDateTime) -> Result<(), DbErr> {
+pub(super) async fn mark_changed(
+    db: &impl ConnectionTrait,
+    at: NaiveDateTime,
+) -> Result<(), DbErr> {
     rating_state::Entity::update_many()
         .col_expr(rating_state::Column::ChangedFrom, at.into())
         .filter(rating_state::Column::Id.eq(1))
@@ -63,7 +66,11 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
             let mut rater = Rater::with(
                 MODEL,
                 known.into_iter().map(|r| {
-                    (r.guid, Rating { rating: r.rating, uncertainty: r.uncertainty }, r.maps.max(0) as u32)
+                    (
+                        r.guid,
+                        Rating { rating: r.rating, uncertainty: r.uncertainty },
+                        r.maps.max(0) as u32,
+                    )
                 }),
             );
             write(&txn, &mut rater, &games).await?;
@@ -71,10 +78,25 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
             CaughtUp::Extended(games.len())
         }
         None => {
+            let started = std::time::Instant::now();
             let games = load_games(&txn, None).await?;
+            let loaded = started.elapsed();
             rating_history::Entity::delete_many().exec(&txn).await?;
             player_ratings::Entity::delete_many().exec(&txn).await?;
+            // Indexes built once over the whole history are cheaper than kept row by row.
+            for (name, _) in HISTORY_INDEXES {
+                txn.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
+            }
             write(&txn, &mut Rater::new(MODEL), &games).await?;
+            for (_, create) in HISTORY_INDEXES {
+                txn.execute_unprepared(create).await?;
+            }
+            tracing::info!(
+                maps = games.len(),
+                load_ms = loaded.as_millis() as u64,
+                rate_and_write_ms = (started.elapsed() - loaded).as_millis() as u64,
+                "ratings rebuilt"
+            );
             set_rated(&txn, games.last().map(|g| (g.at, g.file.clone()))).await?;
             CaughtUp::Rebuilt(games.len())
         }
@@ -89,6 +111,19 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
     txn.commit().await?;
     Ok(done)
 }
+
+/// `rating_history`'s indexes as its migration makes them: a rebuild drops them and makes
+/// them again after writing.
+const HISTORY_INDEXES: [(&str, &str); 2] = [
+    (
+        "idx_rating_history_player",
+        "CREATE INDEX IF NOT EXISTS idx_rating_history_player ON rating_history (guid, at)",
+    ),
+    (
+        "rating_history_once",
+        "CREATE UNIQUE INDEX IF NOT EXISTS rating_history_once ON rating_history (round_id, guid)",
+    ),
+];
 
 /// Marks every map changed, so the next [`catch_up`] rebuilds (`slomix rating --rebuild`).
 pub async fn rebuild(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
@@ -128,10 +163,8 @@ async fn write(db: &impl ConnectionTrait, rater: &mut Rater, games: &[Game]) -> 
             history.push(rating_history::ActiveModel {
                 guid: sea_orm::Set(change.guid.clone()),
                 round_id: sea_orm::Set(game.round_id),
-                map_name: sea_orm::Set(game.map.clone()),
                 at: sea_orm::Set(game.at),
                 rating_before: sea_orm::Set(change.before.rating),
-                uncertainty_before: sea_orm::Set(change.before.uncertainty),
                 rating: sea_orm::Set(change.after.rating),
                 uncertainty: sea_orm::Set(change.after.uncertainty),
                 ..Default::default()
@@ -175,6 +208,8 @@ async fn write(db: &impl ConnectionTrait, rater: &mut Rater, games: &[Game]) -> 
 }
 
 type RoundRow = (i32, String, String, i32, NaiveDateTime, String, String, i32, String, i32);
+/// A player row of a round: GUID, side, seconds played, kills, deaths.
+type PlayerRow = (String, i32, i32, i32, i32);
 
 /// Every stored map whose two rounds are both there, in rating order (round 2's end, then
 /// its file), after `after` when given. A map needs a round 1 and a paired round 2 of the
@@ -234,7 +269,7 @@ pub async fn load_games(
         .into_iter()
         .filter_map(|r2| round1s.remove(&(r2.1.clone(), r2.2.clone())).map(|r1| (r1, r2)))
         .collect();
-    let mut players: HashMap<i32, Vec<(String, i32, i32, i32, i32)>> = HashMap::new();
+    let mut players: HashMap<i32, Vec<PlayerRow>> = HashMap::new();
     let row_query = rows::Entity::find()
         .select_only()
         .columns([
@@ -278,8 +313,8 @@ pub async fn load_games(
 fn game_of(
     r1: &RoundRow,
     r2: &RoundRow,
-    p1: &[(String, i32, i32, i32, i32)],
-    p2: &[(String, i32, i32, i32, i32)],
+    p1: &[PlayerRow],
+    p2: &[PlayerRow],
 ) -> Option<Game> {
     // The defending side is the same in both rounds; take it from round 1, else round 2.
     let defender = [r1.7, r2.7].into_iter().find(|d| (1..=2).contains(d))?;
@@ -292,14 +327,19 @@ fn game_of(
     let length = f64::from(r1.9.max(0) + r2.9.max(0));
     // Per player: seconds on team 1, on team 2, kills, deaths.
     let mut seen: BTreeMap<&str, (i64, i64, i64, i64)> = BTreeMap::new();
-    let sides = p1.iter().map(|p| (p, p.1 != defender)).chain(p2.iter().map(|p| (p, p.1 == defender)));
+    let sides =
+        p1.iter().map(|p| (p, p.1 != defender)).chain(p2.iter().map(|p| (p, p.1 == defender)));
     for ((guid, side, time, kills, deaths), team1) in sides {
         if !(1..=2).contains(side) {
             continue;
         }
         let entry = seen.entry(guid.as_str()).or_default();
         let time = i64::from((*time).max(0));
-        if team1 { entry.0 += time } else { entry.1 += time }
+        if team1 {
+            entry.0 += time
+        } else {
+            entry.1 += time
+        }
         entry.2 += i64::from(*kills);
         entry.3 += i64::from(*deaths);
     }
@@ -316,7 +356,15 @@ fn game_of(
     if team1.is_empty() || team2.is_empty() {
         return None;
     }
-    Some(Game { at: r2.4, file: r2.5.clone(), round_id: r2.0, map: r2.6.clone(), team1, team2, result })
+    Some(Game {
+        at: r2.4,
+        file: r2.5.clone(),
+        round_id: r2.0,
+        map: r2.6.clone(),
+        team1,
+        team2,
+        result,
+    })
 }
 
 /// A player's current rating and maps, if rated.
@@ -363,26 +411,29 @@ pub async fn history(db: &impl ConnectionTrait, guid: &str) -> Result<Vec<Point>
         .all(db)
         .await?;
     let ids: Vec<i32> = points.iter().map(|p| p.round_id).collect();
-    let mut sessions: HashMap<i32, Option<i64>> = HashMap::new();
+    let mut sessions: HashMap<i32, (String, Option<i64>)> = HashMap::new();
     for chunk in ids.chunks(BATCH) {
-        let found: Vec<(i32, Option<i64>)> = rounds::Entity::find()
+        let found: Vec<(i32, String, Option<i64>)> = rounds::Entity::find()
             .select_only()
-            .columns([rounds::Column::Id, rounds::Column::GamingSessionId])
+            .columns([rounds::Column::Id, rounds::Column::MapName, rounds::Column::GamingSessionId])
             .filter(rounds::Column::Id.is_in(chunk.to_vec()))
             .into_tuple()
             .all(db)
             .await?;
-        sessions.extend(found);
+        sessions.extend(found.into_iter().map(|(id, map, session)| (id, (map, session))));
     }
     Ok(points
         .into_iter()
-        .map(|p| Point {
-            at: p.at,
-            rating: p.rating,
-            uncertainty: p.uncertainty,
-            rating_before: p.rating_before,
-            map: p.map_name,
-            session_id: sessions.get(&p.round_id).copied().flatten(),
+        .map(|p| {
+            let (map, session_id) = sessions.get(&p.round_id).cloned().unwrap_or_default();
+            Point {
+                at: p.at,
+                rating: p.rating,
+                uncertainty: p.uncertainty,
+                rating_before: p.rating_before,
+                map,
+                session_id,
+            }
         })
         .collect())
 }

@@ -286,6 +286,11 @@ pub async fn player(state: web::Data<WebState>, path: web::Path<String>) -> Page
     let lifetime = stats::stats(&ctx, &who, &caller).await?;
     let badges = achievements::achievements(&ctx, &who, &caller).await.ok();
     let arms = weapons::weapons(&ctx, &who, &caller).await.ok();
+    let resolved = players::Resolved {
+        guid: guid.clone(),
+        name: lifetime.data["name"].as_str().unwrap_or(&guid).to_owned(),
+    };
+    let rated = crate::commands::rating::rating_of(&ctx, &resolved, false).await.ok();
     let history = per_session(&ctx.db, &guid).await?;
     let kd: Vec<f64> =
         history.iter().map(|(_, k, d, _, _)| *k as f64 / (*d).max(1) as f64).collect();
@@ -306,6 +311,13 @@ pub async fn player(state: web::Data<WebState>, path: web::Path<String>) -> Page
         html! {
             (cards(&lifetime.posts))
             @if let Some(b) = &badges { (cards(&b.posts)) }
+            @if let Some(r) = &rated {
+                (cards(&r.posts))
+                section.card {
+                    h2 { "Rating over time" }
+                    div.chart { (PreEscaped(svg_line("Rating after each map", &rating_line(&r.data)))) }
+                }
+            }
             @if let Some(w) = &arms { (cards(&w.posts)) }
             @if !history.is_empty() {
                 section.card {
@@ -332,6 +344,11 @@ pub async fn player(state: web::Data<WebState>, path: web::Path<String>) -> Page
             }
         },
     ))
+}
+
+/// The ratings of a `!rating` reply's history, oldest first.
+fn rating_line(data: &serde_json::Value) -> Vec<f64> {
+    data["history"].as_array().into_iter().flatten().filter_map(|p| p["rating"].as_f64()).collect()
 }
 
 /// `?page=`.

@@ -48,11 +48,24 @@ async fn import(store: &Store, files: &[PathBuf]) {
 /// The ratings and history, keyed by what does not depend on row ids (rounded to 1e-9).
 async fn ratings_dump(db: &DatabaseConnection) -> String {
     let mut out = String::new();
-    for r in player_ratings::Entity::find().order_by_asc(player_ratings::Column::Guid).all(db).await.unwrap() {
-        out.push_str(&format!("{} {:.9} {:.9} {} {}\n", r.guid, r.rating, r.uncertainty, r.maps, r.last_at));
+    for r in player_ratings::Entity::find()
+        .order_by_asc(player_ratings::Column::Guid)
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.push_str(&format!(
+            "{} {:.9} {:.9} {} {}\n",
+            r.guid, r.rating, r.uncertainty, r.maps, r.last_at
+        ));
     }
-    let files: BTreeMap<i32, String> =
-        rounds::Entity::find().all(db).await.unwrap().into_iter().map(|r| (r.id, r.filename)).collect();
+    let files: BTreeMap<i32, String> = rounds::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.filename))
+        .collect();
     let mut lines: Vec<String> = rating_history::Entity::find()
         .all(db)
         .await
@@ -60,8 +73,8 @@ async fn ratings_dump(db: &DatabaseConnection) -> String {
         .into_iter()
         .map(|h| {
             format!(
-                "{} {} {} {:.9} {:.9} {:.9} {:.9}",
-                h.guid, h.at, files[&h.round_id], h.rating_before, h.uncertainty_before, h.rating, h.uncertainty
+                "{} {} {} {:.9} {:.9} {:.9}",
+                h.guid, h.at, files[&h.round_id], h.rating_before, h.rating, h.uncertainty
             )
         })
         .collect();
@@ -74,7 +87,8 @@ async fn ratings_dump(db: &DatabaseConnection) -> String {
 async fn any_import_order_gives_the_same_ratings_and_history() {
     let files = real_files();
     for t in db::all().await {
-        let store = Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60));
+        let store =
+            Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60));
         // In time order, each file caught up after it (the daemon's way: maps rated one by one).
         import(&store, &files).await;
         let in_order = ratings_dump(&t.db).await;
@@ -94,8 +108,14 @@ async fn any_import_order_gives_the_same_ratings_and_history() {
         // Newest first, every file caught up after it (a rebuild each time a map lands
         // before the last rated one).
         let reversed: Vec<PathBuf> = files.iter().rev().cloned().collect();
-        let other = if t.kind == "sqlite" { db::sqlite().await } else { db::postgres().await.unwrap() };
-        let store = Store::new(other.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60));
+        let other =
+            if t.kind == "sqlite" { db::sqlite().await } else { db::postgres().await.unwrap() };
+        let store = Store::new(
+            other.db.clone(),
+            "default",
+            PairingRules::default(),
+            TimeDelta::minutes(60),
+        );
         import(&store, &reversed).await;
         assert_eq!(ratings_dump(&other.db).await, in_order, "{}: reversed", t.kind);
     }
@@ -104,14 +124,16 @@ async fn any_import_order_gives_the_same_ratings_and_history() {
 #[tokio::test]
 async fn evaluation_on_the_real_fixtures_beats_a_coin_flip_and_the_kd_baseline() {
     for t in db::all().await {
-        let store = Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60))
-            .ratings_later();
+        let store =
+            Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60))
+                .ratings_later();
         import(&store, &real_files()).await;
         let ctx = Ctx::new(t.db.clone(), Names::Plain, now());
         let reply = rating::evaluate(&ctx).await.unwrap();
         let json = reply.to_json();
         assert_eq!(json["maps"], 133, "{}", t.kind);
-        let (model, baseline) = (json["log_loss"].as_f64().unwrap(), json["baseline"]["log_loss"].as_f64().unwrap());
+        let (model, baseline) =
+            (json["log_loss"].as_f64().unwrap(), json["baseline"]["log_loss"].as_f64().unwrap());
         assert!(model < 2f64.ln(), "{}: {model} against a coin flip", t.kind);
         assert!(model < baseline, "{}: {model} against the baseline {baseline}", t.kind);
         for key in ["brier", "accuracy"] {
@@ -165,14 +187,24 @@ fn the_terminal_shows_a_players_rating_the_board_and_fair_teams() {
     let again: Value = serde_json::from_slice(&run(&["rating", &guid, "--json"])).unwrap();
     assert_eq!(again["rating"], one["rating"]);
     // Six of the board's players, given by GUID: every one in exactly one team of three.
-    let six: Vec<String> =
-        board["players"].as_array().unwrap().iter().take(6).map(|p| p["guid"].as_str().unwrap().to_owned()).collect();
+    let six: Vec<String> = board["players"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(6)
+        .map(|p| p["guid"].as_str().unwrap().to_owned())
+        .collect();
     let mut args = vec!["suggest-teams"];
     args.extend(six.iter().map(String::as_str));
     args.push("--json");
     let teams: Value = serde_json::from_slice(&run(&args)).unwrap();
     let team = |key: &str| -> Vec<String> {
-        teams[key]["players"].as_array().unwrap().iter().map(|p| p["guid"].as_str().unwrap().to_owned()).collect()
+        teams[key]["players"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["guid"].as_str().unwrap().to_owned())
+            .collect()
     };
     let (a, b) = (team("team_a"), team("team_b"));
     assert_eq!((a.len(), b.len()), (3, 3));
@@ -209,14 +241,18 @@ fn best_gap(ratings: &[Rating]) -> f64 {
 async fn suggest_teams_splits_the_linked_players_in_voice() {
     logs();
     for t in db::all().await {
-        let store = Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60))
-            .ratings_later();
+        let store =
+            Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60))
+                .ratings_later();
         import(&store, &real_files()).await;
         store.catch_up_ratings().await.unwrap();
         // Six rated players with very different ratings, linked to users 301..=306, in voice.
         let board = stored::board(&t.db).await.unwrap();
         let picked: Vec<&player_ratings::Model> =
-            [0, 1, 2, board.len() / 2, board.len() - 2, board.len() - 1].iter().map(|&i| &board[i]).collect();
+            [0, 1, 2, board.len() / 2, board.len() - 2, board.len() - 1]
+                .iter()
+                .map(|&i| &board[i])
+                .collect();
         for (i, player) in picked.iter().enumerate() {
             player_links::Entity::insert(player_links::ActiveModel {
                 player_guid: Set(player.guid.clone()),
@@ -251,10 +287,14 @@ async fn suggest_teams_splits_the_linked_players_in_voice() {
         let settings = slomix::settings::Settings::load(&dir, &env).unwrap();
         let sources = vec![crate::daemon::local_source(local.path())];
         let running =
-            start_with(settings, SettingsSource::Fixed { dir, env }, t.db.clone(), sources).await.unwrap();
-        within(fake.wait_until(|f| f.is_ready() && f.commands(None).iter().any(|c| c["name"] == "suggest_teams")))
-            .await
-            .expect("ready");
+            start_with(settings, SettingsSource::Fixed { dir, env }, t.db.clone(), sources)
+                .await
+                .unwrap();
+        within(fake.wait_until(|f| {
+            f.is_ready() && f.commands(None).iter().any(|c| c["name"] == "suggest_teams")
+        }))
+        .await
+        .expect("ready");
         for i in 0..6 {
             fake.voice_state_update(301 + i, Some(200));
         }
@@ -281,7 +321,13 @@ async fn suggest_teams_splits_the_linked_players_in_voice() {
             for line in lines {
                 let who = picked
                     .iter()
-                    .filter(|p| line.starts_with(&slomix::render::safe_name(&names[&p.guid], Names::Discord, 24)))
+                    .filter(|p| {
+                        line.starts_with(&slomix::render::safe_name(
+                            &names[&p.guid],
+                            Names::Discord,
+                            24,
+                        ))
+                    })
                     .map(|p| p.guid.clone())
                     .next()
                     .unwrap_or_else(|| panic!("{}: {line} is none of the six", t.kind));
@@ -291,15 +337,92 @@ async fn suggest_teams_splits_the_linked_players_in_voice() {
         seen.sort();
         seen.dedup();
         assert_eq!(seen.len(), 6, "{}: each player in exactly one team", t.kind);
-        assert!(embed["footer"]["text"].as_str().unwrap().contains("1 in voice without a linked player"));
+        assert!(
+            embed["footer"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("1 in voice without a linked player")
+        );
         // The chosen split is the best balanced of the ten.
-        let ratings: Vec<Rating> =
-            picked.iter().map(|p| Rating { rating: p.rating, uncertainty: p.uncertainty }).collect();
+        let ratings: Vec<Rating> = picked
+            .iter()
+            .map(|p| Rating { rating: p.rating, uncertainty: p.uncertainty })
+            .collect();
         let gap = best_gap(&ratings);
         let shown = format!("Team A — {:.1} % to win", (0.5 + gap) * 100.0);
         let shown_low = format!("Team A — {:.1} % to win", (0.5 - gap) * 100.0);
         let first = fields[0]["name"].as_str().unwrap();
         assert!(first == shown || first == shown_low, "{}: {first} vs {shown}", t.kind);
         running.stop().await;
+    }
+}
+
+/// The recap's climbers are the biggest rises over the session's maps in the history, and a
+/// player's page shows their rating and its line.
+#[actix::test]
+async fn the_recap_names_the_climbers_and_the_player_page_shows_the_rating() {
+    logs();
+    for t in db::all().await {
+        let ctx = crate::commands::imported(&t).await;
+        let plain = Ctx::new(t.db.clone(), Names::Plain, ctx.now);
+        let reply =
+            slomix::commands::recap::recap(&plain, slomix::commands::gaming_session::Pick::Latest)
+                .await
+                .unwrap();
+        let climbers = reply.data["climbers"].as_array().unwrap().clone();
+        assert!(!climbers.is_empty(), "{}: the last evening has rated maps", t.kind);
+        // Each climber's change from the history of the session's maps.
+        let session = reply.data["sessions"][0].as_i64().unwrap();
+        let round2s: Vec<i32> = rounds::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.round_number == 2 && r.gaming_session_id == Some(session))
+            .map(|r| r.id)
+            .collect();
+        let history = rating_history::Entity::find().all(&t.db).await.unwrap();
+        let mut changes: Vec<(f64, String)> = Vec::new();
+        let mut guids: Vec<String> = history
+            .iter()
+            .filter(|h| round2s.contains(&h.round_id))
+            .map(|h| h.guid.clone())
+            .collect();
+        guids.sort();
+        guids.dedup();
+        for guid in &guids {
+            let mut mine: Vec<_> = history
+                .iter()
+                .filter(|h| &h.guid == guid && round2s.contains(&h.round_id))
+                .collect();
+            mine.sort_by_key(|h| (h.at, h.id));
+            changes.push((mine[mine.len() - 1].rating - mine[0].rating_before, guid.clone()));
+        }
+        changes.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (shown, (change, guid)) in climbers.iter().zip(&changes) {
+            assert_eq!(shown["guid"], guid.as_str(), "{}", t.kind);
+            assert!((shown["change"].as_f64().unwrap() - change).abs() < 1e-9);
+        }
+        // The page of the best climber: the rating card and its chart.
+        let guid = climbers[0]["guid"].as_str().unwrap().to_owned();
+        let state = slomix::web::WebState {
+            db: t.db.clone(),
+            health: None,
+            timezone: chrono_tz::UTC,
+            memo: Default::default(),
+        };
+        let site = slomix::web::start("127.0.0.1:0".parse().unwrap(), state).unwrap();
+        let page = reqwest::get(format!("http://{}/players/{guid}", site.addr))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let current =
+            player_ratings::Entity::find_by_id(guid.clone()).one(&t.db).await.unwrap().unwrap();
+        assert!(page.contains("Rating after each map"), "{}", t.kind);
+        assert!(page.contains(&format!("{:.2}", current.rating)), "{}: {}", t.kind, current.rating);
+        assert!(page.contains("Last session"), "{}", t.kind);
+        site.stop().await;
     }
 }

@@ -67,7 +67,11 @@ fn draw(root: &Area<'_>, name: &str, points: &[(f64, f64)]) -> Result<(), String
         .map_err(draw_error)?;
     if n == 1 {
         chart
-            .draw_series(std::iter::once(Circle::new((0.0, finite(points[0].0)), 8, colour.filled())))
+            .draw_series(std::iter::once(Circle::new(
+                (0.0, finite(points[0].0)),
+                8,
+                colour.filled(),
+            )))
             .map_err(draw_error)?;
     }
     Ok(())
