@@ -15,14 +15,16 @@
 //! one copy of the real files.
 mod support;
 use std::{
-    collections::BTreeSet,
     path::PathBuf,
     time::{Duration, Instant},
 };
-use support::{percentile, real_files};
+use support::{
+    history::{COPIES, PLAYERS, populate, postgres_bench_db},
+    percentile,
+};
 
-use chrono::{NaiveDateTime, TimeDelta};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+use chrono::NaiveDateTime;
+use sea_orm::DatabaseConnection;
 use slomix::{
     commands::{
         Caller, Ctx, achievements, aliases, charts, compare,
@@ -32,91 +34,7 @@ use slomix::{
         recap, records, session_score, sessions, stats, team_records, teams, weapons,
     },
     render::Names,
-    stats::{PairingRules, StatsFileName},
-    store::Store,
 };
-
-const COPIES: usize = 173;
-const PLAYERS: usize = 500;
-
-/// The GUIDs of the real files, in order.
-fn real_guids(real: &[(String, Vec<u8>)]) -> Vec<String> {
-    let mut guids = BTreeSet::new();
-    for (_, bytes) in real {
-        for line in String::from_utf8_lossy(bytes).lines().skip(1) {
-            if let Some((guid, _)) = line.split_once('\\') {
-                guids.insert(guid.to_owned());
-            }
-        }
-    }
-    guids.into_iter().collect()
-}
-
-/// Copy `k` of a real file: moved 1,000 + 140·k days later (within the years file names
-/// allow), its header's server name marked `#k`, and each player `i` (by GUID) renamed to
-/// pool player `(35k + i) mod 500` (GUID and name), so 500 players play in all.
-fn copy_of(name: &str, bytes: &[u8], k: usize, guids: &[String]) -> Option<(String, Vec<u8>)> {
-    let file = StatsFileName::parse(name).ok()?;
-    let t = file.timestamp()
-        + TimeDelta::days(1000 + 140 * k as i64)
-        + TimeDelta::minutes(k as i64 % 7);
-    let new_name =
-        format!("{}-{}-round-{}.txt", t.format("%Y-%m-%d-%H%M%S"), file.map(), file.round());
-    let text = String::from_utf8_lossy(bytes);
-    let mut lines = text.split_inclusive('\n');
-    let header = lines.next()?;
-    let mut out = match header.split_once('\\') {
-        Some((server, rest)) => format!("{server}#{k}\\{rest}"),
-        None => header.to_owned(),
-    };
-    for line in lines {
-        let mut parts = line.splitn(3, '\\');
-        let (Some(guid), Some(_name), Some(rest)) = (parts.next(), parts.next(), parts.next())
-        else {
-            out.push_str(line);
-            continue;
-        };
-        let i = guids.iter().position(|g| g == guid).unwrap_or(0);
-        let pool = (35 * k + i) % PLAYERS;
-        out.push_str(&format!("{:08X}\\p{pool:03}\\{rest}", 0x5000_0000u32 + pool as u32));
-    }
-    Some((new_name, out.into_bytes()))
-}
-
-/// Imports the generated history (`copies` shifted copies of the real files) unless the
-/// database already holds it (`rounds` rounds and `players` players or more).
-async fn populate(label: &str, db: &DatabaseConnection, copies: usize, rounds: u64, players: u64) {
-    slomix::db::migrate(db).await.unwrap();
-    let (wanted_rounds, wanted_players) = (rounds, players);
-    let stored = entity::rounds::Entity::find().count(db).await.unwrap();
-    let players = entity::player_totals::Entity::find().count(db).await.unwrap();
-    if stored >= wanted_rounds && players >= wanted_players {
-        println!("{label}: reusing {stored} stored rounds, {players} players");
-        return;
-    }
-    let real = real_files();
-    let guids = real_guids(&real);
-    let store = Store::new(db.clone(), "bench", PairingRules::default(), TimeDelta::minutes(60));
-    let now = NaiveDateTime::default();
-    let started = Instant::now();
-    let mut files = 0;
-    for k in 0..copies {
-        for (name, bytes) in &real {
-            let Some((name, bytes)) = copy_of(name, bytes, k, &guids) else { continue };
-            let _ = store.import_file(&name, &bytes, now).await;
-            files += 1;
-        }
-        if k % 20 == 19 {
-            println!("{label}: {files} files imported in {:.0} s", started.elapsed().as_secs_f64());
-        }
-    }
-    let stored = entity::rounds::Entity::find().count(db).await.unwrap();
-    let players = entity::player_totals::Entity::find().count(db).await.unwrap();
-    println!(
-        "{label}: {files} files -> {stored} rounds (with match summaries), {players} players, in {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
-}
 
 fn report(label: &str, command: &str, mut took: Vec<Duration>) {
     took.sort();
@@ -326,21 +244,7 @@ fn main() {
         measure("sqlite", db).await;
         match std::env::var("SLOMIX_TEST_POSTGRES_URL") {
             Ok(server) => {
-                let name = "slomix_bench_commands_v1";
-                let admin = slomix::db::connect(&server).await.unwrap();
-                let exists = admin
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        admin.get_database_backend(),
-                        format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
-                    ))
-                    .await
-                    .unwrap()
-                    .is_some();
-                if !exists {
-                    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-                }
-                let (base, _) = server.rsplit_once('/').unwrap();
-                let db = slomix::db::connect(&format!("{base}/{name}")).await.unwrap();
+                let db = postgres_bench_db(&server).await;
                 populate("postgres", &db, COPIES, 50_000, PLAYERS as u64).await;
                 measure("postgres", db).await;
             }

@@ -4,15 +4,18 @@
 //!    ratings before it (`ratings::evaluate`); the best by log loss on the simulated corpus are
 //!    printed with their scores on the real files, beside the lifetime-K/D baseline;
 //! 2. `slomix rating --rebuild`'s work (`store::ratings::rebuild`) on the commands bench's
-//!    50,000-round databases (SQLite, and PostgreSQL with `SLOMIX_TEST_POSTGRES_URL`), made by
-//!    `cargo bench --bench commands` (skipped when they are not there);
+//!    50,000-round databases (SQLite, made by `cargo bench --bench commands`, skipped when not
+//!    there; PostgreSQL with `SLOMIX_TEST_POSTGRES_URL`, made here when missing);
 //! 3. `!suggest_teams` for 12 rated players through the command layer.
 mod support;
 use std::{
     path::{Path, PathBuf},
     time::{Duration, Instant},
 };
-use support::percentile;
+use support::{
+    history::{COPIES, PLAYERS, populate, postgres_bench_db},
+    percentile,
+};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -227,11 +230,9 @@ fn main() {
             println!("sqlite: no {} (run `cargo bench --bench commands` first)", data.display());
         }
         if let Ok(server) = std::env::var("SLOMIX_TEST_POSTGRES_URL") {
-            let (base, _) = server.rsplit_once('/').unwrap();
-            match slomix::db::connect(&format!("{base}/slomix_bench_commands_v1")).await {
-                Ok(db) => rebuild("postgres", &db).await,
-                Err(error) => println!("postgres: no bench database ({error})"),
-            }
+            let db = postgres_bench_db(&server).await;
+            populate("postgres", &db, COPIES, 50_000, PLAYERS as u64).await;
+            rebuild("postgres", &db).await;
         }
     });
 }

@@ -1,6 +1,8 @@
 //! What the benches share: the real fixtures and percentiles.
 #![allow(dead_code)] // each bench uses some of these
 
+pub mod history;
+
 use std::{path::Path, time::Duration};
 
 /// Every real fixture file (`../shared/fixtures/real`), sorted by name: (name, bytes).

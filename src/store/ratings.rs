@@ -6,12 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
-use entity::{
-    player_comprehensive_stats as rows, player_ratings, rating_history, rating_state, rounds,
-};
+use entity::{player_ratings, rating_history, rating_state, rounds};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    sea_query::OnConflict,
 };
 
 use crate::{
@@ -207,160 +206,145 @@ async fn write(db: &impl ConnectionTrait, rater: &mut Rater, games: &[Game]) -> 
     Ok(())
 }
 
-type RoundRow = (i32, String, String, i32, NaiveDateTime, String, String, i32, String, i32);
-/// A player row of a round: GUID, side, seconds played, kills, deaths.
-type PlayerRow = (String, i32, i32, i32, i32);
+/// One map's two rounds, as [`load_games`] reads them.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct MapRow {
+    id: i32,
+    round_at: NaiveDateTime,
+    filename: String,
+    map_name: String,
+    defender1: i32,
+    defender2: i32,
+    outcome1: String,
+    outcome2: String,
+    seconds1: i32,
+    seconds2: i32,
+}
+
+/// A player's part in one map: seconds on side 1 and side 2 in each round, kills, deaths.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct PlayerRow {
+    map: i32,
+    guid: String,
+    r1_side1: i64,
+    r1_side2: i64,
+    r2_side1: i64,
+    r2_side2: i64,
+    kills: i64,
+    deaths: i64,
+}
 
 /// Every stored map whose two rounds are both there, in rating order (round 2's end, then
 /// its file), after `after` when given. A map needs a round 1 and a paired round 2 of the
 /// same match on the same server, a defending side in one of them, and players on both sides.
+/// The database pairs the rounds and sums each player's time per round and side, so one row
+/// comes back per map and one per player of a map.
 pub async fn load_games(
     db: &impl ConnectionTrait,
     after: Option<&(NaiveDateTime, String)>,
 ) -> Result<Vec<Game>, DbErr> {
-    let columns = [
-        rounds::Column::Id,
-        rounds::Column::Server,
-        rounds::Column::MatchId,
-        rounds::Column::RoundNumber,
-        rounds::Column::RoundAt,
-        rounds::Column::Filename,
-        rounds::Column::MapName,
-        rounds::Column::DefenderTeam,
-        rounds::Column::RoundOutcome,
-        rounds::Column::ActualTimeSeconds,
-    ];
-    let mut query = rounds::Entity::find()
-        .select_only()
-        .columns(columns)
-        .filter(rounds::Column::RoundNumber.eq(2))
-        .filter(rounds::Column::RoundStatus.ne("orphan_r2"));
-    if let Some((at, file)) = after {
-        query = query.filter(
-            Condition::any().add(rounds::Column::RoundAt.gt(*at)).add(
-                Condition::all()
-                    .add(rounds::Column::RoundAt.eq(*at))
-                    .add(rounds::Column::Filename.gt(file.as_str())),
-            ),
-        );
-    }
-    let round2s: Vec<RoundRow> = query
-        .order_by_asc(rounds::Column::RoundAt)
-        .order_by_asc(rounds::Column::Filename)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if round2s.is_empty() {
+    let backend = db.get_database_backend();
+    let (filter, values) = match after {
+        Some((at, file)) => (
+            " AND (r2.round_at > $1 OR (r2.round_at = $1 AND r2.filename > $2))",
+            vec![sea_orm::Value::from(*at), sea_orm::Value::from(file.clone())],
+        ),
+        None => ("", Vec::new()),
+    };
+    // SQLite takes `$1` as PostgreSQL does. Everything else in these texts is ours.
+    let pairs = format!(
+        "FROM rounds r2 JOIN rounds r1 ON r1.server = r2.server AND r1.match_id = r2.match_id \
+         AND r1.round_number = 1 \
+         WHERE r2.round_number = 2 AND r2.round_status <> 'orphan_r2'{filter}"
+    );
+    let statement = |sql: String| Statement::from_sql_and_values(backend, sql, values.clone());
+    let maps = MapRow::find_by_statement(statement(format!(
+        "SELECT r2.id AS id, r2.round_at AS round_at, r2.filename AS filename, \
+                r2.map_name AS map_name, r1.defender_team AS defender1, \
+                r2.defender_team AS defender2, r1.round_outcome AS outcome1, \
+                r2.round_outcome AS outcome2, r1.actual_time_seconds AS seconds1, \
+                r2.actual_time_seconds AS seconds2 \
+         {pairs} ORDER BY r2.round_at, r2.filename"
+    )))
+    .all(db)
+    .await?;
+    if maps.is_empty() {
         return Ok(Vec::new());
     }
-    let mut round1s: HashMap<(String, String), RoundRow> = HashMap::new();
-    let mut r1_query = rounds::Entity::find()
-        .select_only()
-        .columns(columns)
-        .filter(rounds::Column::RoundNumber.eq(1));
-    if after.is_some() {
-        let ids: Vec<String> = round2s.iter().map(|r| r.2.clone()).collect();
-        r1_query = r1_query.filter(rounds::Column::MatchId.is_in(ids));
-    }
-    for row in r1_query.into_tuple::<RoundRow>().all(db).await? {
-        round1s.insert((row.1.clone(), row.2.clone()), row);
-    }
-    let pairs: Vec<(RoundRow, RoundRow)> = round2s
-        .into_iter()
-        .filter_map(|r2| round1s.remove(&(r2.1.clone(), r2.2.clone())).map(|r1| (r1, r2)))
-        .collect();
-    let mut players: HashMap<i32, Vec<PlayerRow>> = HashMap::new();
-    let row_query = rows::Entity::find()
-        .select_only()
-        .columns([
-            rows::Column::RoundId,
-            rows::Column::PlayerGuid,
-            rows::Column::Team,
-            rows::Column::TimePlayedSeconds,
-            rows::Column::Kills,
-            rows::Column::Deaths,
-        ])
-        .filter(rows::Column::RoundNumber.is_in([1, 2]));
-    let chunks: Vec<Vec<i32>> = if after.is_some() {
-        let ids: Vec<i32> = pairs.iter().flat_map(|(a, b)| [a.0, b.0]).collect();
-        ids.chunks(BATCH).map(<[i32]>::to_vec).collect()
-    } else {
-        vec![Vec::new()]
+    let seconds = |round: &str, side: i32| {
+        format!(
+            "SUM(CASE WHEN p.round_id = {round}.id AND p.team = {side} \
+             THEN p.time_played_seconds ELSE 0 END)"
+        )
     };
-    for ids in chunks {
-        let mut q = row_query.clone();
-        if after.is_some() {
-            q = q.filter(rows::Column::RoundId.is_in(ids));
-        }
-        for (round, guid, team, time, kills, deaths) in
-            q.into_tuple::<(i32, String, i32, i32, i32, i32)>().all(db).await?
-        {
-            players.entry(round).or_default().push((guid, team, time, kills, deaths));
-        }
+    let sums = PlayerRow::find_by_statement(statement(format!(
+        "SELECT r2.id AS map, p.player_guid AS guid, \
+                CAST({} AS BIGINT) AS r1_side1, CAST({} AS BIGINT) AS r1_side2, \
+                CAST({} AS BIGINT) AS r2_side1, CAST({} AS BIGINT) AS r2_side2, \
+                CAST(SUM(p.kills) AS BIGINT) AS kills, CAST(SUM(p.deaths) AS BIGINT) AS deaths \
+         {pairs_players} GROUP BY r2.id, p.player_guid",
+        seconds("r1", 1),
+        seconds("r1", 2),
+        seconds("r2", 1),
+        seconds("r2", 2),
+        pairs_players = pairs.replacen(
+            "WHERE",
+            "JOIN player_comprehensive_stats p ON p.round_id IN (r1.id, r2.id) WHERE",
+            1
+        ),
+    )))
+    .all(db)
+    .await?;
+    let mut players: HashMap<i32, Vec<PlayerRow>> = HashMap::new();
+    for row in sums {
+        players.entry(row.map).or_default().push(row);
     }
-    let empty = Vec::new();
-    Ok(pairs
+    Ok(maps
         .into_iter()
-        .filter_map(|(r1, r2)| {
-            let p1 = players.get(&r1.0).unwrap_or(&empty);
-            let p2 = players.get(&r2.0).unwrap_or(&empty);
-            game_of(&r1, &r2, p1, p2)
+        .filter_map(|map| {
+            let rows = players.remove(&map.id).unwrap_or_default();
+            game_of(map, rows)
         })
         .collect())
 }
 
-/// One map from its two rounds and their player rows `(guid, side, seconds, kills, deaths)`.
-fn game_of(
-    r1: &RoundRow,
-    r2: &RoundRow,
-    p1: &[PlayerRow],
-    p2: &[PlayerRow],
-) -> Option<Game> {
+/// One map from its rounds and its players' sums.
+fn game_of(map: MapRow, rows: Vec<PlayerRow>) -> Option<Game> {
     // The defending side is the same in both rounds; take it from round 1, else round 2.
-    let defender = [r1.7, r2.7].into_iter().find(|d| (1..=2).contains(d))?;
+    let defender = [map.defender1, map.defender2].into_iter().find(|d| (1..=2).contains(d))?;
     // Team 1 attacks round 1 (the other side than the defenders) and defends round 2.
-    let result = match map_outcome(&r1.8, &r2.8) {
+    let result = match map_outcome(&map.outcome1, &map.outcome2) {
         MapOutcome::Team1 => 1.0,
         MapOutcome::Team2 => 0.0,
         MapOutcome::Draw => 0.5,
     };
-    let length = f64::from(r1.9.max(0) + r2.9.max(0));
-    // Per player: seconds on team 1, on team 2, kills, deaths.
-    let mut seen: BTreeMap<&str, (i64, i64, i64, i64)> = BTreeMap::new();
-    let sides =
-        p1.iter().map(|p| (p, p.1 != defender)).chain(p2.iter().map(|p| (p, p.1 == defender)));
-    for ((guid, side, time, kills, deaths), team1) in sides {
-        if !(1..=2).contains(side) {
-            continue;
-        }
-        let entry = seen.entry(guid.as_str()).or_default();
-        let time = i64::from((*time).max(0));
-        if team1 {
-            entry.0 += time
-        } else {
-            entry.1 += time
-        }
-        entry.2 += i64::from(*kills);
-        entry.3 += i64::from(*deaths);
-    }
+    let length = f64::from(map.seconds1.max(0) + map.seconds2.max(0));
     let (mut team1, mut team2) = (Vec::new(), Vec::new());
-    for (guid, (t1, t2, kills, deaths)) in seen {
+    let mut rows = rows;
+    rows.sort_by(|a, b| a.guid.cmp(&b.guid));
+    for row in rows {
+        let (r1_attack, r1_defend, r2_attack, r2_defend) = if defender == 1 {
+            (row.r1_side2, row.r1_side1, row.r2_side2, row.r2_side1)
+        } else {
+            (row.r1_side1, row.r1_side2, row.r2_side1, row.r2_side2)
+        };
+        let (t1, t2) = (r1_attack.max(0) + r2_defend.max(0), r1_defend.max(0) + r2_attack.max(0));
         let time = t1 + t2;
         if time <= 0 {
             continue;
         }
         let weight = if length > 0.0 { (time as f64 / length).clamp(0.01, 1.0) } else { 1.0 };
-        let player = Participant { guid: guid.to_owned(), weight, kills, deaths };
+        let player = Participant { guid: row.guid, weight, kills: row.kills, deaths: row.deaths };
         if t1 >= t2 { team1.push(player) } else { team2.push(player) }
     }
     if team1.is_empty() || team2.is_empty() {
         return None;
     }
     Some(Game {
-        at: r2.4,
-        file: r2.5.clone(),
-        round_id: r2.0,
-        map: r2.6.clone(),
+        at: map.round_at,
+        file: map.filename,
+        round_id: map.id,
+        map: map.map_name,
         team1,
         team2,
         result,
