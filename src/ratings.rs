@@ -96,7 +96,7 @@ pub const INITIAL_RATING: f64 = 25.0;
 /// The model slomix rates with: TrueSkill, its parameters as measured by `cargo bench --bench
 /// ratings` (docs/ratings.md).
 pub const MODEL: Model =
-    Model::TrueSkill { beta: 20.0, dynamics: 0.5, draw_probability: 0.1, initial_uncertainty: 3.0 };
+    Model::TrueSkill { beta: 8.0, dynamics: 0.5, draw_probability: 0.05, initial_uncertainty: 3.0 };
 
 impl Model {
     /// A newcomer's rating.

@@ -44,6 +44,8 @@ enum RatingState {
 #[derive(DeriveIden)]
 enum Rounds {
     Table,
+    Server,
+    MatchId,
     RoundNumber,
     RoundAt,
 }
@@ -114,6 +116,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The rating's loader pairs each round 2 with its round 1 by match.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_rounds_match")
+                    .table(Rounds::Table)
+                    .col(Rounds::Server)
+                    .col(Rounds::MatchId)
+                    .col(Rounds::RoundNumber)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -142,6 +157,9 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
                 .await?;
         }
+        manager
+            .drop_index(Index::drop().name("idx_rounds_match").table(Rounds::Table).to_owned())
+            .await?;
         manager
             .drop_index(Index::drop().name("idx_rounds_number_at").table(Rounds::Table).to_owned())
             .await

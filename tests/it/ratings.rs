@@ -165,6 +165,15 @@ fn the_terminal_shows_a_players_rating_the_board_and_fair_teams() {
     assert!(text.contains("ratings: 133 maps rated again"), "{text}");
     let board: Value = serde_json::from_slice(&run(&["rating", "--json"])).unwrap();
     assert_eq!(board["category"], "rating");
+    // `!leaderboard rating` is the same board, ranked by μ − 3σ.
+    let lb: Value = serde_json::from_slice(&run(&["leaderboard", "rating", "--json"])).unwrap();
+    assert_eq!(lb["players"], board["players"]);
+    let players = board["players"].as_array().unwrap();
+    assert_eq!(players.len(), 10, "the first page");
+    assert!(board["qualifying"].as_u64().unwrap() > 20);
+    for pair in players.windows(2) {
+        assert!(pair[0]["conservative"].as_f64() >= pair[1]["conservative"].as_f64());
+    }
     let top = &board["players"][0];
     let guid = top["guid"].as_str().unwrap().to_owned();
     let one: Value = serde_json::from_slice(&run(&["rating", &guid, "--json"])).unwrap();
