@@ -362,6 +362,19 @@ async fn suggest_teams_splits_the_linked_players_in_voice() {
         let shown_low = format!("Team A — {:.1} % to win", (0.5 - gap) * 100.0);
         let first = fields[0]["name"].as_str().unwrap();
         assert!(first == shown || first == shown_low, "{}: {first} vs {shown}", t.kind);
+        // `!rating` for the linked user 301: their rating and its chart.
+        let before = fake.messages(102).len();
+        fake.user_message(102, 301, "user301", "!rating");
+        within(fake.wait_until(|f| f.messages(102).len() > before)).await.expect("an answer");
+        let rated = fake.messages(102)[before].clone();
+        let title = rated.payload["embeds"][0]["title"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(title, format!("📈 Rating: {}", names[&picked[0].guid]), "{}", t.kind);
+        let description = rated.payload["embeds"][0]["description"].as_str().unwrap_or_default();
+        assert!(description.contains(&format!("{:.2}", picked[0].rating)), "{description}");
+        assert_eq!(rated.files.len(), 1, "{}", t.kind);
+        assert_eq!(rated.files[0].filename, slomix::commands::charts::RATING_NAME);
+        let png = png::Decoder::new(std::io::Cursor::new(&rated.files[0].bytes)).read_info().unwrap();
+        assert_eq!((png.info().width, png.info().height), slomix::commands::charts::RATING_SIZE);
         running.stop().await;
     }
 }
