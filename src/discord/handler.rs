@@ -88,20 +88,7 @@ impl Bot {
 
     /// Members (not bots) in the gaming voice channels.
     fn members_in_voice(&self, guild: &Guild) -> BTreeSet<u64> {
-        guild
-            .voice_states
-            .values()
-            .filter(|v| v.channel_id.is_some_and(|c| self.gaming_channels.contains(&c.get())))
-            .filter(|v| {
-                let bot = v
-                    .member
-                    .as_ref()
-                    .map(|m| m.user.bot)
-                    .or_else(|| guild.members.get(&v.user_id).map(|m| m.user.bot));
-                bot != Some(true)
-            })
-            .map(|v| v.user_id.get())
-            .collect()
+        members_in(guild, &self.gaming_channels)
     }
 
     /// Reads the guild from the cache and sends the tracker a numbered snapshot. Before the
@@ -324,6 +311,24 @@ impl EventHandler for Bot {
             self.on_trigger(&ctx, &msg).await;
         }
     }
+}
+
+/// The members (not bots) of `guild` in any of `channels`, by user id.
+pub(crate) fn members_in(guild: &Guild, channels: &[u64]) -> BTreeSet<u64> {
+    guild
+        .voice_states
+        .values()
+        .filter(|v| v.channel_id.is_some_and(|c| channels.contains(&c.get())))
+        .filter(|v| {
+            let bot = v
+                .member
+                .as_ref()
+                .map(|m| m.user.bot)
+                .or_else(|| guild.members.get(&v.user_id).map(|m| m.user.bot));
+            bot != Some(true)
+        })
+        .map(|v| v.user_id.get())
+        .collect()
 }
 
 #[cfg(test)]

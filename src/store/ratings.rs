@@ -77,6 +77,7 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
             CaughtUp::Extended(games.len())
         }
         None => {
+            tracing::debug!(%changed, rated_at = ?state.rated_at, "ratings: a change before the last rated map");
             let started = std::time::Instant::now();
             let games = load_games(&txn, None).await?;
             let loaded = started.elapsed();

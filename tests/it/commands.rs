@@ -20,18 +20,13 @@ use slomix::{
     store::Store,
 };
 
-use crate::support::{db, shared_fixtures};
+use crate::support::db;
 
 /// A database with every real fixture imported, and a context on it.
 pub async fn imported(t: &db::TestDb) -> Ctx {
     let store =
         Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60));
-    let mut files: Vec<_> = std::fs::read_dir(shared_fixtures("real"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
+    let files = crate::support::fixture_files("real");
     let now = NaiveDateTime::parse_from_str("2025-11-02 12:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
     for path in &files {
         let name = path.file_name().unwrap().to_str().unwrap();

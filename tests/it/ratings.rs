@@ -25,13 +25,7 @@ use crate::{
 };
 
 fn real_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(shared_fixtures("real"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    files
+    crate::support::fixture_files("real")
 }
 
 fn now() -> NaiveDateTime {
@@ -85,6 +79,7 @@ async fn ratings_dump(db: &DatabaseConnection) -> String {
 
 #[tokio::test]
 async fn any_import_order_gives_the_same_ratings_and_history() {
+    logs();
     let files = real_files();
     for t in db::all().await {
         let store =
@@ -373,7 +368,8 @@ async fn suggest_teams_splits_the_linked_players_in_voice() {
         assert!(description.contains(&format!("{:.2}", picked[0].rating)), "{description}");
         assert_eq!(rated.files.len(), 1, "{}", t.kind);
         assert_eq!(rated.files[0].filename, slomix::commands::charts::RATING_NAME);
-        let png = png::Decoder::new(std::io::Cursor::new(&rated.files[0].bytes)).read_info().unwrap();
+        let png =
+            png::Decoder::new(std::io::Cursor::new(&rated.files[0].bytes)).read_info().unwrap();
         assert_eq!((png.info().width, png.info().height), slomix::commands::charts::RATING_SIZE);
         running.stop().await;
     }

@@ -24,13 +24,7 @@ fn store(db: &DatabaseConnection) -> Store {
 }
 
 fn real_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(shared_fixtures("real"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    files.sort();
-    files
+    crate::support::fixture_files("real")
 }
 
 async fn import_path(store: &Store, path: &PathBuf) -> Result<ImportOutcome, StoreError> {

@@ -43,22 +43,7 @@ impl Front for DiscordFront {
         let Some(guild) = self.guild.and_then(|g| self.serenity.cache.guild(g)) else {
             return Vec::new();
         };
-        let mut members: Vec<u64> = guild
-            .voice_states
-            .values()
-            .filter(|v| v.channel_id.is_some_and(|c| self.voice_channels.contains(&c.get())))
-            .filter(|v| {
-                let bot = v
-                    .member
-                    .as_ref()
-                    .map(|m| m.user.bot)
-                    .or_else(|| guild.members.get(&v.user_id).map(|m| m.user.bot));
-                bot != Some(true)
-            })
-            .map(|v| v.user_id.get())
-            .collect();
-        members.sort_unstable();
-        members
+        crate::discord::handler::members_in(&guild, &self.voice_channels).into_iter().collect()
     }
 
     fn user_name(&self, id: u64) -> commands::call::BoxFuture<'_, Option<String>> {

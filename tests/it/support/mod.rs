@@ -12,6 +12,17 @@ pub fn shared_fixtures(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(sub)
 }
 
+/// The `.txt` files of `../shared/fixtures/<sub>`, sorted by name (the game server's order).
+pub fn fixture_files(sub: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared_fixtures(sub))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Logs to the test's captured output (shown when it fails); `RUST_LOG` filters, default
 /// `slomix=debug`. Safe to call from every test.
 pub fn logs() {
