@@ -1,7 +1,8 @@
 //! Ratings kept in step with the rounds: the import marks the earliest round time it changed
 //! (`mark_changed`, in its own transaction); [`catch_up`] then rates the maps after the last
-//! one rated when every change is later than it, or else rebuilds every rating from the first
-//! map on, so any import order gives the same ratings and history. A catch-up that fails
+//! one rated when every change is later than it, or else keeps the history of the maps that
+//! ended before the change and rates every later map again from the ratings as they stood
+//! then, so any import order gives the same ratings and history. A catch-up that fails
 //! leaves the mark, and the next one (after the next import, or at start) does the work.
 use std::collections::{BTreeMap, HashMap};
 
@@ -77,27 +78,47 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
             CaughtUp::Extended(games.len())
         }
         None => {
-            tracing::debug!(%changed, rated_at = ?state.rated_at, "ratings: a change before the last rated map");
+            // Maps ending before the change keep their history; the rest are rated again
+            // from every player's rating as it stood then.
             let started = std::time::Instant::now();
-            let games = load_games(&txn, None).await?;
+            let kept = ratings_before(&txn, changed).await?;
+            let full = kept.is_empty();
+            let games = load_games(&txn, Some(&(changed, String::new()))).await?;
             let loaded = started.elapsed();
-            rating_history::Entity::delete_many().exec(&txn).await?;
             player_ratings::Entity::delete_many().exec(&txn).await?;
-            // Indexes built once over the whole history are cheaper than kept row by row.
-            for (name, _) in HISTORY_INDEXES {
-                txn.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
+            if full {
+                rating_history::Entity::delete_many().exec(&txn).await?;
+                // Indexes built once over the whole history are cheaper than kept row by row.
+                for (name, _) in HISTORY_INDEXES {
+                    txn.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
+                }
+            } else {
+                rating_history::Entity::delete_many()
+                    .filter(rating_history::Column::At.gte(changed))
+                    .exec(&txn)
+                    .await?;
+                write_players(&txn, &kept).await?;
             }
-            write(&txn, &mut Rater::new(MODEL), &games).await?;
-            for (_, create) in HISTORY_INDEXES {
-                txn.execute_unprepared(create).await?;
+            let last_kept = kept.iter().map(|k| k.3).max();
+            let mut rater = Rater::with(MODEL, kept.into_iter().map(|(g, r, m, _)| (g, r, m)));
+            write(&txn, &mut rater, &games).await?;
+            if full {
+                for (_, create) in HISTORY_INDEXES {
+                    txn.execute_unprepared(create).await?;
+                }
             }
             tracing::info!(
                 maps = games.len(),
+                from = %changed,
                 load_ms = loaded.as_millis() as u64,
                 rate_and_write_ms = (started.elapsed() - loaded).as_millis() as u64,
-                "ratings rebuilt"
+                "ratings rated again"
             );
-            set_rated(&txn, games.last().map(|g| (g.at, g.file.clone()))).await?;
+            let last = match games.last() {
+                Some(g) => Some((g.at, g.file.clone())),
+                None => last_rated_before(&txn, last_kept).await?,
+            };
+            set_rated(&txn, last).await?;
             CaughtUp::Rebuilt(games.len())
         }
     };
@@ -110,6 +131,84 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
         .await?;
     txn.commit().await?;
     Ok(done)
+}
+
+/// Each player's rating after their last map ending before `at`: GUID, rating, maps, when.
+async fn ratings_before(
+    db: &impl ConnectionTrait,
+    at: NaiveDateTime,
+) -> Result<Vec<(String, Rating, u32, NaiveDateTime)>, DbErr> {
+    #[derive(Debug, FromQueryResult)]
+    struct Kept {
+        guid: String,
+        rating: f64,
+        uncertainty: f64,
+        maps: i64,
+        at: NaiveDateTime,
+    }
+    // Maps are rated in the order of their round 2's end, then its file: the last of them
+    // per player is the rating that stood.
+    let kept = Kept::find_by_statement(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT guid, rating, uncertainty, maps, at FROM ( \
+           SELECT h.guid AS guid, h.rating AS rating, h.uncertainty AS uncertainty, h.at AS at, \
+                  COUNT(*) OVER (PARTITION BY h.guid) AS maps, \
+                  ROW_NUMBER() OVER (PARTITION BY h.guid ORDER BY h.at DESC, r.filename DESC) AS n \
+           FROM rating_history h JOIN rounds r ON r.id = h.round_id WHERE h.at < $1) x \
+         WHERE n = 1",
+        [at.into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(kept
+        .into_iter()
+        .map(|k| {
+            let rating = Rating { rating: k.rating, uncertainty: k.uncertainty };
+            (k.guid, rating, u32::try_from(k.maps).unwrap_or(0), k.at)
+        })
+        .collect())
+}
+
+/// The last rated map up to `at` (its round 2's end and file), from the history kept.
+async fn last_rated_before(
+    db: &impl ConnectionTrait,
+    at: Option<NaiveDateTime>,
+) -> Result<Option<(NaiveDateTime, String)>, DbErr> {
+    let Some(at) = at else { return Ok(None) };
+    let ids: Vec<i32> = rating_history::Entity::find()
+        .select_only()
+        .column(rating_history::Column::RoundId)
+        .filter(rating_history::Column::At.eq(at))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let file: Option<String> = rounds::Entity::find()
+        .select_only()
+        .column(rounds::Column::Filename)
+        .filter(rounds::Column::Id.is_in(ids))
+        .order_by_desc(rounds::Column::Filename)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(file.map(|f| (at, f)))
+}
+
+/// Writes players' ratings as kept from the history.
+async fn write_players(
+    db: &impl ConnectionTrait,
+    kept: &[(String, Rating, u32, NaiveDateTime)],
+) -> Result<(), DbErr> {
+    for chunk in kept.chunks(BATCH) {
+        let models = chunk.iter().map(|(guid, rating, maps, at)| player_ratings::ActiveModel {
+            guid: sea_orm::Set(guid.clone()),
+            rating: sea_orm::Set(rating.rating),
+            uncertainty: sea_orm::Set(rating.uncertainty),
+            maps: sea_orm::Set(i32::try_from(*maps).unwrap_or(i32::MAX)),
+            last_at: sea_orm::Set(*at),
+        });
+        player_ratings::Entity::insert_many(models).exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 /// `rating_history`'s indexes as its migration makes them: a rebuild drops them and makes
