@@ -4,6 +4,7 @@
 //! `cli` holds the terminal commands; `notify` is the game-server notifier (`slomix-notify`);
 //! `web` is the community site and the operator endpoints, `metrics` what `/metrics` shows.
 pub mod actors;
+pub mod adopt;
 pub mod app;
 pub mod awards;
 pub mod badges;

@@ -19,6 +19,8 @@ enum Command {
     Import(slomix::cli::import::ImportArgs),
     /// Apply pending database migrations.
     Migrate,
+    /// Bring a community in from the original bot: links and names, then its stats files.
+    Adopt(slomix::cli::adopt::AdoptArgs),
     /// Print each actor's health from the running daemon.
     Status,
     #[command(flatten)]
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some(Command::Parse(args)) => slomix::cli::parse::run(&args),
         Some(Command::Import(args)) => slomix::cli::import::run(&args),
         Some(Command::Migrate) => slomix::cli::migrate::run(),
+        Some(Command::Adopt(args)) => slomix::cli::adopt::run(&args),
         Some(Command::Status) => slomix::cli::daemon::status(),
         Some(Command::Query(query)) => slomix::cli::commands::run(&query),
         None => slomix::cli::daemon::run(),

@@ -95,7 +95,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     }
 }
 
-async fn import(
+pub(crate) async fn import(
     args: &ImportArgs,
     settings: &Settings,
 ) -> Result<Summary, Box<dyn std::error::Error>> {

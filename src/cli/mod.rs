@@ -1,4 +1,5 @@
 //! Terminal commands of the `slomix` binary, one module each.
+pub mod adopt;
 pub mod commands;
 pub mod daemon;
 pub mod import;

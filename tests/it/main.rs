@@ -1,4 +1,5 @@
 //! The one integration-test binary: every test that needs the built library or the services.
+mod adopt;
 mod browser;
 mod cli;
 mod commands;

@@ -32,6 +32,13 @@ pub async fn sqlite() -> TestDb {
 
 /// A fresh PostgreSQL database, or `None` (with a printed reason) when none is configured.
 pub async fn postgres() -> Option<TestDb> {
+    let (db, url) = postgres_empty().await?;
+    slomix::db::migrate(&db).await.unwrap();
+    Some(TestDb { kind: "postgres", db, url, _dir: None })
+}
+
+/// A fresh, empty PostgreSQL database (no migrations) and its URL, or `None` as [`postgres`].
+pub async fn postgres_empty() -> Option<(DatabaseConnection, String)> {
     let Ok(server) = std::env::var("SLOMIX_TEST_POSTGRES_URL") else {
         if std::env::var("SLOMIX_TEST_SERVICES").as_deref() == Ok("required") {
             panic!("SLOMIX_TEST_SERVICES=required but SLOMIX_TEST_POSTGRES_URL is unset");
@@ -51,8 +58,7 @@ pub async fn postgres() -> Option<TestDb> {
     let (base, _) = server.rsplit_once('/').unwrap();
     let url = format!("{base}/{name}");
     let db = slomix::db::connect(&url).await.unwrap();
-    slomix::db::migrate(&db).await.unwrap();
-    Some(TestDb { kind: "postgres", db, url, _dir: None })
+    Some((db, url))
 }
 
 /// The daemon's store on `db` (server `default`, default pairing, 60-minute sessions), queueing
