@@ -311,13 +311,6 @@ pub async fn player(state: web::Data<WebState>, path: web::Path<String>) -> Page
         html! {
             (cards(&lifetime.posts))
             @if let Some(b) = &badges { (cards(&b.posts)) }
-            @if let Some(r) = &rated {
-                (cards(&r.posts))
-                section.card {
-                    h2 { "Rating over time" }
-                    div.chart { (PreEscaped(svg_line("Rating after each map", &rating_line(&r.data)))) }
-                }
-            }
             @if let Some(w) = &arms { (cards(&w.posts)) }
             @if !history.is_empty() {
                 section.card {
@@ -332,6 +325,13 @@ pub async fn player(state: web::Data<WebState>, path: web::Path<String>) -> Page
                             li { a href=(format!("/sessions/{id}")) { (id) } " · " (k) " kills, " (d) " deaths" }
                         }
                     }
+                }
+            }
+            @if let Some(r) = &rated {
+                (cards(&r.posts))
+                section.card {
+                    h2 { "Rating over time" }
+                    div.chart { (PreEscaped(svg_line("Rating after each map", &rating_line(&r.data)))) }
                 }
             }
             section.card {
