@@ -62,7 +62,23 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
     let done = match after {
         Some(after) => {
             let games = load_games(&txn, Some(&after)).await?;
-            let known = player_ratings::Entity::find().all(&txn).await?;
+            // Only the players of the new maps move: read just their ratings.
+            let mut guids: Vec<String> = games
+                .iter()
+                .flat_map(|g| g.team1.iter().chain(&g.team2))
+                .map(|p| p.guid.clone())
+                .collect();
+            guids.sort_unstable();
+            guids.dedup();
+            let mut known = Vec::with_capacity(guids.len());
+            for chunk in guids.chunks(BATCH) {
+                known.extend(
+                    player_ratings::Entity::find()
+                        .filter(player_ratings::Column::Guid.is_in(chunk.to_vec()))
+                        .all(&txn)
+                        .await?,
+                );
+            }
             let mut rater = Rater::with(
                 MODEL,
                 known.into_iter().map(|r| {
@@ -107,13 +123,17 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
                     txn.execute_unprepared(create).await?;
                 }
             }
-            tracing::info!(
-                maps = games.len(),
-                from = %changed,
-                load_ms = loaded.as_millis() as u64,
-                rate_and_write_ms = (started.elapsed() - loaded).as_millis() as u64,
-                "ratings rated again"
-            );
+            if games.is_empty() {
+                tracing::debug!(from = %changed, "ratings: nothing to rate again");
+            } else {
+                tracing::info!(
+                    maps = games.len(),
+                    from = %changed,
+                    load_ms = loaded.as_millis() as u64,
+                    rate_and_write_ms = (started.elapsed() - loaded).as_millis() as u64,
+                    "ratings rated again"
+                );
+            }
             let last = match games.last() {
                 Some(g) => Some((g.at, g.file.clone())),
                 None => last_rated_before(&txn, last_kept).await?,

@@ -141,7 +141,13 @@ impl OwnPostgres {
             .stdout(std::process::Stdio::null())
             .status()
             .expect("su runs");
-        assert!(status.success(), "pg_ctl {args}");
+        if !status.success() {
+            let log =
+                std::fs::read_to_string(self.dir.path().join("pg/server.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            panic!("pg_ctl {args} failed; the server log ends:\n{}", tail.join("\n"));
+        }
     }
 
     /// `pg_ctl stop -m immediate`: every backend killed, no checkpoint (a crash, for the data).
@@ -149,11 +155,12 @@ impl OwnPostgres {
         self.pg_ctl("-m immediate stop");
     }
 
-    /// Starts it again on the same port; returns once it accepts connections.
+    /// Starts it again on the same port; returns once it accepts connections (crash recovery
+    /// on a loaded machine can take a while: up to three minutes).
     pub fn start_again(&self) {
         let d = self.dir.path().join("pg");
         self.pg_ctl(&format!(
-            "-l '{}/server.log' -w -t 60 -o \"-c listen_addresses=127.0.0.1 -p {} -k '{}' -c fsync=off\" start",
+            "-l '{}/server.log' -w -t 180 -o \"-c listen_addresses=127.0.0.1 -p {} -k '{}' -c fsync=off\" start",
             d.display(),
             self.port,
             d.display()
