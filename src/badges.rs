@@ -89,6 +89,51 @@ pub fn badges(t: &totals::Model) -> String {
     out.join(" ")
 }
 
+/// A player's totals before their first round: every sum zero.
+pub fn zero_totals(guid: &str) -> totals::Model {
+    totals::Model {
+        guid: guid.to_owned(),
+        rounds: 0,
+        kills: 0,
+        deaths: 0,
+        gibs: 0,
+        self_kills: 0,
+        team_kills: 0,
+        damage_given: 0,
+        damage_received: 0,
+        team_damage_given: 0,
+        team_damage_received: 0,
+        headshot_kills: 0,
+        headshots: 0,
+        hits: 0,
+        shots: 0,
+        time_played_seconds: 0,
+        revives_given: 0,
+        times_revived: 0,
+        objectives_completed: 0,
+        objectives_destroyed: 0,
+        objectives_stolen: 0,
+        objectives_returned: 0,
+        dynamites_planted: 0,
+        dynamites_defused: 0,
+        constructions: 0,
+        useful_kills: 0,
+        useless_kills: 0,
+        kill_assists: 0,
+        denied_playtime: 0,
+        xp: 0,
+        double_kills: 0,
+        triple_kills: 0,
+        quad_kills: 0,
+        multi_kills: 0,
+        mega_kills: 0,
+        time_dead_seconds: 0.0,
+        efficiency_sum: 0.0,
+        first_seen: chrono::NaiveDateTime::default(),
+        last_seen: chrono::NaiveDateTime::default(),
+    }
+}
+
 /// The tiers reached by `after` and not by `before` (`None`: a player new to the totals), as
 /// (ladder index in [`LADDERS`], tier number from 1), ladder by ladder.
 pub fn crossed(before: Option<&totals::Model>, after: &totals::Model) -> Vec<(usize, usize)> {
@@ -176,47 +221,7 @@ mod tests {
     use entity::achievement_unlocks::Model as Unlock;
 
     fn totals(kills: i64, rounds: i64, deaths: i64) -> totals::Model {
-        let mut t = totals::Model {
-            guid: "G".into(),
-            rounds: 0,
-            kills: 0,
-            deaths: 0,
-            gibs: 0,
-            self_kills: 0,
-            team_kills: 0,
-            damage_given: 0,
-            damage_received: 0,
-            team_damage_given: 0,
-            team_damage_received: 0,
-            headshot_kills: 0,
-            headshots: 0,
-            hits: 0,
-            shots: 0,
-            time_played_seconds: 0,
-            revives_given: 0,
-            times_revived: 0,
-            objectives_completed: 0,
-            objectives_destroyed: 0,
-            objectives_stolen: 0,
-            objectives_returned: 0,
-            dynamites_planted: 0,
-            dynamites_defused: 0,
-            constructions: 0,
-            useful_kills: 0,
-            useless_kills: 0,
-            kill_assists: 0,
-            denied_playtime: 0,
-            xp: 0,
-            double_kills: 0,
-            triple_kills: 0,
-            quad_kills: 0,
-            multi_kills: 0,
-            mega_kills: 0,
-            time_dead_seconds: 0.0,
-            efficiency_sum: 0.0,
-            first_seen: chrono::NaiveDateTime::default(),
-            last_seen: chrono::NaiveDateTime::default(),
-        };
+        let mut t = zero_totals("G");
         t.kills = kills;
         t.rounds = rounds;
         t.deaths = deaths;

@@ -8,6 +8,7 @@ pub mod adopt;
 pub mod app;
 pub mod awards;
 pub mod badges;
+pub mod bulk;
 pub mod cli;
 pub mod commands;
 pub mod config;

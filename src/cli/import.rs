@@ -17,7 +17,7 @@ use crate::{
     db,
     settings::Settings,
     stats::{PairingRules, RoundKind, StatsFileName},
-    store::{ImportOutcome, Store, StoreError, convert::STATUS_ORPHAN},
+    store::{ImportOutcome, Store, convert::STATUS_ORPHAN},
 };
 
 /// Arguments of `slomix import`.
@@ -69,6 +69,14 @@ fn collect(paths: &[PathBuf], out: &mut Vec<PathBuf>, rejected: &mut Vec<(String
 fn sort_key(path: &Path) -> (u8, Option<StatsFileName>, PathBuf) {
     let name = path.file_name().and_then(|n| n.to_str()).and_then(|n| StatsFileName::parse(n).ok());
     (u8::from(name.is_none()), name, path.to_path_buf())
+}
+
+/// The process's peak resident memory (`VmHWM`), where `/proc` tells it.
+fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    let kib: u64 = line.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib.div_ceil(1024))
 }
 
 /// Runs `slomix import`: exit 0 when every file was imported or already there, 1 when any was
@@ -138,40 +146,34 @@ pub(crate) async fn import(
         None
     };
     let started = Instant::now();
-    for (index, path) in files.iter().enumerate() {
-        // Each file is one transaction: stopping between files leaves the database consistent.
-        if stop.load(Ordering::SeqCst) {
-            summary.interrupted = true;
-            break;
-        }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-        let outcome = match std::fs::read(path) {
-            Ok(bytes) => store.import_file(&name, &bytes, chrono::Local::now().naive_local()).await,
-            Err(error) => {
-                summary.rejected.push((path.display().to_string(), error.to_string()));
-                continue;
+    let total = files.len();
+    let mut attempted = 0usize;
+    // Each batch is one transaction: stopping between batches leaves the database consistent.
+    let ended = crate::bulk::import_paths(
+        &store,
+        files,
+        crate::bulk::BATCH_FILES,
+        &stop,
+        |path, result| {
+            attempted += 1;
+            match result {
+                Ok(ImportOutcome::Imported(imported)) => match imported.kind {
+                    RoundKind::Round1 => summary.round1 += 1,
+                    RoundKind::Round2 { .. } => summary.round2 += 1,
+                    _ => summary.orphans += 1,
+                },
+                Ok(ImportOutcome::AlreadyImported { .. }) => summary.already += 1,
+                Err(reason) => summary.rejected.push((path.display().to_string(), reason.clone())),
             }
-        };
-        match outcome {
-            Ok(ImportOutcome::Imported(imported)) => match imported.kind {
-                RoundKind::Round1 => summary.round1 += 1,
-                RoundKind::Round2 { .. } => summary.round2 += 1,
-                _ => summary.orphans += 1,
-            },
-            Ok(ImportOutcome::AlreadyImported { .. }) => summary.already += 1,
-            Err(StoreError::Rejected(error)) => {
-                summary.rejected.push((path.display().to_string(), error.to_string()))
+            match &bar {
+                Some(bar) => bar.inc(1),
+                None if attempted % 5000 == 0 => eprintln!("{attempted} / {total} files"),
+                None => {}
             }
-            Err(error) => return Err(Box::new(error)),
-        }
-        match &bar {
-            Some(bar) => bar.inc(1),
-            None if (index + 1) % 500 == 0 => {
-                eprintln!("{} / {} files", index + 1, files.len());
-            }
-            None => {}
-        }
-    }
+        },
+    )
+    .await?;
+    summary.interrupted = ended == crate::bulk::Ended::Stopped;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -199,15 +201,15 @@ pub(crate) async fn import(
         crate::store::ratings::CaughtUp::Unchanged => println!("ratings: unchanged"),
     }
     println!("orphans waiting for a round 1: {waiting}");
+    if let Some(mib) = peak_memory_mib() {
+        println!("peak memory: {mib} MiB");
+    }
     println!("rejected: {}", summary.rejected.len());
     for (file, reason) in &summary.rejected {
         println!("  {file}: {reason}");
     }
     if summary.interrupted {
-        println!(
-            "interrupted: {} file(s) not attempted",
-            files.len().saturating_sub(imported + summary.already + summary.rejected.len())
-        );
+        println!("interrupted: {} file(s) not attempted", total.saturating_sub(attempted));
     }
     Ok(summary)
 }

@@ -1,5 +1,6 @@
 //! Player aliases inside the import's transaction: each (GUID, name) with its first and last
 //! time seen and round count.
+use chrono::NaiveDateTime;
 use entity::player_aliases;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait, sea_query::Expr};
 
@@ -13,24 +14,50 @@ pub(super) async fn add_aliases(
     txn: &DatabaseTransaction,
     round: &Round,
 ) -> Result<(), StoreError> {
-    use sea_orm::sea_query::OnConflict;
     let at = round.file.timestamp();
+    let rows: Vec<player_aliases::ActiveModel> =
+        names_of(round).into_iter().map(|(guid, alias)| row(guid, alias, at, at, 1)).collect();
+    upsert(txn, rows).await
+}
+
+/// Each (storage GUID, name) of a round's players, once.
+pub(super) fn names_of(round: &Round) -> Vec<(String, String)> {
     let guids = convert::storage_guids(&round.players);
-    let mut rows: Vec<player_aliases::ActiveModel> = Vec::with_capacity(guids.len());
     let mut seen = std::collections::HashSet::new();
-    for (player, guid) in round.players.iter().zip(guids) {
-        if !seen.insert((guid.clone(), player.name.clone())) {
-            continue;
-        }
-        rows.push(player_aliases::ActiveModel {
-            guid: Set(guid),
-            alias: Set(player.name.clone()),
-            first_seen: Set(at),
-            last_seen: Set(at),
-            times_seen: Set(1),
-            ..Default::default()
-        });
+    round
+        .players
+        .iter()
+        .zip(guids)
+        .map(|(player, guid)| (guid, player.name.clone()))
+        .filter(|pair| seen.insert(pair.clone()))
+        .collect()
+}
+
+/// An alias row: seen `times` times between `first` and `last`.
+pub(super) fn row(
+    guid: String,
+    alias: String,
+    first: NaiveDateTime,
+    last: NaiveDateTime,
+    times: i32,
+) -> player_aliases::ActiveModel {
+    player_aliases::ActiveModel {
+        guid: Set(guid),
+        alias: Set(alias),
+        first_seen: Set(first),
+        last_seen: Set(last),
+        times_seen: Set(times),
+        ..Default::default()
     }
+}
+
+/// Adds `rows` (each (GUID, name) at most once) to the aliases: counts add up, first/last
+/// seen widen.
+pub(super) async fn upsert(
+    txn: &DatabaseTransaction,
+    rows: Vec<player_aliases::ActiveModel>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
     if rows.is_empty() {
         return Ok(());
     }
@@ -55,9 +82,11 @@ pub(super) async fn add_aliases(
                 ),
             )
             .to_owned();
-    player_aliases::Entity::insert_many(rows)
-        .on_conflict(on_conflict)
-        .exec_without_returning(txn)
-        .await?;
+    for chunk in rows.chunks(1000) {
+        player_aliases::Entity::insert_many(chunk.to_vec())
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(())
 }

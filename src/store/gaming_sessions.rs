@@ -18,7 +18,7 @@ impl Store {
         &self,
         txn: &DatabaseTransaction,
         t: NaiveDateTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(NaiveDateTime, NaiveDateTime), StoreError> {
         let start = self.component_edge(txn, t, false).await?;
         let end = self.component_edge(txn, t, true).await?;
         let key = session_key(start);
@@ -61,7 +61,7 @@ impl Store {
                 .exec(txn)
                 .await?;
         }
-        Ok(())
+        Ok((start, end))
     }
 
     /// The first (or, `forward`, last) round time of the chain of rounds around `t` with no

@@ -1,16 +1,19 @@
 //! Importing one stats file: one transaction that stores the round, re-derives the round 2s
 //! its arrival affects, fixes gaming sessions and aliases, and records the file.
 use chrono::{NaiveDateTime, TimeDelta};
-use entity::processed_files;
+use entity::{processed_files, rounds, set_aside_files};
+use std::collections::{HashMap, HashSet};
+
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 
 use super::{
     StoreError,
     aliases::add_aliases,
+    deferred::Deferred,
     posting::{clear_set_aside, queue_post, upsert_set_aside},
 };
 use crate::stats::{self, PairingRules, ParseError, ParseWarning, RoundKind, StatsFileName};
@@ -147,6 +150,175 @@ impl Store {
         parsed: Result<stats::ParsedFile, ParseError>,
         now: NaiveDateTime,
     ) -> Result<ImportOutcome, StoreError> {
+        let hash = sha256_hex(bytes);
+        let txn = self.db.begin().await?;
+        let mut known = Known::Ask;
+        let mut settle = Settle::default();
+        let outcome = self
+            .import_in(&txn, &mut known, name, bytes, &hash, parsed, now, &mut settle, None)
+            .await;
+        match outcome {
+            Ok(ImportOutcome::AlreadyImported { original: None }) => return outcome,
+            // Refused after it had written (a pairing that failed): dropping the
+            // transaction rolls all of it back.
+            Err(StoreError::Rejected(_)) if !settle.times.is_empty() => return outcome,
+            Ok(_) | Err(StoreError::Rejected(_)) => {}
+            Err(error) => return Err(error),
+        }
+        self.settle(&txn, settle).await?;
+        txn.commit().await?;
+        if outcome.is_ok() && !self.ratings_later {
+            // The round is stored whatever happens here: a failed catch-up leaves the mark,
+            // and the next one does the work.
+            if let Err(error) = self.catch_up_ratings().await {
+                tracing::warn!(error = %error, file = name, "ratings not caught up yet");
+            }
+        }
+        outcome
+    }
+
+    /// Imports files in one transaction, each in its own savepoint, for a history import.
+    /// Every file gets the outcome [`Store::import_parsed`] would give it on its own, and the
+    /// database ends the same as importing them one by one; the gaming sessions and the
+    /// ratings mark are settled once for the batch. A rejected file is recorded as a failed
+    /// attempt (its own changes rolled back) and the others go on; a database error rolls
+    /// the whole batch back and is returned. Never queues posts: history is not announced.
+    pub async fn import_batch(
+        &self,
+        files: Vec<BatchFile>,
+        now: NaiveDateTime,
+    ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError> {
+        let quiet = Store { outbox: false, ..self.clone() };
+        let txn = self.db.begin().await?;
+        let mut known = Known::prefetch(&txn, &files).await?;
+        let mut deferred = Deferred::default();
+        let mut settle = Settle::default();
+        let mut outcomes = Vec::with_capacity(files.len());
+        for file in files {
+            let defer = quiet.touches_nothing_stored(&txn, &known, &file).await?;
+            if !defer {
+                // It changes stored rounds the one-file way: everything before it is written.
+                deferred.flush_and_forget(&txn).await?;
+            }
+            let mark = deferred.mark();
+            // Only pairing a round 2 can refuse a file after it has written: other deferred
+            // files need no savepoint of their own (a database error ends the whole batch).
+            let savepoint = if defer && !file.may_be_refused_after_writing() {
+                None
+            } else {
+                Some(txn.begin().await?)
+            };
+            let mut own = Settle::default();
+            let outcome = quiet
+                .import_in(
+                    savepoint.as_ref().unwrap_or(&txn),
+                    &mut known,
+                    &file.name,
+                    &file.bytes,
+                    &file.hash,
+                    file.parsed,
+                    now,
+                    &mut own,
+                    defer.then_some(&mut deferred),
+                )
+                .await;
+            match outcome {
+                Err(StoreError::Rejected(_)) if !own.times.is_empty() => {
+                    // Refused after it had written (a pairing that failed): nothing of it
+                    // stays, as when it is imported alone.
+                    let Some(savepoint) = savepoint else {
+                        return Err(StoreError::Db(DbErr::Custom(format!(
+                            "{}: refused after writing without a savepoint",
+                            file.name
+                        ))));
+                    };
+                    savepoint.rollback().await?;
+                    known.rollback();
+                    deferred.rollback(mark);
+                }
+                Ok(_) | Err(StoreError::Rejected(_)) => {
+                    if let Some(savepoint) = savepoint {
+                        savepoint.commit().await?;
+                    }
+                    known.commit();
+                    settle.times.append(&mut own.times);
+                }
+                Err(error) => return Err(error),
+            }
+            outcomes.push(outcome);
+        }
+        deferred.flush(&txn).await?;
+        self.settle(&txn, settle).await?;
+        txn.commit().await?;
+        if !self.ratings_later
+            && let Err(error) = self.catch_up_ratings().await
+        {
+            tracing::warn!(error = %error, "ratings not caught up yet");
+        }
+        Ok(outcomes)
+    }
+
+    /// Whether importing `file` in a batch can leave its rows, totals and unlocks to the end
+    /// of the batch: it is already there, refused by its name, or stores only new rounds and
+    /// re-derives none (no stored round of its own, no match summary, no round 2 after it
+    /// that it could pair). A history imported in time order is all such files.
+    async fn touches_nothing_stored(
+        &self,
+        txn: &DatabaseTransaction,
+        known: &Known,
+        file: &BatchFile,
+    ) -> Result<bool, StoreError> {
+        let Ok(name) = StatsFileName::parse(&file.name) else { return Ok(true) };
+        if known.by_name(txn, &file.name).await? == Some(true)
+            || known.same_content(txn, &file.hash, &file.name).await?.is_some()
+        {
+            return Ok(true);
+        }
+        // Its own round and match summary carry its name.
+        if known.may_have_rounds(txn, &file.name).await? {
+            return Ok(false);
+        }
+        Ok(self.round2s_after(txn, &name).await?.is_empty())
+    }
+
+    /// The gaming sessions around every stored round's time (each session once) and the
+    /// ratings mark at the earliest.
+    async fn settle(&self, txn: &DatabaseTransaction, settle: Settle) -> Result<(), StoreError> {
+        let mut times = settle.times;
+        times.sort_unstable();
+        times.dedup();
+        let mut covered: Option<(NaiveDateTime, NaiveDateTime)> = None;
+        for &t in &times {
+            // Sessions are disjoint spans of the final rounds: a time inside the last one
+            // recomputed belongs to it.
+            if covered.is_some_and(|(start, end)| start <= t && t <= end) {
+                continue;
+            }
+            covered = Some(self.recompute_sessions(txn, t).await?);
+        }
+        if let Some(first) = times.first() {
+            // Every map this change can touch ends at or after its earliest time.
+            super::ratings::mark_changed(txn, *first).await?;
+        }
+        Ok(())
+    }
+
+    /// One file's import inside `txn`, leaving the sessions and the ratings to `settle`.
+    /// The caller commits (an `Err(Rejected)` that wrote nothing but the failed attempt
+    /// included) or rolls back.
+    #[allow(clippy::too_many_arguments)]
+    async fn import_in(
+        &self,
+        txn: &DatabaseTransaction,
+        known: &mut Known,
+        name: &str,
+        bytes: &[u8],
+        hash: &str,
+        parsed: Result<stats::ParsedFile, ParseError>,
+        now: NaiveDateTime,
+        settle: &mut Settle,
+        mut deferred: Option<&mut Deferred>,
+    ) -> Result<ImportOutcome, StoreError> {
         let file = StatsFileName::parse(name).map_err(|e| {
             StoreError::Rejected(ParseError {
                 file: name.chars().take(80).flat_map(char::escape_debug).collect(),
@@ -155,111 +327,117 @@ impl Store {
                 kind: e.into(),
             })
         })?;
-        let hash = sha256_hex(bytes);
-        let txn = self.db.begin().await?;
-        let existing = processed_files::Entity::find()
-            .filter(processed_files::Column::Filename.eq(name))
-            .one(&txn)
-            .await?;
-        if existing.as_ref().is_some_and(|row| row.success) {
+        let existing = known.by_name(txn, name).await?;
+        if existing == Some(true) {
             return Ok(ImportOutcome::AlreadyImported { original: None });
         }
-        let same_content = processed_files::Entity::find()
-            .filter(processed_files::Column::FileHash.eq(hash.as_str()))
-            .filter(processed_files::Column::Success.eq(true))
-            .filter(processed_files::Column::Filename.ne(name))
-            .one(&txn)
-            .await?;
-        if let Some(original) = same_content {
-            let original_name = original.duplicate_of.unwrap_or(original.filename);
-            record_file(&txn, existing, name, &hash, Ok(None), Some(&original_name), now).await?;
-            clear_set_aside(&txn, name).await?;
-            txn.commit().await?;
+        if let Some(original_name) = known.same_content(txn, hash, name).await? {
+            record_file(txn, known, existing, name, hash, Ok(None), Some(&original_name), now)
+                .await?;
+            known.clear_set_aside(txn, name).await?;
             return Ok(ImportOutcome::AlreadyImported { original: Some(original_name) });
         }
         let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
                 let reason = error.to_string();
-                record_file(&txn, existing, name, &hash, Err(&reason), None, now).await?;
+                record_file(txn, known, existing, name, hash, Err(&reason), None, now).await?;
                 if self.outbox {
-                    upsert_set_aside(&txn, &self.server, name, &reason, bytes.len(), now).await?;
+                    upsert_set_aside(txn, &self.server, name, &reason, bytes.len(), now).await?;
                 }
-                txn.commit().await?;
                 return Err(StoreError::Rejected(error));
             }
         };
-        record_file(&txn, existing, name, &hash, Ok(Some(bytes)), None, now).await?;
+        record_file(txn, known, existing, name, hash, Ok(Some(bytes)), None, now).await?;
+        // From here on the file has written: a refusal must roll it back.
+        settle.times.push(file.timestamp());
         let warnings = parsed.warnings.clone();
         let players: Vec<(String, String)> = super::convert::storage_guids(&parsed.players)
             .into_iter()
             .zip(parsed.players.iter().map(|p| p.name.clone()))
             .collect();
         let guids: Vec<String> = players.iter().map(|(g, _)| g.clone()).collect();
-        let before = super::unlocks::snapshot(&txn, &guids).await?;
-        let (round_id, kind) = self.store_parsed(&txn, parsed, now).await?;
+        let before = match deferred.as_deref_mut() {
+            Some(deferred) => deferred.snapshot(txn, &guids).await?,
+            None => super::unlocks::snapshot(txn, &guids).await?,
+        };
+        let (round_id, kind) = self.store_parsed(txn, parsed, now, deferred.as_deref_mut()).await?;
         let mut rederived = Vec::new();
-        for neighbour in self.round2s_after(&txn, &file).await? {
-            if self.rederive(&txn, &neighbour, now).await? {
-                rederived.push(neighbour);
+        let unlocked = match deferred {
+            // Deferred only when no round 2 after it was stored: nothing to re-derive.
+            Some(deferred) => {
+                deferred.record_unlocks(txn, &players, &before, round_id, file.timestamp()).await?
             }
-        }
-        self.recompute_sessions(&txn, file.timestamp()).await?;
-        // Every map this file can change ends at or after its own time.
-        super::ratings::mark_changed(&txn, file.timestamp()).await?;
-        let unlocked =
-            super::unlocks::record(&txn, &players, &before, round_id, file.timestamp()).await?;
-        clear_set_aside(&txn, name).await?;
+            None => {
+                for neighbour in self.round2s_after(txn, &file).await? {
+                    if self.rederive(txn, &neighbour, now).await? {
+                        rederived.push(neighbour);
+                    }
+                }
+                super::unlocks::record(txn, &players, &before, round_id, file.timestamp()).await?
+            }
+        };
+        known.clear_set_aside(txn, name).await?;
         if self.outbox {
-            queue_post(&txn, round_id, name, now).await?;
-            if let Some(summary) = self.find_round(&txn, &file, 0).await? {
-                queue_post(&txn, summary.id, name, now).await?;
+            queue_post(txn, round_id, name, now).await?;
+            if let Some(summary) = self.find_round(txn, &file, 0).await? {
+                queue_post(txn, summary.id, name, now).await?;
             }
             // A round 1 stored after its round 2 pairs them now: the match summary this
             // made is posted too (a re-derived round 2 already posted is not posted again).
             for neighbour in &rederived {
                 let Ok(neighbour) = StatsFileName::parse(neighbour) else { continue };
-                if let Some(summary) = self.find_round(&txn, &neighbour, 0).await? {
-                    queue_post(&txn, summary.id, name, now).await?;
+                if let Some(summary) = self.find_round(txn, &neighbour, 0).await? {
+                    queue_post(txn, summary.id, name, now).await?;
                 }
-            }
-        }
-        txn.commit().await?;
-        if !self.ratings_later {
-            // The round is stored whatever happens here: a failed catch-up leaves the mark,
-            // and the next one does the work.
-            if let Err(error) = self.catch_up_ratings().await {
-                tracing::warn!(error = %error, file = name, "ratings not caught up yet");
             }
         }
         Ok(ImportOutcome::Imported(Imported { round_id, kind, rederived, warnings, unlocked }))
     }
 
     /// Stores a parsed file's round (and for a paired round 2 its match summary) and counts
-    /// its players' names. Returns the round id and its kind.
+    /// its players' names. Returns the round id and its kind. With `deferred`, the file's
+    /// rounds are known to be new and their rows are left to the end of the batch.
     async fn store_parsed(
         &self,
         txn: &DatabaseTransaction,
         parsed: stats::ParsedFile,
         now: NaiveDateTime,
+        mut deferred: Option<&mut Deferred>,
     ) -> Result<(i32, RoundKind), StoreError> {
-        let is_new = self.find_round(txn, &parsed.file, parsed.file.round()).await?.is_none();
+        let is_new = deferred.is_some()
+            || self.find_round(txn, &parsed.file, parsed.file.round()).await?.is_none();
         let round = if parsed.file.round() == 1 {
             parsed.into_round1()
         } else {
             let (round, summary) = self.derive_round2(txn, parsed).await?;
-            match summary {
-                Some(summary) => {
+            match (summary, deferred.as_deref_mut()) {
+                (Some(summary), Some(deferred)) => {
+                    self.insert_round_deferred(txn, &summary, now, deferred).await?;
+                }
+                (Some(summary), None) => {
                     self.upsert_round(txn, &summary, now).await?;
                 }
-                None => self.delete_round(txn, &round.file, 0).await?,
+                // A deferred file has no stored match summary to delete.
+                (None, Some(_)) => {}
+                (None, None) => self.delete_round(txn, &round.file, 0).await?,
             }
             round
         };
-        let id = self.upsert_round(txn, &round, now).await?;
-        if is_new {
-            add_aliases(txn, &round).await?;
-        }
+        let id = match deferred {
+            Some(deferred) => {
+                let id = self.insert_round_deferred(txn, &round, now, deferred).await?;
+                deferred.add_aliases(&round);
+                id
+            }
+            None => {
+                let id = self.upsert_round(txn, &round, now).await?;
+                if is_new {
+                    add_aliases(txn, &round).await?;
+                }
+                id
+            }
+        };
         Ok((id, round.kind))
     }
 }
@@ -280,10 +458,12 @@ pub(super) async fn load_parsed(
 
 /// Writes the `processed_files` row of an attempt: `Ok(Some(bytes))` a success with the
 /// content kept (rounds are re-derived from it), `Ok(None)` a success without content (a
-/// duplicate), `Err(message)` a failure.
+/// duplicate), `Err(message)` a failure. `existing` is whether a row for `name` is there.
+#[allow(clippy::too_many_arguments)]
 async fn record_file(
     txn: &DatabaseTransaction,
-    existing: Option<processed_files::Model>,
+    known: &mut Known,
+    existing: Option<bool>,
     name: &str,
     hash: &str,
     result: Result<Option<&[u8]>, &str>,
@@ -294,30 +474,249 @@ async fn record_file(
         Ok(content) => (true, None, content.map(<[u8]>::to_vec)),
         Err(message) => (false, Some(message.to_owned()), None),
     };
-    match existing {
-        Some(row) => {
-            let mut row = row.into_active_model();
-            row.file_hash = Set(Some(hash.to_owned()));
-            row.success = Set(success);
-            row.error_message = Set(error_message);
-            row.processed_at = Set(now);
-            row.content = Set(content);
-            row.duplicate_of = Set(duplicate_of.map(str::to_owned));
-            row.update(txn).await?;
-        }
-        None => {
-            let row = processed_files::ActiveModel {
-                filename: Set(name.to_owned()),
-                file_hash: Set(Some(hash.to_owned())),
-                success: Set(success),
-                error_message: Set(error_message),
-                processed_at: Set(now),
-                content: Set(content),
-                duplicate_of: Set(duplicate_of.map(str::to_owned)),
-                ..Default::default()
-            };
-            processed_files::Entity::insert(row).exec_without_returning(txn).await?;
-        }
+    known.record(name, hash, success, duplicate_of);
+    let duplicate_of = duplicate_of.map(str::to_owned);
+    if existing.is_some() {
+        processed_files::Entity::update_many()
+            .col_expr(processed_files::Column::FileHash, Expr::value(hash))
+            .col_expr(processed_files::Column::Success, Expr::value(success))
+            .col_expr(processed_files::Column::ErrorMessage, Expr::value(error_message))
+            .col_expr(processed_files::Column::ProcessedAt, Expr::value(now))
+            .col_expr(processed_files::Column::Content, Expr::value(content))
+            .col_expr(processed_files::Column::DuplicateOf, Expr::value(duplicate_of))
+            .filter(processed_files::Column::Filename.eq(name))
+            .exec(txn)
+            .await?;
+    } else {
+        let row = processed_files::ActiveModel {
+            filename: Set(name.to_owned()),
+            file_hash: Set(Some(hash.to_owned())),
+            success: Set(success),
+            error_message: Set(error_message),
+            processed_at: Set(now),
+            content: Set(content),
+            duplicate_of: Set(duplicate_of),
+            ..Default::default()
+        };
+        processed_files::Entity::insert(row).exec_without_returning(txn).await?;
     }
     Ok(())
+}
+
+/// A file for [`Store::import_batch`]: its name, bytes, hash and what the parser made of it.
+#[derive(Debug)]
+pub struct BatchFile {
+    name: String,
+    bytes: Vec<u8>,
+    hash: String,
+    parsed: Result<stats::ParsedFile, ParseError>,
+}
+
+impl BatchFile {
+    /// Parses and hashes `bytes` (pure work: call it on any thread, ahead of the writer).
+    pub fn new(name: String, bytes: Vec<u8>) -> BatchFile {
+        let parsed = stats::parse_file(&name, &bytes);
+        let hash = sha256_hex(&bytes);
+        BatchFile { name, bytes, hash, parsed }
+    }
+
+    /// The file's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether importing it can be refused after it has written: a round 2 whose pairing
+    /// with its round 1 fails.
+    fn may_be_refused_after_writing(&self) -> bool {
+        self.parsed.as_ref().is_ok_and(|p| p.file.round() == 2)
+    }
+}
+
+/// What an import leaves to the end of its transaction: the times of the rounds it stored
+/// (their gaming sessions are recomputed, the ratings marked from the earliest).
+#[derive(Debug, Default)]
+struct Settle {
+    times: Vec<NaiveDateTime>,
+}
+
+/// A `processed_files` row as the import needs it.
+#[derive(Debug, Clone)]
+struct Attempt {
+    name: String,
+    hash: String,
+    success: bool,
+    /// The name the content was first imported under, for a success.
+    original: String,
+}
+
+/// How an import learns what `processed_files` holds: by asking the database (one file),
+/// or from the rows of a whole batch read at once, kept in step as its files are recorded
+/// (what a file records counts once its savepoint is released).
+#[derive(Debug)]
+enum Known {
+    Ask,
+    Batch {
+        /// Whether the attempt under each name succeeded.
+        by_name: HashMap<String, bool>,
+        /// The original name of each successfully imported content.
+        by_hash: HashMap<String, String>,
+        /// The current file's attempt, until its savepoint ends.
+        staged: Option<Attempt>,
+        /// The batch's names that have stored rounds (before the batch).
+        rounds: HashSet<String>,
+        /// The batch's names that are set aside (before the batch).
+        set_aside: HashSet<String>,
+    },
+}
+
+impl Known {
+    /// The rows of `files`' names and contents, in two queries.
+    async fn prefetch(txn: &DatabaseTransaction, files: &[BatchFile]) -> Result<Known, DbErr> {
+        let mut by_name = HashMap::new();
+        let mut by_hash = HashMap::new();
+        for chunk in files.chunks(500) {
+            let rows: Vec<(String, bool)> = processed_files::Entity::find()
+                .select_only()
+                .column(processed_files::Column::Filename)
+                .column(processed_files::Column::Success)
+                .filter(processed_files::Column::Filename.is_in(chunk.iter().map(|f| &f.name)))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            by_name.extend(rows);
+            let rows: Vec<(String, Option<String>, Option<String>)> =
+                processed_files::Entity::find()
+                    .select_only()
+                    .column(processed_files::Column::Filename)
+                    .column(processed_files::Column::DuplicateOf)
+                    .column(processed_files::Column::FileHash)
+                    .filter(processed_files::Column::Success.eq(true))
+                    .filter(processed_files::Column::FileHash.is_in(chunk.iter().map(|f| &f.hash)))
+                    .into_tuple()
+                    .all(txn)
+                    .await?;
+            for (name, duplicate_of, hash) in rows {
+                if let Some(hash) = hash {
+                    by_hash.insert(hash, duplicate_of.unwrap_or(name));
+                }
+            }
+        }
+        let mut rounds = HashSet::new();
+        let mut set_aside = HashSet::new();
+        for chunk in files.chunks(500) {
+            let names = || chunk.iter().map(|f| &f.name);
+            let stored: Vec<String> = rounds::Entity::find()
+                .select_only()
+                .column(rounds::Column::Filename)
+                .filter(rounds::Column::Filename.is_in(names()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            rounds.extend(stored);
+            let aside: Vec<String> = set_aside_files::Entity::find()
+                .select_only()
+                .column(set_aside_files::Column::Filename)
+                .filter(set_aside_files::Column::Filename.is_in(names()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            set_aside.extend(aside);
+        }
+        Ok(Known::Batch { by_name, by_hash, staged: None, rounds, set_aside })
+    }
+
+    /// Whether an attempt under `name` is recorded, and if so whether it succeeded.
+    async fn by_name(&self, txn: &DatabaseTransaction, name: &str) -> Result<Option<bool>, DbErr> {
+        match self {
+            Known::Ask => Ok(processed_files::Entity::find()
+                .select_only()
+                .column(processed_files::Column::Success)
+                .filter(processed_files::Column::Filename.eq(name))
+                .into_tuple()
+                .one(txn)
+                .await?),
+            Known::Batch { by_name, .. } => Ok(by_name.get(name).copied()),
+        }
+    }
+
+    /// The original name of the same content imported under another name than `name`.
+    async fn same_content(
+        &self,
+        txn: &DatabaseTransaction,
+        hash: &str,
+        name: &str,
+    ) -> Result<Option<String>, DbErr> {
+        match self {
+            Known::Ask => {
+                let row: Option<(String, Option<String>)> = processed_files::Entity::find()
+                    .select_only()
+                    .column(processed_files::Column::Filename)
+                    .column(processed_files::Column::DuplicateOf)
+                    .filter(processed_files::Column::FileHash.eq(hash))
+                    .filter(processed_files::Column::Success.eq(true))
+                    .filter(processed_files::Column::Filename.ne(name))
+                    .into_tuple()
+                    .one(txn)
+                    .await?;
+                Ok(row.map(|(name, duplicate_of)| duplicate_of.unwrap_or(name)))
+            }
+            // A success under `name` itself returned `AlreadyImported` before this is asked.
+            Known::Batch { by_hash, .. } => Ok(by_hash.get(hash).filter(|o| *o != name).cloned()),
+        }
+    }
+
+    /// Whether `name` may have stored rounds (a name never stored successfully has none,
+    /// unless they were there before the batch).
+    async fn may_have_rounds(&self, txn: &DatabaseTransaction, name: &str) -> Result<bool, DbErr> {
+        match self {
+            Known::Ask => Ok(rounds::Entity::find()
+                .filter(rounds::Column::Filename.eq(name))
+                .one(txn)
+                .await?
+                .is_some()),
+            Known::Batch { rounds, .. } => Ok(rounds.contains(name)),
+        }
+    }
+
+    /// Takes `name` off the set-aside list (a batch asks only for names that were on it).
+    async fn clear_set_aside(
+        &self,
+        txn: &DatabaseTransaction,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        match self {
+            Known::Batch { set_aside, .. } if !set_aside.contains(name) => Ok(()),
+            _ => clear_set_aside(txn, name).await,
+        }
+    }
+
+    fn record(&mut self, name: &str, hash: &str, success: bool, duplicate_of: Option<&str>) {
+        if let Known::Batch { staged, .. } = self {
+            *staged = Some(Attempt {
+                name: name.to_owned(),
+                hash: hash.to_owned(),
+                success,
+                original: duplicate_of.unwrap_or(name).to_owned(),
+            });
+        }
+    }
+
+    /// The current file's savepoint was released: its attempt is in the batch.
+    fn commit(&mut self) {
+        if let Known::Batch { by_name, by_hash, staged, .. } = self
+            && let Some(attempt) = staged.take()
+        {
+            by_name.insert(attempt.name, attempt.success);
+            if attempt.success {
+                by_hash.entry(attempt.hash).or_insert(attempt.original);
+            }
+        }
+    }
+
+    /// The current file's savepoint was rolled back.
+    fn rollback(&mut self) {
+        if let Known::Batch { staged, .. } = self {
+            *staged = None;
+        }
+    }
 }

@@ -7,6 +7,7 @@
 mod aliases;
 pub mod convert;
 pub mod dedup;
+mod deferred;
 pub mod errors;
 mod gaming_sessions;
 pub mod import;
@@ -20,7 +21,7 @@ pub mod unlocks;
 pub mod voice;
 
 pub use gaming_sessions::session_key;
-pub use import::{ImportOutcome, Imported, Store, sha256_hex};
+pub use import::{BatchFile, ImportOutcome, Imported, Store, sha256_hex};
 pub use posting::posting_done;
 
 use crate::stats::ParseError;

@@ -9,7 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::{Store, StoreError, convert, import::load_parsed};
+use super::{Store, StoreError, convert, deferred::Deferred, import::load_parsed};
 use crate::stats::{self, Round, StatsFileName};
 
 impl Store {
@@ -117,19 +117,7 @@ impl Store {
             }
             None => rounds::Entity::insert(row).exec(txn).await?.last_insert_id,
         };
-        let guids = convert::storage_guids(&round.players);
-        let players: Vec<pcs::ActiveModel> = round
-            .players
-            .iter()
-            .zip(&guids)
-            .map(|(p, guid)| convert::player_row(round, round_id, guid, p, now))
-            .collect();
-        let weapons: Vec<wcs::ActiveModel> = round
-            .players
-            .iter()
-            .zip(&guids)
-            .flat_map(|(p, guid)| convert::weapon_rows(round, round_id, guid, p, now))
-            .collect();
+        let (players, weapons) = rows_of(round, round_id, now);
         for chunk in players.chunks(200) {
             pcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
         }
@@ -139,6 +127,21 @@ impl Store {
         if round.round_number() != 0 {
             super::totals::apply(txn, round_id, 1).await?;
         }
+        Ok(round_id)
+    }
+
+    /// Inserts a round known to be new and defers its player and weapon rows (a batch).
+    pub(super) async fn insert_round_deferred(
+        &self,
+        txn: &DatabaseTransaction,
+        round: &Round,
+        now: NaiveDateTime,
+        deferred: &mut Deferred,
+    ) -> Result<i32, StoreError> {
+        let row = convert::round_row(round, &self.server, now);
+        let round_id = rounds::Entity::insert(row).exec(txn).await?.last_insert_id;
+        let (players, weapons) = rows_of(round, round_id, now);
+        deferred.add_round(txn, round_id, round.round_number(), players, weapons).await?;
         Ok(round_id)
     }
 
@@ -180,4 +183,26 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A round's player and weapon rows.
+fn rows_of(
+    round: &Round,
+    round_id: i32,
+    now: NaiveDateTime,
+) -> (Vec<pcs::ActiveModel>, Vec<wcs::ActiveModel>) {
+    let guids = convert::storage_guids(&round.players);
+    let players = round
+        .players
+        .iter()
+        .zip(&guids)
+        .map(|(p, guid)| convert::player_row(round, round_id, guid, p, now))
+        .collect();
+    let weapons = round
+        .players
+        .iter()
+        .zip(&guids)
+        .flat_map(|(p, guid)| convert::weapon_rows(round, round_id, guid, p, now))
+        .collect();
+    (players, weapons)
 }

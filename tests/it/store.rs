@@ -783,3 +783,126 @@ async fn map_rows(
         })
         .collect()
 }
+
+/// `processed_files`, `achievement_unlocks` and `player_ratings` as text (by name and by the unlocking round's
+/// file), beside [`dump`].
+async fn dump_files_and_unlocks(db: &DatabaseConnection) -> String {
+    let file_of: BTreeMap<i32, String> = rounds::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, format!("{} {}", r.filename, r.round_number)))
+        .collect();
+    let mut lines = Vec::new();
+    for f in processed_files::Entity::find().all(db).await.unwrap() {
+        lines.push(format!(
+            "file {} {} {:?} {:?} {:?} {}",
+            f.filename,
+            f.success,
+            f.file_hash,
+            f.duplicate_of,
+            f.error_message,
+            f.content.map_or(0, |c| c.len())
+        ));
+    }
+    for u in entity::achievement_unlocks::Entity::find().all(db).await.unwrap() {
+        lines.push(format!("unlock {} {} {} {}", u.guid, u.ladder, u.tier, file_of[&u.round_id]));
+    }
+    for r in entity::player_ratings::Entity::find().all(db).await.unwrap() {
+        lines.push(format!(
+            "rating {} {:.9} {:.9} {} {}",
+            r.guid, r.rating, r.uncertainty, r.maps, r.last_at
+        ));
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+#[tokio::test]
+async fn a_batched_import_gives_the_same_database_and_outcomes_as_file_by_file() {
+    // Every real file in time order (every file's work left to the end of its batch) and in
+    // a fixed shuffle (round 2s before their round 1s, re-derivations: the one-file way in
+    // between), plus, in the same batch as their originals: the same content under another
+    // name, the same name from another folder, and a broken file; batches of 7 so pairs
+    // straddle them.
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = real_files();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for i in (1..files.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        files.swap(i, usize::try_from(x % (i as u64 + 1)).unwrap());
+    }
+    let copy = dir.path().join("2025-10-12-224531-sw_goldrush_te-round-1.txt");
+    std::fs::copy(shared_fixtures("real/2025-10-12-224530-sw_goldrush_te-round-1.txt"), &copy)
+        .unwrap();
+    std::fs::create_dir(dir.path().join("again")).unwrap();
+    let again = dir.path().join("again/2025-10-12-224530-sw_goldrush_te-round-1.txt");
+    std::fs::copy(shared_fixtures("real/2025-10-12-224530-sw_goldrush_te-round-1.txt"), &again)
+        .unwrap();
+    let broken = dir.path().join("2025-10-12-230000-supply-round-1.txt");
+    std::fs::write(&broken, b"not a stats file\n").unwrap();
+    let at = files
+        .iter()
+        .position(|p| p.ends_with("2025-10-12-224530-sw_goldrush_te-round-1.txt"))
+        .unwrap();
+    files.insert(at + 1, copy);
+    files.insert(at + 2, broken);
+    files.insert(at + 3, again);
+    let mut in_time_order = files.clone();
+    in_time_order.sort_by_key(|p| p.file_name().unwrap().to_owned());
+    for (kind, files) in [
+        ("sqlite", &in_time_order),
+        ("sqlite", &files),
+        ("postgres", &in_time_order),
+        ("postgres", &files),
+    ] {
+        let (one, batched) = if kind == "sqlite" {
+            (db::sqlite().await, db::sqlite().await)
+        } else {
+            let (Some(one), Some(batched)) = (db::postgres().await, db::postgres().await) else {
+                continue;
+            };
+            (one, batched)
+        };
+        let mut expected = Vec::new();
+        let single = store(&one.db).ratings_later();
+        for path in files {
+            expected.push(import_path(&single, path).await.map_err(|e| e.to_string()));
+        }
+        let mut got = Vec::new();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let many = store(&batched.db).ratings_later();
+        let ended = slomix::bulk::import_paths(&many, files.clone(), 7, &stop, |_, result| {
+            got.push(result.clone())
+        })
+        .await
+        .unwrap();
+        assert_eq!(ended, slomix::bulk::Ended::Done);
+        assert_eq!(got.len(), expected.len(), "{kind}");
+        for ((path, a), b) in files.iter().zip(&expected).zip(&got) {
+            // A rejected file's message names the file: the same text either way.
+            assert_eq!(a, b, "{kind}: {}", path.display());
+        }
+        assert!(
+            got.iter().filter(|r| r.is_err()).count() >= 2,
+            "{kind}: the broken file and the empty round 2 are rejected"
+        );
+        assert_eq!(
+            got.iter().filter(|r| matches!(r, Ok(ImportOutcome::AlreadyImported { .. }))).count(),
+            2,
+            "{kind}"
+        );
+        single.catch_up_ratings().await.unwrap();
+        many.catch_up_ratings().await.unwrap();
+        assert_eq!(dump(&one.db).await, dump(&batched.db).await, "{kind}");
+        assert_eq!(
+            dump_files_and_unlocks(&one.db).await,
+            dump_files_and_unlocks(&batched.db).await,
+            "{kind}"
+        );
+        assert_eq!(totals_from_rows(&batched.db).await, stored_totals(&batched.db).await);
+    }
+}
