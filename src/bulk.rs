@@ -1,5 +1,5 @@
 //! The history import pipeline behind `slomix import` and `slomix adopt`: files are read,
-//! parsed and hashed on every core one batch ahead of the writer, which stores each batch in
+//! parsed and hashed on every core but one, a batch ahead of the writer, which stores each batch in
 //! one transaction ([`Store::import_batch`]). Two batches at most are in memory, so a history
 //! of any length imports in bounded memory; stopping between batches leaves the database
 //! consistent.
@@ -10,8 +10,9 @@ use std::{
 
 use crate::store::{BatchFile, ImportOutcome, Store, StoreError};
 
-/// Files per transaction: large enough that commits and look-ups are a small share of the
-/// time, small enough that Ctrl-C is answered within a second.
+/// Files per transaction: large enough that commits, look-ups and the deferred writes are a
+/// small share of the time, small enough that Ctrl-C is answered within a few seconds and
+/// two batches in memory stay small.
 pub const BATCH_FILES: usize = 500;
 
 /// What importing one file gave: its outcome, or why it was refused (unreadable, or
@@ -76,9 +77,11 @@ pub async fn import_paths(
     Ok(Ended::Done)
 }
 
-/// Reads, parses and hashes `paths` on every core; in order.
+/// Reads, parses and hashes `paths` on every core but one (the writer and the database
+/// need one); in order.
 fn load(paths: Vec<PathBuf>) -> Vec<(PathBuf, Result<BatchFile, String>)> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).max(1);
+    let threads =
+        std::thread::available_parallelism().map_or(1, usize::from).saturating_sub(1).max(1);
     let per = paths.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = paths

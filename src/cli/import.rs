@@ -167,7 +167,7 @@ pub(crate) async fn import(
             }
             match &bar {
                 Some(bar) => bar.inc(1),
-                None if attempted % 5000 == 0 => eprintln!("{attempted} / {total} files"),
+                None if attempted.is_multiple_of(5000) => eprintln!("{attempted} / {total} files"),
                 None => {}
             }
         },

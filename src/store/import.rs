@@ -555,18 +555,22 @@ struct Attempt {
 #[derive(Debug)]
 enum Known {
     Ask,
-    Batch {
-        /// Whether the attempt under each name succeeded.
-        by_name: HashMap<String, bool>,
-        /// The original name of each successfully imported content.
-        by_hash: HashMap<String, String>,
-        /// The current file's attempt, until its savepoint ends.
-        staged: Option<Attempt>,
-        /// The batch's names that have stored rounds (before the batch).
-        rounds: HashSet<String>,
-        /// The batch's names that are set aside (before the batch).
-        set_aside: HashSet<String>,
-    },
+    Batch(Box<BatchKnown>),
+}
+
+/// What a batch knows of `processed_files`, `rounds` and `set_aside_files` for its names.
+#[derive(Debug)]
+struct BatchKnown {
+    /// Whether the attempt under each name succeeded.
+    by_name: HashMap<String, bool>,
+    /// The original name of each successfully imported content.
+    by_hash: HashMap<String, String>,
+    /// The current file's attempt, until its savepoint ends.
+    staged: Option<Attempt>,
+    /// The batch's names that have stored rounds (before the batch).
+    rounds: HashSet<String>,
+    /// The batch's names that are set aside (before the batch).
+    set_aside: HashSet<String>,
 }
 
 impl Known {
@@ -622,7 +626,7 @@ impl Known {
                 .await?;
             set_aside.extend(aside);
         }
-        Ok(Known::Batch { by_name, by_hash, staged: None, rounds, set_aside })
+        Ok(Known::Batch(Box::new(BatchKnown { by_name, by_hash, staged: None, rounds, set_aside })))
     }
 
     /// Whether an attempt under `name` is recorded, and if so whether it succeeded.
@@ -635,7 +639,7 @@ impl Known {
                 .into_tuple()
                 .one(txn)
                 .await?),
-            Known::Batch { by_name, .. } => Ok(by_name.get(name).copied()),
+            Known::Batch(batch) => Ok(batch.by_name.get(name).copied()),
         }
     }
 
@@ -661,7 +665,7 @@ impl Known {
                 Ok(row.map(|(name, duplicate_of)| duplicate_of.unwrap_or(name)))
             }
             // A success under `name` itself returned `AlreadyImported` before this is asked.
-            Known::Batch { by_hash, .. } => Ok(by_hash.get(hash).filter(|o| *o != name).cloned()),
+            Known::Batch(batch) => Ok(batch.by_hash.get(hash).filter(|o| *o != name).cloned()),
         }
     }
 
@@ -674,7 +678,7 @@ impl Known {
                 .one(txn)
                 .await?
                 .is_some()),
-            Known::Batch { rounds, .. } => Ok(rounds.contains(name)),
+            Known::Batch(batch) => Ok(batch.rounds.contains(name)),
         }
     }
 
@@ -685,14 +689,14 @@ impl Known {
         name: &str,
     ) -> Result<(), StoreError> {
         match self {
-            Known::Batch { set_aside, .. } if !set_aside.contains(name) => Ok(()),
+            Known::Batch(batch) if !batch.set_aside.contains(name) => Ok(()),
             _ => clear_set_aside(txn, name).await,
         }
     }
 
     fn record(&mut self, name: &str, hash: &str, success: bool, duplicate_of: Option<&str>) {
-        if let Known::Batch { staged, .. } = self {
-            *staged = Some(Attempt {
+        if let Known::Batch(batch) = self {
+            batch.staged = Some(Attempt {
                 name: name.to_owned(),
                 hash: hash.to_owned(),
                 success,
@@ -703,20 +707,20 @@ impl Known {
 
     /// The current file's savepoint was released: its attempt is in the batch.
     fn commit(&mut self) {
-        if let Known::Batch { by_name, by_hash, staged, .. } = self
-            && let Some(attempt) = staged.take()
+        if let Known::Batch(batch) = self
+            && let Some(attempt) = batch.staged.take()
         {
-            by_name.insert(attempt.name, attempt.success);
+            batch.by_name.insert(attempt.name, attempt.success);
             if attempt.success {
-                by_hash.entry(attempt.hash).or_insert(attempt.original);
+                batch.by_hash.entry(attempt.hash).or_insert(attempt.original);
             }
         }
     }
 
     /// The current file's savepoint was rolled back.
     fn rollback(&mut self) {
-        if let Known::Batch { staged, .. } = self {
-            *staged = None;
+        if let Known::Batch(batch) = self {
+            batch.staged = None;
         }
     }
 }
