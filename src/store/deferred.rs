@@ -12,7 +12,7 @@ use std::{
 use chrono::NaiveDateTime;
 use entity::{
     achievement_unlocks as unlocks, player_comprehensive_stats as pcs, player_totals as totals,
-    weapon_comprehensive_stats as wcs,
+    processed_files, weapon_comprehensive_stats as wcs,
 };
 use migration::m20261201_000004_command_tables::PLAYER_SUMS;
 use sea_orm::{
@@ -21,7 +21,10 @@ use sea_orm::{
 };
 
 use super::StoreError;
-use crate::badges::{self, LADDERS};
+use crate::{
+    badges::{self, LADDERS},
+    stats::ParsedFile,
+};
 
 /// Rows per multi-row insert: the statement's text repeats, so the driver prepares it once
 /// (about 60 columns × 200 = 12,000 bound values, under SQLite's and PostgreSQL's limits).
@@ -42,6 +45,11 @@ pub(super) struct Deferred {
     /// Names seen per (storage GUID, name): first and last time, rounds. Written once per
     /// batch: PostgreSQL slows down on a row updated many times in one transaction.
     aliases: HashMap<(String, String), (NaiveDateTime, NaiveDateTime, i32)>,
+    /// New `processed_files` rows (their names and hashes are in the batch's `Known`).
+    files: Vec<processed_files::ActiveModel>,
+    /// The batch's deferred round-1 files as parsed, for pairing its round 2s without
+    /// reading them back.
+    round1s: HashMap<String, ParsedFile>,
     /// Each seen player's totals as they stand with the deferred rounds counted (`None`: no
     /// totals row yet). A player not in here has nothing deferred: the database is current.
     running: HashMap<String, Option<totals::Model>>,
@@ -52,6 +60,7 @@ pub(super) struct Deferred {
 /// Where a file's deferred work starts, to drop it if the file is refused.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Mark {
+    files: usize,
     players: usize,
     weapons: usize,
     totals: usize,
@@ -60,12 +69,18 @@ pub(super) struct Mark {
 impl Deferred {
     /// The current position.
     pub(super) fn mark(&self) -> Mark {
-        Mark { players: self.players.len(), weapons: self.weapons.len(), totals: self.totals.len() }
+        Mark {
+            files: self.files.len(),
+            players: self.players.len(),
+            weapons: self.weapons.len(),
+            totals: self.totals.len(),
+        }
     }
 
     /// Drops what was deferred since `mark` (its file was rolled back). Files are refused
     /// before their rounds are stored, so the running totals are not touched by then.
     pub(super) fn rollback(&mut self, mark: Mark) {
+        self.files.truncate(mark.files);
         self.players.truncate(mark.players);
         self.weapons.truncate(mark.weapons);
         self.totals.truncate(mark.totals);
@@ -94,6 +109,21 @@ impl Deferred {
         self.players.extend(players);
         self.weapons.extend(weapons);
         Ok(())
+    }
+
+    /// Defers a new `processed_files` row.
+    pub(super) fn add_file(&mut self, row: processed_files::ActiveModel) {
+        self.files.push(row);
+    }
+
+    /// Keeps a deferred round-1 file as parsed, for its round 2.
+    pub(super) fn keep_round1(&mut self, parsed: &ParsedFile) {
+        self.round1s.insert(parsed.file.as_str().to_owned(), parsed.clone());
+    }
+
+    /// A round-1 file of the batch as parsed, if it was kept.
+    pub(super) fn round1(&self, name: &str) -> Option<ParsedFile> {
+        self.round1s.get(name).cloned()
     }
 
     /// Counts a newly stored round's players' names (`aliases::add_aliases`, deferred).
@@ -193,6 +223,13 @@ impl Deferred {
 
     /// Writes everything deferred: rows, totals, unlocks. The running totals stay valid.
     pub(super) async fn flush(&mut self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
+        for chunk in std::mem::take(&mut self.files).chunks(100) {
+            processed_files::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        // Their contents are in `processed_files` now.
+        self.round1s.clear();
         for chunk in std::mem::take(&mut self.players).chunks(PLAYER_ROWS) {
             pcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
         }

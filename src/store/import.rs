@@ -2,7 +2,7 @@
 //! its arrival affects, fixes gaming sessions and aliases, and records the file.
 use chrono::{NaiveDateTime, TimeDelta};
 use entity::{processed_files, rounds, set_aside_files};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
@@ -190,7 +190,7 @@ impl Store {
     ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError> {
         let quiet = Store { outbox: false, ..self.clone() };
         let txn = self.db.begin().await?;
-        let mut known = Known::prefetch(&txn, &files).await?;
+        let mut known = Known::prefetch(&txn, &files, self.rules.window).await?;
         let mut deferred = Deferred::default();
         let mut settle = Settle::default();
         let mut outcomes = Vec::with_capacity(files.len());
@@ -201,13 +201,10 @@ impl Store {
                 deferred.flush_and_forget(&txn).await?;
             }
             let mark = deferred.mark();
-            // Only pairing a round 2 can refuse a file after it has written: other deferred
-            // files need no savepoint of their own (a database error ends the whole batch).
-            let savepoint = if defer && !file.may_be_refused_after_writing() {
-                None
-            } else {
-                Some(txn.begin().await?)
-            };
+            // Only pairing a round 2 can refuse a file after it has written, and a deferred
+            // file pairs before it writes: it needs no savepoint of its own (a database
+            // error ends the whole batch).
+            let savepoint = if defer { None } else { Some(txn.begin().await?) };
             let mut own = Settle::default();
             let outcome = quiet
                 .import_in(
@@ -241,6 +238,12 @@ impl Store {
                         savepoint.commit().await?;
                     }
                     known.commit();
+                    if let Ok(ImportOutcome::Imported(_)) = &outcome
+                        && let Ok(name) = StatsFileName::parse(&file.name)
+                        && name.round() == 2
+                    {
+                        known.stored_round2(name);
+                    }
                     settle.times.append(&mut own.times);
                 }
                 Err(error) => return Err(error),
@@ -278,7 +281,7 @@ impl Store {
         if known.may_have_rounds(txn, &file.name).await? {
             return Ok(false);
         }
-        Ok(self.round2s_after(txn, &name).await?.is_empty())
+        Ok(!known.has_round2_after(&name, self.rules.window))
     }
 
     /// The gaming sessions around every stored round's time (each session once) and the
@@ -332,8 +335,18 @@ impl Store {
             return Ok(ImportOutcome::AlreadyImported { original: None });
         }
         if let Some(original_name) = known.same_content(txn, hash, name).await? {
-            record_file(txn, known, existing, name, hash, Ok(None), Some(&original_name), now)
-                .await?;
+            record_file(
+                txn,
+                known,
+                existing,
+                name,
+                hash,
+                Ok(None),
+                Some(&original_name),
+                now,
+                deferred.as_deref_mut(),
+            )
+            .await?;
             known.clear_set_aside(txn, name).await?;
             return Ok(ImportOutcome::AlreadyImported { original: Some(original_name) });
         }
@@ -341,22 +354,53 @@ impl Store {
             Ok(parsed) => parsed,
             Err(error) => {
                 let reason = error.to_string();
-                record_file(txn, known, existing, name, hash, Err(&reason), None, now).await?;
+                record_file(
+                    txn,
+                    known,
+                    existing,
+                    name,
+                    hash,
+                    Err(&reason),
+                    None,
+                    now,
+                    deferred.as_deref_mut(),
+                )
+                .await?;
                 if self.outbox {
                     upsert_set_aside(txn, &self.server, name, &reason, bytes.len(), now).await?;
                 }
                 return Err(StoreError::Rejected(error));
             }
         };
-        record_file(txn, known, existing, name, hash, Ok(Some(bytes)), None, now).await?;
-        // From here on the file has written: a refusal must roll it back.
-        settle.times.push(file.timestamp());
         let warnings = parsed.warnings.clone();
         let players: Vec<(String, String)> = super::convert::storage_guids(&parsed.players)
             .into_iter()
             .zip(parsed.players.iter().map(|p| p.name.clone()))
             .collect();
         let guids: Vec<String> = players.iter().map(|(g, _)| g.clone()).collect();
+        let parsed = match deferred.as_deref() {
+            // A deferred round 2 is paired before anything is written, so a pairing that
+            // fails refuses it with nothing to roll back (it reads only other files' rows).
+            Some(deferred) if parsed.file.round() == 2 => {
+                let (round, summary) = self.derive_round2(txn, parsed, Some(deferred)).await?;
+                Derived::Paired(round, summary)
+            }
+            _ => Derived::Parsed(parsed),
+        };
+        record_file(
+            txn,
+            known,
+            existing,
+            name,
+            hash,
+            Ok(Some(bytes)),
+            None,
+            now,
+            deferred.as_deref_mut(),
+        )
+        .await?;
+        // From here on the file has written: a refusal must roll it back.
+        settle.times.push(file.timestamp());
         let before = match deferred.as_deref_mut() {
             Some(deferred) => deferred.snapshot(txn, &guids).await?,
             None => super::unlocks::snapshot(txn, &guids).await?,
@@ -401,28 +445,45 @@ impl Store {
     async fn store_parsed(
         &self,
         txn: &DatabaseTransaction,
-        parsed: stats::ParsedFile,
+        parsed: Derived,
         now: NaiveDateTime,
         mut deferred: Option<&mut Deferred>,
     ) -> Result<(i32, RoundKind), StoreError> {
-        let is_new = deferred.is_some()
-            || self.find_round(txn, &parsed.file, parsed.file.round()).await?.is_none();
-        let round = if parsed.file.round() == 1 {
-            parsed.into_round1()
-        } else {
-            let (round, summary) = self.derive_round2(txn, parsed).await?;
-            match (summary, deferred.as_deref_mut()) {
-                (Some(summary), Some(deferred)) => {
-                    self.insert_round_deferred(txn, &summary, now, deferred).await?;
-                }
-                (Some(summary), None) => {
-                    self.upsert_round(txn, &summary, now).await?;
-                }
-                // A deferred file has no stored match summary to delete.
-                (None, Some(_)) => {}
-                (None, None) => self.delete_round(txn, &round.file, 0).await?,
+        let is_new = match (&parsed, &deferred) {
+            (_, Some(_)) => true,
+            (Derived::Parsed(p), None) => {
+                self.find_round(txn, &p.file, p.file.round()).await?.is_none()
             }
-            round
+            (Derived::Paired(round, _), None) => {
+                self.find_round(txn, &round.file, round.round_number()).await?.is_none()
+            }
+        };
+        let paired = match parsed {
+            Derived::Parsed(parsed) if parsed.file.round() == 1 => {
+                if let Some(deferred) = deferred.as_deref_mut() {
+                    deferred.keep_round1(&parsed);
+                }
+                Err(parsed.into_round1())
+            }
+            Derived::Parsed(parsed) => Ok(self.derive_round2(txn, parsed, None).await?),
+            Derived::Paired(round, summary) => Ok((round, summary)),
+        };
+        let round = match paired {
+            Err(round1) => round1,
+            Ok((round, summary)) => {
+                match (summary, deferred.as_deref_mut()) {
+                    (Some(summary), Some(deferred)) => {
+                        self.insert_round_deferred(txn, &summary, now, deferred).await?;
+                    }
+                    (Some(summary), None) => {
+                        self.upsert_round(txn, &summary, now).await?;
+                    }
+                    // A deferred file has no stored match summary to delete.
+                    (None, Some(_)) => {}
+                    (None, None) => self.delete_round(txn, &round.file, 0).await?,
+                }
+                round
+            }
         };
         let id = match deferred {
             Some(deferred) => {
@@ -469,6 +530,7 @@ async fn record_file(
     result: Result<Option<&[u8]>, &str>,
     duplicate_of: Option<&str>,
     now: NaiveDateTime,
+    deferred: Option<&mut Deferred>,
 ) -> Result<(), StoreError> {
     let (success, error_message, content) = match result {
         Ok(content) => (true, None, content.map(<[u8]>::to_vec)),
@@ -498,9 +560,22 @@ async fn record_file(
             duplicate_of: Set(duplicate_of),
             ..Default::default()
         };
-        processed_files::Entity::insert(row).exec_without_returning(txn).await?;
+        match deferred {
+            Some(deferred) => deferred.add_file(row),
+            None => {
+                processed_files::Entity::insert(row).exec_without_returning(txn).await?;
+            }
+        }
     }
     Ok(())
+}
+
+/// A file's round before it is stored: as parsed, or a round 2 already paired (with its
+/// match summary, if it has a round 1).
+#[derive(Debug)]
+enum Derived {
+    Parsed(stats::ParsedFile),
+    Paired(stats::Round, Option<stats::Round>),
 }
 
 /// A file for [`Store::import_batch`]: its name, bytes, hash and what the parser made of it.
@@ -523,12 +598,6 @@ impl BatchFile {
     /// The file's name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    /// Whether importing it can be refused after it has written: a round 2 whose pairing
-    /// with its round 1 fails.
-    fn may_be_refused_after_writing(&self) -> bool {
-        self.parsed.as_ref().is_ok_and(|p| p.file.round() == 2)
     }
 }
 
@@ -571,11 +640,23 @@ struct BatchKnown {
     rounds: HashSet<String>,
     /// The batch's names that are set aside (before the batch).
     set_aside: HashSet<String>,
+    /// The stored round 2s (map, time, name) from the batch's first file time to its last
+    /// plus the pairing window, kept in step as the batch stores round 2s.
+    round2s: BTreeSet<(String, NaiveDateTime, String)>,
+}
+
+/// How [`BatchKnown::round2s`] orders a round-2 file (its row's map, `round_at` and name).
+fn round2_key(file: StatsFileName) -> (String, NaiveDateTime, String) {
+    (file.map().to_owned(), file.timestamp(), file.as_str().to_owned())
 }
 
 impl Known {
     /// The rows of `files`' names and contents, in two queries.
-    async fn prefetch(txn: &DatabaseTransaction, files: &[BatchFile]) -> Result<Known, DbErr> {
+    async fn prefetch(
+        txn: &DatabaseTransaction,
+        files: &[BatchFile],
+        window: TimeDelta,
+    ) -> Result<Known, DbErr> {
         let mut by_name = HashMap::new();
         let mut by_hash = HashMap::new();
         for chunk in files.chunks(500) {
@@ -626,7 +707,36 @@ impl Known {
                 .await?;
             set_aside.extend(aside);
         }
-        Ok(Known::Batch(Box::new(BatchKnown { by_name, by_hash, staged: None, rounds, set_aside })))
+        // The stored round 2s a file of the batch could pair (see `Store::round2s_after`).
+        let times = files.iter().filter_map(|f| StatsFileName::parse(&f.name).ok());
+        let (first, last) = times.fold((None, None), |(lo, hi), f| {
+            let t = f.timestamp();
+            (
+                Some(lo.map_or(t, |lo: NaiveDateTime| lo.min(t))),
+                Some(hi.map_or(t, |hi: NaiveDateTime| hi.max(t))),
+            )
+        });
+        let mut round2s = BTreeSet::new();
+        if let (Some(first), Some(last)) = (first, last) {
+            let names: Vec<String> = rounds::Entity::find()
+                .select_only()
+                .column(rounds::Column::Filename)
+                .filter(rounds::Column::RoundNumber.eq(2))
+                .filter(rounds::Column::RoundAt.between(first, last + window))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            round2s
+                .extend(names.iter().filter_map(|n| StatsFileName::parse(n).ok()).map(round2_key));
+        }
+        Ok(Known::Batch(Box::new(BatchKnown {
+            by_name,
+            by_hash,
+            staged: None,
+            rounds,
+            set_aside,
+            round2s,
+        })))
     }
 
     /// Whether an attempt under `name` is recorded, and if so whether it succeeded.
@@ -679,6 +789,26 @@ impl Known {
                 .await?
                 .is_some()),
             Known::Batch(batch) => Ok(batch.rounds.contains(name)),
+        }
+    }
+
+    /// Whether a round 2 of `file`'s map other than `file` is stored from its time to the
+    /// pairing window after it: `Store::round2s_after` is not empty (a batch only).
+    fn has_round2_after(&self, file: &StatsFileName, window: TimeDelta) -> bool {
+        let Known::Batch(batch) = self else { return true };
+        let t = file.timestamp();
+        let from = (file.map().to_owned(), t, String::new());
+        batch
+            .round2s
+            .range(from..)
+            .take_while(|(map, at, _)| map == file.map() && *at <= t + window)
+            .any(|(_, _, name)| name != file.as_str())
+    }
+
+    /// A round-2 file was stored in the batch.
+    fn stored_round2(&mut self, file: StatsFileName) {
+        if let Known::Batch(batch) = self {
+            batch.round2s.insert(round2_key(file));
         }
     }
 

@@ -19,6 +19,7 @@ impl Store {
         &self,
         txn: &DatabaseTransaction,
         parsed: stats::ParsedFile,
+        batch: Option<&Deferred>,
     ) -> Result<(Round, Option<Round>), StoreError> {
         let t = parsed.file.timestamp();
         let nearby: Vec<String> = rounds::Entity::find()
@@ -35,7 +36,12 @@ impl Store {
         let Some(companion) = self.rules.find_round1(&parsed.file, &known) else {
             return Ok((parsed.into_orphan(), None));
         };
-        let Some(first) = load_parsed(txn, companion.as_str()).await? else {
+        let kept = batch.and_then(|b| b.round1(companion.as_str()));
+        let first = match kept {
+            Some(first) => Some(first),
+            None => load_parsed(txn, companion.as_str()).await?,
+        };
+        let Some(first) = first else {
             return Ok((parsed.into_orphan(), None));
         };
         let round2 = stats::pair_with(parsed, &first, &self.rules)?;
@@ -78,7 +84,7 @@ impl Store {
             .filter(rounds::Column::RoundNumber.eq(2))
             .one(txn)
             .await?;
-        let (round, summary) = self.derive_round2(txn, parsed).await?;
+        let (round, summary) = self.derive_round2(txn, parsed, None).await?;
         if stored.as_ref().map(|r| r.round1_filename.as_deref()) == Some(round.round1_file()) {
             return Ok(false);
         }
