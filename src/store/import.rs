@@ -572,6 +572,8 @@ async fn record_file(
 
 /// A file's round before it is stored: as parsed, or a round 2 already paired (with its
 /// match summary, if it has a round 1).
+// One per file, moved once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Derived {
     Parsed(stats::ParsedFile),
