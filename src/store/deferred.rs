@@ -16,8 +16,8 @@ use entity::{
 };
 use migration::m20261201_000004_command_tables::PLAYER_SUMS;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr,
-    EntityTrait, ModelTrait, QueryFilter, QuerySelect, Value, sea_query,
+    ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
+    ModelTrait, QueryFilter, QuerySelect, Value,
 };
 
 use super::StoreError;
@@ -166,21 +166,16 @@ impl Deferred {
         for (guid, name) in players {
             let Some(now) = after.get(guid) else { continue };
             for (ladder, tier) in badges::crossed(before.get(guid), now) {
-                let ladder = LADDERS[ladder].name.to_owned();
-                let tier = i32::try_from(tier).unwrap_or(i32::MAX);
-                if !self.recorded.insert((guid.clone(), ladder.clone(), tier)) {
-                    continue;
+                let row = super::unlocks::row(guid, name, ladder, tier, round_id, reached_at);
+                let key = (
+                    guid.clone(),
+                    LADDERS[ladder].name.to_owned(),
+                    i32::try_from(tier).unwrap_or(i32::MAX),
+                );
+                if self.recorded.insert(key) {
+                    self.unlocks.push(row);
+                    added += 1;
                 }
-                self.unlocks.push(unlocks::ActiveModel {
-                    guid: Set(guid.clone()),
-                    name: Set(name.clone()),
-                    ladder: Set(ladder),
-                    tier: Set(tier),
-                    round_id: Set(round_id),
-                    reached_at: Set(reached_at),
-                    ..Default::default()
-                });
-                added += 1;
             }
         }
         Ok(added)
@@ -246,21 +241,7 @@ impl Deferred {
             })
             .collect();
         super::aliases::upsert(txn, aliases).await?;
-        let rows = std::mem::take(&mut self.unlocks);
-        for chunk in rows.chunks(1000) {
-            unlocks::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    sea_query::OnConflict::columns([
-                        unlocks::Column::Guid,
-                        unlocks::Column::Ladder,
-                        unlocks::Column::Tier,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await?;
-        }
+        super::unlocks::insert(txn, std::mem::take(&mut self.unlocks)).await?;
         Ok(())
     }
 

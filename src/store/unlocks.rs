@@ -42,20 +42,41 @@ pub(super) async fn record(
     for (guid, name) in players {
         let Some(now) = after.get(guid) else { continue };
         for (ladder, tier) in badges::crossed(before.get(guid), now) {
-            rows.push(unlocks::ActiveModel {
-                guid: Set(guid.clone()),
-                name: Set(name.clone()),
-                ladder: Set(LADDERS[ladder].name.to_owned()),
-                tier: Set(i32::try_from(tier).unwrap_or(i32::MAX)),
-                round_id: Set(round_id),
-                reached_at: Set(reached_at),
-                ..Default::default()
-            });
+            rows.push(row(guid, name, ladder, tier, round_id, reached_at));
         }
     }
+    insert(txn, rows).await
+}
+
+/// The `achievement_unlocks` row of `guid` (called `name`) reaching `tier` of ladder
+/// `ladder` (an index in [`LADDERS`]) with round `round_id`.
+pub(super) fn row(
+    guid: &str,
+    name: &str,
+    ladder: usize,
+    tier: usize,
+    round_id: i32,
+    reached_at: NaiveDateTime,
+) -> unlocks::ActiveModel {
+    unlocks::ActiveModel {
+        guid: Set(guid.to_owned()),
+        name: Set(name.to_owned()),
+        ladder: Set(LADDERS[ladder].name.to_owned()),
+        tier: Set(i32::try_from(tier).unwrap_or(i32::MAX)),
+        round_id: Set(round_id),
+        reached_at: Set(reached_at),
+        ..Default::default()
+    }
+}
+
+/// Inserts `rows`, leaving a tier already recorded as it is; returns how many were new.
+pub(super) async fn insert(
+    txn: &DatabaseTransaction,
+    rows: Vec<unlocks::ActiveModel>,
+) -> Result<usize, StoreError> {
     let mut added = 0;
-    for row in rows {
-        let result = unlocks::Entity::insert(row)
+    for chunk in rows.chunks(500) {
+        let result = unlocks::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 sea_query::OnConflict::columns([
                     unlocks::Column::Guid,
