@@ -647,6 +647,15 @@ struct BatchKnown {
     round2s: BTreeSet<(String, NaiveDateTime, String)>,
 }
 
+/// The values of `names` found in text column `column` (each table's own file-name column).
+async fn present<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    column: E::Column,
+    names: impl IntoIterator<Item = &String>,
+) -> Result<Vec<String>, DbErr> {
+    E::find().select_only().column(column).filter(column.is_in(names)).into_tuple().all(txn).await
+}
+
 /// How [`BatchKnown::round2s`] orders a round-2 file (its row's map, `round_at` and name).
 fn round2_key(file: StatsFileName) -> (String, NaiveDateTime, String) {
     (file.map().to_owned(), file.timestamp(), file.as_str().to_owned())
@@ -692,22 +701,11 @@ impl Known {
         let mut set_aside = HashSet::new();
         for chunk in files.chunks(500) {
             let names = || chunk.iter().map(|f| &f.name);
-            let stored: Vec<String> = rounds::Entity::find()
-                .select_only()
-                .column(rounds::Column::Filename)
-                .filter(rounds::Column::Filename.is_in(names()))
-                .into_tuple()
-                .all(txn)
-                .await?;
-            rounds.extend(stored);
-            let aside: Vec<String> = set_aside_files::Entity::find()
-                .select_only()
-                .column(set_aside_files::Column::Filename)
-                .filter(set_aside_files::Column::Filename.is_in(names()))
-                .into_tuple()
-                .all(txn)
-                .await?;
-            set_aside.extend(aside);
+            rounds.extend(present::<rounds::Entity>(txn, rounds::Column::Filename, names()).await?);
+            set_aside.extend(
+                present::<set_aside_files::Entity>(txn, set_aside_files::Column::Filename, names())
+                    .await?,
+            );
         }
         // The stored round 2s a file of the batch could pair (see `Store::round2s_after`).
         let times = files.iter().filter_map(|f| StatsFileName::parse(&f.name).ok());
