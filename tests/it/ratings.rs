@@ -444,3 +444,45 @@ async fn the_recap_names_the_climbers_and_the_player_page_shows_the_rating() {
         site.stop().await;
     }
 }
+
+#[tokio::test]
+async fn ratings_read_page_by_page_are_the_same_as_read_at_once() {
+    let files = real_files();
+    let (older, newer) = files.split_at(files.len() / 2);
+    for t in db::all().await {
+        let store =
+            Store::new(t.db.clone(), "default", PairingRules::default(), TimeDelta::minutes(60))
+                .ratings_later();
+        import(&store, &files).await;
+        let at_once = stored::load_games(&t.db, None).await.unwrap();
+        assert_eq!(at_once.len(), 133, "{}", t.kind);
+        assert_eq!(stored::load_games_paged(&t.db, None, 4).await.unwrap(), at_once, "{}", t.kind);
+        let cursor = (at_once[60].at, at_once[60].file.clone());
+        assert_eq!(
+            stored::load_games_paged(&t.db, Some(&cursor), 7).await.unwrap(),
+            at_once[61..].to_vec(),
+            "{}",
+            t.kind
+        );
+        assert_eq!(stored::catch_up(&t.db).await.unwrap(), stored::CaughtUp::Rebuilt(133));
+        let reference = ratings_dump(&t.db).await;
+        // The same history in pages of 4 maps: a rebuild over the older half, then a
+        // catch-up that extends it over the newer half.
+        let other =
+            if t.kind == "sqlite" { db::sqlite().await } else { db::postgres().await.unwrap() };
+        let store = Store::new(
+            other.db.clone(),
+            "default",
+            PairingRules::default(),
+            TimeDelta::minutes(60),
+        )
+        .ratings_later();
+        import(&store, older).await;
+        let first = stored::catch_up_paged(&other.db, 4).await.unwrap();
+        assert!(matches!(first, stored::CaughtUp::Rebuilt(n) if n > 8), "{}: {first:?}", t.kind);
+        import(&store, newer).await;
+        let second = stored::catch_up_paged(&other.db, 4).await.unwrap();
+        assert!(matches!(second, stored::CaughtUp::Extended(n) if n > 8), "{}: {second:?}", t.kind);
+        assert_eq!(ratings_dump(&other.db).await, reference, "{}", t.kind);
+    }
+}

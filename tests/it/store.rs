@@ -906,3 +906,116 @@ async fn a_batched_import_gives_the_same_database_and_outcomes_as_file_by_file()
         assert_eq!(totals_from_rows(&batched.db).await, stored_totals(&batched.db).await);
     }
 }
+
+/// Writes `copies` copies of the real files into `dir`, copy k moved 2 years + k weeks later
+/// with `#k` after the header's server name (its own names and contents), as the import bench.
+fn write_history(dir: &std::path::Path, copies: i64) -> usize {
+    let mut written = 0;
+    for k in 0..copies {
+        for path in real_files() {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let Ok(file) = slomix::stats::StatsFileName::parse(name) else { continue };
+            let t = file.timestamp() + TimeDelta::days(730 + 7 * k);
+            let new_name = format!(
+                "{}-{}-round-{}.txt",
+                t.format("%Y-%m-%d-%H%M%S"),
+                file.map(),
+                file.round()
+            );
+            let bytes = std::fs::read(&path).unwrap();
+            let split = bytes.iter().position(|b| *b == b'\\').unwrap_or(0);
+            let mut content = bytes[..split].to_vec();
+            content.extend(format!("#{k}").bytes());
+            content.extend(&bytes[split..]);
+            std::fs::write(dir.join(new_name), content).unwrap();
+            written += 1;
+        }
+    }
+    written
+}
+
+#[tokio::test]
+async fn an_import_stopped_by_ctrl_c_keeps_whole_batches_and_a_second_run_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let total = write_history(dir.path(), 7);
+    assert!(total > 4 * slomix::bulk::BATCH_FILES, "{total}");
+    let count = |db: DatabaseConnection| async move {
+        processed_files::Entity::find().count(&db).await.unwrap() as usize
+    };
+    for kind in ["sqlite", "postgres"] {
+        let (t, reference) = if kind == "sqlite" {
+            (db::sqlite().await, db::sqlite().await)
+        } else {
+            let (Some(t), Some(reference)) = (db::postgres().await, db::postgres().await) else {
+                continue;
+            };
+            (t, reference)
+        };
+        let import = |url: &str| {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_slomix"))
+                .arg("import")
+                .arg(dir.path())
+                .env("DATABASE_URL", url)
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap()
+        };
+        let child = import(&t.url);
+        // Ctrl-C once the first batch is committed.
+        let mut seen = 0;
+        for _ in 0..1200 {
+            seen = count(t.db.clone()).await;
+            if seen > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(seen > 0, "{kind}: no batch committed within 120 s");
+        let pid = child.id().unwrap().to_string();
+        assert!(
+            std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success()
+        );
+        let out =
+            tokio::time::timeout(std::time::Duration::from_secs(120), child.wait_with_output())
+                .await
+                .expect("stops within 120 s")
+                .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(130), "{kind}: {stdout}");
+        let stored = count(t.db.clone()).await;
+        // Whole batches: every file of a batch leaves its record, and none of the next.
+        assert_eq!(stored % slomix::bulk::BATCH_FILES, 0, "{kind}: {stored} files recorded");
+        assert!(stored < total, "{kind}");
+        assert!(
+            stdout.contains(&format!("interrupted: {} file(s) not attempted", total - stored)),
+            "{kind}: {stdout}"
+        );
+        // Consistent: the totals are those of the stored rows, every stored file has its round.
+        assert_eq!(totals_from_rows(&t.db).await, stored_totals(&t.db).await, "{kind}");
+        let orphaned = t
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                t.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM processed_files p WHERE p.success AND p.content IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM rounds r WHERE r.filename = p.filename)",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(orphaned, 0, "{kind}");
+        // A second run stores the rest; the database is then the one a single run makes.
+        let out = import(&t.url).wait_with_output().await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{kind}: the empty round 2s are rejected: {stdout}");
+        assert!(!stdout.contains("interrupted"), "{kind}: {stdout}");
+        let out = import(&reference.url).wait_with_output().await.unwrap();
+        assert_eq!(out.status.code(), Some(1), "{kind}");
+        assert_eq!(dump(&t.db).await, dump(&reference.db).await, "{kind}");
+        assert_eq!(count(t.db.clone()).await, total, "{kind}");
+    }
+}
