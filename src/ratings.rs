@@ -163,16 +163,6 @@ impl Rater {
         Rater { model, ratings }
     }
 
-    /// Whether `guid` has a rating here.
-    pub fn knows(&self, guid: &str) -> bool {
-        self.ratings.contains_key(guid)
-    }
-
-    /// Takes a rating kept from before for a player not rated here yet.
-    pub fn know(&mut self, guid: String, rating: Rating, maps: u32) {
-        self.ratings.entry(guid).or_insert((rating, maps));
-    }
-
     /// The model.
     pub fn model(&self) -> Model {
         self.model

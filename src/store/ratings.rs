@@ -50,12 +50,6 @@ pub enum CaughtUp {
 
 /// Brings the ratings in step with the rounds (see the module doc), in one transaction.
 pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
-    catch_up_paged(db, PAGE).await
-}
-
-/// [`catch_up`] reading `page` maps at a time (any page size gives the same ratings).
-pub async fn catch_up_paged(db: &DatabaseConnection, page: usize) -> Result<CaughtUp, DbErr> {
-    let page = page.max(1);
     let txn = db.begin().await?;
     let Some(state) = rating_state::Entity::find_by_id(1).one(&txn).await? else {
         return Ok(CaughtUp::Unchanged);
@@ -67,45 +61,37 @@ pub async fn catch_up_paged(db: &DatabaseConnection, page: usize) -> Result<Caug
     };
     let done = match after {
         Some(after) => {
-            // Page by page: a catch-up after a whole history holds one page of maps at a time.
-            let mut rater = Rater::with(MODEL, std::iter::empty());
-            let mut cursor = after.clone();
-            let mut rated = 0;
-            loop {
-                let (games, next) = load_games_page(&txn, Some(&cursor), page).await?;
-                // Only the players of the new maps move: read just their ratings.
-                let mut guids: Vec<String> = games
-                    .iter()
-                    .flat_map(|g| g.team1.iter().chain(&g.team2))
-                    .map(|p| p.guid.clone())
-                    .filter(|g| !rater.knows(g))
-                    .collect();
-                guids.sort_unstable();
-                guids.dedup();
-                for chunk in guids.chunks(BATCH) {
-                    for r in player_ratings::Entity::find()
+            let games = load_games(&txn, Some(&after)).await?;
+            // Only the players of the new maps move: read just their ratings.
+            let mut guids: Vec<String> = games
+                .iter()
+                .flat_map(|g| g.team1.iter().chain(&g.team2))
+                .map(|p| p.guid.clone())
+                .collect();
+            guids.sort_unstable();
+            guids.dedup();
+            let mut known = Vec::with_capacity(guids.len());
+            for chunk in guids.chunks(BATCH) {
+                known.extend(
+                    player_ratings::Entity::find()
                         .filter(player_ratings::Column::Guid.is_in(chunk.to_vec()))
                         .all(&txn)
-                        .await?
-                    {
-                        let rating = Rating { rating: r.rating, uncertainty: r.uncertainty };
-                        rater.know(r.guid, rating, r.maps.max(0) as u32);
-                    }
-                }
-                write(&txn, &mut rater, &games).await?;
-                rated += games.len();
-                if let Some(last) = games.last() {
-                    set_rated(&txn, Some((last.at, last.file.clone()))).await?;
-                }
-                match next {
-                    Some(next) => cursor = next,
-                    None => break,
-                }
+                        .await?,
+                );
             }
-            if rated == 0 {
-                set_rated(&txn, Some(after)).await?;
-            }
-            CaughtUp::Extended(rated)
+            let mut rater = Rater::with(
+                MODEL,
+                known.into_iter().map(|r| {
+                    (
+                        r.guid,
+                        Rating { rating: r.rating, uncertainty: r.uncertainty },
+                        r.maps.max(0) as u32,
+                    )
+                }),
+            );
+            write(&txn, &mut rater, &games).await?;
+            set_rated(&txn, games.last().map(|g| (g.at, g.file.clone())).or(Some(after))).await?;
+            CaughtUp::Extended(games.len())
         }
         None => {
             // Maps ending before the change keep their history; the rest are rated again
@@ -113,6 +99,8 @@ pub async fn catch_up_paged(db: &DatabaseConnection, page: usize) -> Result<Caug
             let started = std::time::Instant::now();
             let kept = ratings_before(&txn, changed).await?;
             let full = kept.is_empty();
+            let games = load_games(&txn, Some(&(changed, String::new()))).await?;
+            let loaded = started.elapsed();
             player_ratings::Entity::delete_many().exec(&txn).await?;
             if full {
                 rating_history::Entity::delete_many().exec(&txn).await?;
@@ -129,43 +117,29 @@ pub async fn catch_up_paged(db: &DatabaseConnection, page: usize) -> Result<Caug
             }
             let last_kept = kept.iter().map(|k| k.3).max();
             let mut rater = Rater::with(MODEL, kept.into_iter().map(|(g, r, m, _)| (g, r, m)));
-            // Page by page, so a rebuild holds one page of maps at a time.
-            let mut cursor = (changed, String::new());
-            let mut rated = 0;
-            let mut last_game = None;
-            loop {
-                let (games, next) = load_games_page(&txn, Some(&cursor), page).await?;
-                write(&txn, &mut rater, &games).await?;
-                rated += games.len();
-                if let Some(last) = games.last() {
-                    last_game = Some((last.at, last.file.clone()));
-                }
-                match next {
-                    Some(next) => cursor = next,
-                    None => break,
-                }
-            }
+            write(&txn, &mut rater, &games).await?;
             if full {
                 for (_, create) in HISTORY_INDEXES {
                     txn.execute_unprepared(create).await?;
                 }
             }
-            if rated == 0 {
+            if games.is_empty() {
                 tracing::debug!(from = %changed, "ratings: nothing to rate again");
             } else {
                 tracing::info!(
-                    maps = rated,
+                    maps = games.len(),
                     from = %changed,
-                    ms = started.elapsed().as_millis() as u64,
+                    load_ms = loaded.as_millis() as u64,
+                    rate_and_write_ms = (started.elapsed() - loaded).as_millis() as u64,
                     "ratings rated again"
                 );
             }
-            let last = match last_game {
-                Some(last) => Some(last),
+            let last = match games.last() {
+                Some(g) => Some((g.at, g.file.clone())),
                 None => last_rated_before(&txn, last_kept).await?,
             };
             set_rated(&txn, last).await?;
-            CaughtUp::Rebuilt(rated)
+            CaughtUp::Rebuilt(games.len())
         }
     };
     // Only a mark made since it was read stays.
@@ -389,37 +363,6 @@ pub async fn load_games(
     db: &impl ConnectionTrait,
     after: Option<&(NaiveDateTime, String)>,
 ) -> Result<Vec<Game>, DbErr> {
-    load_games_paged(db, after, PAGE).await
-}
-
-/// [`load_games`], read `page` maps at a time (any page size gives the same games).
-pub async fn load_games_paged(
-    db: &impl ConnectionTrait,
-    after: Option<&(NaiveDateTime, String)>,
-    page: usize,
-) -> Result<Vec<Game>, DbErr> {
-    let mut games = Vec::new();
-    let mut cursor = after.cloned();
-    loop {
-        let (page, next) = load_games_page(db, cursor.as_ref(), page.max(1)).await?;
-        games.extend(page);
-        match next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(games),
-        }
-    }
-}
-
-/// Maps per page of [`load_games_page`].
-const PAGE: usize = 2000;
-
-/// The first `limit` maps of [`load_games`] after `after`, and where the next page starts
-/// (`None`: this was the last).
-async fn load_games_page(
-    db: &impl ConnectionTrait,
-    after: Option<&(NaiveDateTime, String)>,
-    limit: usize,
-) -> Result<(Vec<Game>, Option<(NaiveDateTime, String)>), DbErr> {
     let backend = db.get_database_backend();
     let (filter, values) = match after {
         Some((at, file)) => (
@@ -429,28 +372,24 @@ async fn load_games_page(
         None => ("", Vec::new()),
     };
     // SQLite takes `$1` as PostgreSQL does. Everything else in these texts is ours.
-    let pairs = "FROM rounds r2 JOIN rounds r1 ON r1.server = r2.server \
-                 AND r1.match_id = r2.match_id AND r1.round_number = 1 \
-                 WHERE r2.round_number = 2 AND r2.round_status <> 'orphan_r2'";
-    let maps = MapRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT r2.id AS id, r2.round_at AS round_at, r2.filename AS filename, \
-                    r2.map_name AS map_name, r1.defender_team AS defender1, \
-                    r2.defender_team AS defender2, r1.round_outcome AS outcome1, \
-                    r2.round_outcome AS outcome2, r1.actual_time_seconds AS seconds1, \
-                    r2.actual_time_seconds AS seconds2 \
-             {pairs}{filter} ORDER BY r2.round_at, r2.filename LIMIT {limit}"
-        ),
-        values,
-    ))
+    let pairs = format!(
+        "FROM rounds r2 JOIN rounds r1 ON r1.server = r2.server AND r1.match_id = r2.match_id \
+         AND r1.round_number = 1 \
+         WHERE r2.round_number = 2 AND r2.round_status <> 'orphan_r2'{filter}"
+    );
+    let statement = |sql: String| Statement::from_sql_and_values(backend, sql, values.clone());
+    let maps = MapRow::find_by_statement(statement(format!(
+        "SELECT r2.id AS id, r2.round_at AS round_at, r2.filename AS filename, \
+                r2.map_name AS map_name, r1.defender_team AS defender1, \
+                r2.defender_team AS defender2, r1.round_outcome AS outcome1, \
+                r2.round_outcome AS outcome2, r1.actual_time_seconds AS seconds1, \
+                r2.actual_time_seconds AS seconds2 \
+         {pairs} ORDER BY r2.round_at, r2.filename"
+    )))
     .all(db)
     .await?;
-    let next = (maps.len() == limit)
-        .then(|| maps.last().map(|m| (m.round_at, m.filename.clone())))
-        .flatten();
     if maps.is_empty() {
-        return Ok((Vec::new(), None));
+        return Ok(Vec::new());
     }
     let seconds = |round: &str, side: i32| {
         format!(
@@ -458,42 +397,35 @@ async fn load_games_page(
              THEN p.time_played_seconds ELSE 0 END)"
         )
     };
-    let ids: Vec<String> = (1..=maps.len()).map(|i| format!("${i}")).collect();
-    let sums = PlayerRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT r2.id AS map, p.player_guid AS guid, \
-                    CAST({} AS BIGINT) AS r1_side1, CAST({} AS BIGINT) AS r1_side2, \
-                    CAST({} AS BIGINT) AS r2_side1, CAST({} AS BIGINT) AS r2_side2, \
-                    CAST(SUM(p.kills) AS BIGINT) AS kills, CAST(SUM(p.deaths) AS BIGINT) AS deaths \
-             {pairs_players} AND r2.id IN ({}) GROUP BY r2.id, p.player_guid",
-            seconds("r1", 1),
-            seconds("r1", 2),
-            seconds("r2", 1),
-            seconds("r2", 2),
-            ids.join(", "),
-            pairs_players = pairs.replacen(
-                "WHERE",
-                "JOIN player_comprehensive_stats p ON p.round_id IN (r1.id, r2.id) WHERE",
-                1
-            ),
+    let sums = PlayerRow::find_by_statement(statement(format!(
+        "SELECT r2.id AS map, p.player_guid AS guid, \
+                CAST({} AS BIGINT) AS r1_side1, CAST({} AS BIGINT) AS r1_side2, \
+                CAST({} AS BIGINT) AS r2_side1, CAST({} AS BIGINT) AS r2_side2, \
+                CAST(SUM(p.kills) AS BIGINT) AS kills, CAST(SUM(p.deaths) AS BIGINT) AS deaths \
+         {pairs_players} GROUP BY r2.id, p.player_guid",
+        seconds("r1", 1),
+        seconds("r1", 2),
+        seconds("r2", 1),
+        seconds("r2", 2),
+        pairs_players = pairs.replacen(
+            "WHERE",
+            "JOIN player_comprehensive_stats p ON p.round_id IN (r1.id, r2.id) WHERE",
+            1
         ),
-        maps.iter().map(|m| sea_orm::Value::from(m.id)),
-    ))
+    )))
     .all(db)
     .await?;
     let mut players: HashMap<i32, Vec<PlayerRow>> = HashMap::new();
     for row in sums {
         players.entry(row.map).or_default().push(row);
     }
-    let games = maps
+    Ok(maps
         .into_iter()
         .filter_map(|map| {
             let rows = players.remove(&map.id).unwrap_or_default();
             game_of(map, rows)
         })
-        .collect();
-    Ok((games, next))
+        .collect())
 }
 
 /// One map from its rounds and its players' sums.
