@@ -1,9 +1,10 @@
-//! The work a history import leaves to the end of a batch: the player and weapon rows of the
-//! rounds it stores (written many to a statement), their lifetime totals (added set-wise) and
-//! the badge tiers they cross (worked out from a running copy of the totals, written together).
-//! Only files that touch no stored round take this path ([`Deferred`] is asked before each
-//! file); the others go the one-file way after [`Deferred::flush`], so the database ends as if
-//! every file had been imported alone.
+//! The work a history import leaves to the end of a batch: the `processed_files` rows and the
+//! player and weapon rows of the files it stores (written many to a statement), their lifetime
+//! totals (added set-wise over the batch's rounds), aliases (once per name) and the badge tiers
+//! they cross (worked out from a running copy of the totals). Only files that touch no stored
+//! round take this path (`Store::import_batch` decides before each file); before any other file
+//! [`Deferred::flush_and_forget`] writes everything out and that file goes the one-file way, so
+//! the database ends as if every file had been imported alone.
 use std::{
     collections::{HashMap, HashSet},
     str::FromStr,

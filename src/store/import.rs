@@ -596,11 +596,6 @@ impl BatchFile {
         let hash = sha256_hex(&bytes);
         BatchFile { name, bytes, hash, parsed }
     }
-
-    /// The file's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 /// What an import leaves to the end of its transaction: the times of the rounds it stored
