@@ -334,19 +334,10 @@ impl Store {
         if existing == Some(true) {
             return Ok(ImportOutcome::AlreadyImported { original: None });
         }
+        let this = Recording { name, hash, existing, now };
         if let Some(original_name) = known.same_content(txn, hash, name).await? {
-            record_file(
-                txn,
-                known,
-                existing,
-                name,
-                hash,
-                Ok(None),
-                Some(&original_name),
-                now,
-                deferred.as_deref_mut(),
-            )
-            .await?;
+            record_file(txn, known, &this, Ok(None), Some(&original_name), deferred.as_deref_mut())
+                .await?;
             known.clear_set_aside(txn, name).await?;
             return Ok(ImportOutcome::AlreadyImported { original: Some(original_name) });
         }
@@ -354,18 +345,7 @@ impl Store {
             Ok(parsed) => parsed,
             Err(error) => {
                 let reason = error.to_string();
-                record_file(
-                    txn,
-                    known,
-                    existing,
-                    name,
-                    hash,
-                    Err(&reason),
-                    None,
-                    now,
-                    deferred.as_deref_mut(),
-                )
-                .await?;
+                record_file(txn, known, &this, Err(&reason), None, deferred.as_deref_mut()).await?;
                 if self.outbox {
                     upsert_set_aside(txn, &self.server, name, &reason, bytes.len(), now).await?;
                 }
@@ -387,18 +367,7 @@ impl Store {
             }
             _ => Derived::Parsed(parsed),
         };
-        record_file(
-            txn,
-            known,
-            existing,
-            name,
-            hash,
-            Ok(Some(bytes)),
-            None,
-            now,
-            deferred.as_deref_mut(),
-        )
-        .await?;
+        record_file(txn, known, &this, Ok(Some(bytes)), None, deferred.as_deref_mut()).await?;
         // From here on the file has written: a refusal must roll it back.
         settle.times.push(file.timestamp());
         let before = match deferred.as_deref_mut() {
@@ -517,21 +486,28 @@ pub(super) async fn load_parsed(
     Ok(stats::parse_file(name, &content).ok())
 }
 
+/// The file an attempt is recorded for: its name and hash, whether a row for the name is
+/// there (and whether it was a success), and the time that stamps it.
+#[derive(Debug, Clone, Copy)]
+struct Recording<'a> {
+    name: &'a str,
+    hash: &'a str,
+    existing: Option<bool>,
+    now: NaiveDateTime,
+}
+
 /// Writes the `processed_files` row of an attempt: `Ok(Some(bytes))` a success with the
 /// content kept (rounds are re-derived from it), `Ok(None)` a success without content (a
-/// duplicate), `Err(message)` a failure. `existing` is whether a row for `name` is there.
-#[allow(clippy::too_many_arguments)]
+/// duplicate), `Err(message)` a failure.
 async fn record_file(
     txn: &DatabaseTransaction,
     known: &mut Known,
-    existing: Option<bool>,
-    name: &str,
-    hash: &str,
+    this: &Recording<'_>,
     result: Result<Option<&[u8]>, &str>,
     duplicate_of: Option<&str>,
-    now: NaiveDateTime,
     deferred: Option<&mut Deferred>,
 ) -> Result<(), StoreError> {
+    let Recording { name, hash, existing, now } = *this;
     let (success, error_message, content) = match result {
         Ok(content) => (true, None, content.map(<[u8]>::to_vec)),
         Err(message) => (false, Some(message.to_owned()), None),
