@@ -4,9 +4,11 @@
 //!    ratings before it (`ratings::evaluate`); the best by log loss on the simulated corpus are
 //!    printed with their scores on the real files, beside the lifetime-K/D baseline;
 //! 2. `slomix rating --rebuild`'s work (`store::ratings::rebuild`) on the commands bench's
-//!    50,000-round databases (SQLite, made by `cargo bench --bench commands`, skipped when not
-//!    there; PostgreSQL with `SLOMIX_TEST_POSTGRES_URL`, made here when missing);
+//!    50,000-round databases (SQLite in `target/bench-data`, PostgreSQL with
+//!    `SLOMIX_TEST_POSTGRES_URL`; made here when missing, shared with the commands bench);
 //! 3. `!suggest_teams` for 12 rated players through the command layer.
+//!
+//! `-- --no-tune` skips 1.
 mod support;
 use std::{
     path::{Path, PathBuf},
@@ -216,19 +218,17 @@ fn main() {
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
     runtime.block_on(async {
-        let sim = games_of(&fixtures.join("sim")).await;
-        let real = games_of(&fixtures.join("real")).await;
-        tune(&sim, &real);
-        let data =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/commands-v1.db");
-        if data.exists() {
-            let db = slomix::db::connect(&format!("sqlite://{}?mode=rwc", data.display()))
-                .await
-                .unwrap();
-            rebuild("sqlite", &db).await;
-        } else {
-            println!("sqlite: no {} (run `cargo bench --bench commands` first)", data.display());
+        if !std::env::args().any(|a| a == "--no-tune") {
+            let sim = games_of(&fixtures.join("sim")).await;
+            let real = games_of(&fixtures.join("real")).await;
+            tune(&sim, &real);
         }
+        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+        std::fs::create_dir_all(&data).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", data.join("commands-v1.db").display());
+        let db = slomix::db::connect(&url).await.unwrap();
+        populate("sqlite", &db, COPIES, 50_000, PLAYERS as u64).await;
+        rebuild("sqlite", &db).await;
         if let Ok(server) = std::env::var("SLOMIX_TEST_POSTGRES_URL") {
             let db = postgres_bench_db(&server).await;
             populate("postgres", &db, COPIES, 50_000, PLAYERS as u64).await;

@@ -62,6 +62,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false).max_connections(8);
+    // PostgreSQL's JIT compiles the plan of any query it guesses costly, and our whole-table
+    // reads (the ratings' load, the leaderboards) run in well under the second it spends
+    // compiling them: off for our sessions (measured in docs/ratings.md).
+    options.map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
     Database::connect(options).await.map_err(|error| {
         let mut message = error.to_string();
         for password in passwords_of(url) {

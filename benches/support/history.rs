@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use slomix::{
     stats::{PairingRules, StatsFileName},
-    store::Store,
+    store::{BatchFile, Store},
 };
 
 use super::real_files;
@@ -89,11 +89,15 @@ pub async fn populate(
     let started = Instant::now();
     let mut files = 0;
     for k in 0..copies {
-        for (name, bytes) in &real {
-            let Some((name, bytes)) = copy_of(name, bytes, k, &guids) else { continue };
-            let _ = store.import_file(&name, &bytes, now).await;
-            files += 1;
-        }
+        // One copy a batch, the way `slomix import` stores a history (same database as file
+        // by file: tested in `store`).
+        let batch: Vec<BatchFile> = real
+            .iter()
+            .filter_map(|(name, bytes)| copy_of(name, bytes, k, &guids))
+            .map(|(name, bytes)| BatchFile::new(name, bytes))
+            .collect();
+        files += batch.len();
+        store.import_batch(batch, now).await.unwrap();
         if k % 20 == 19 {
             println!("{label}: {files} files imported in {:.0} s", started.elapsed().as_secs_f64());
         }

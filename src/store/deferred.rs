@@ -27,11 +27,6 @@ use crate::{
     stats::ParsedFile,
 };
 
-/// Rows per multi-row insert: the statement's text repeats, so the driver prepares it once
-/// (about 60 columns × 200 = 12,000 bound values, under SQLite's and PostgreSQL's limits).
-const PLAYER_ROWS: usize = 200;
-/// Weapon rows per insert (about 15 columns each).
-const WEAPON_ROWS: usize = 1000;
 /// Round ids per set-wise totals statement.
 const ROUND_IDS: usize = 500;
 
@@ -219,19 +214,11 @@ impl Deferred {
 
     /// Writes everything deferred: rows, totals, unlocks. The running totals stay valid.
     pub(super) async fn flush(&mut self, txn: &DatabaseTransaction) -> Result<(), StoreError> {
-        for chunk in std::mem::take(&mut self.files).chunks(100) {
-            processed_files::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
+        super::rows::insert(txn, std::mem::take(&mut self.files)).await?;
         // Their contents are in `processed_files` now.
         self.round1s.clear();
-        for chunk in std::mem::take(&mut self.players).chunks(PLAYER_ROWS) {
-            pcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-        }
-        for chunk in std::mem::take(&mut self.weapons).chunks(WEAPON_ROWS) {
-            wcs::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-        }
+        super::rows::insert(txn, std::mem::take(&mut self.players)).await?;
+        super::rows::insert(txn, std::mem::take(&mut self.weapons)).await?;
         for chunk in std::mem::take(&mut self.totals).chunks(ROUND_IDS) {
             super::totals::add_rounds(txn, chunk).await?;
         }

@@ -15,6 +15,7 @@ pub mod names;
 mod pairing;
 mod posting;
 pub mod ratings;
+mod rows;
 pub mod sync_batches;
 mod totals;
 pub mod unlocks;
