@@ -16,7 +16,6 @@ mod m20261204_000010_record_indexes;
 mod m20261204_000011_rounds_by_number_and_map;
 pub mod m20261204_000012_player_map_totals;
 mod m20261204_000013_ratings;
-mod m20261208_000014_player_rows_for_ratings;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -37,7 +36,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_rounds_by_number_and_map::Migration),
             Box::new(m20261204_000012_player_map_totals::Migration),
             Box::new(m20261204_000013_ratings::Migration),
-            Box::new(m20261208_000014_player_rows_for_ratings::Migration),
         ]
     }
 }

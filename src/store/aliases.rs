@@ -82,7 +82,7 @@ pub(super) async fn upsert(
                 ),
             )
             .to_owned();
-    for chunk in rows.chunks(1000) {
+    for chunk in super::rows::pieces(&rows, 1000) {
         player_aliases::Entity::insert_many(chunk.to_vec())
             .on_conflict(on_conflict.clone())
             .exec_without_returning(txn)

@@ -219,8 +219,9 @@ impl Deferred {
         self.round1s.clear();
         super::rows::insert(txn, std::mem::take(&mut self.players)).await?;
         super::rows::insert(txn, std::mem::take(&mut self.weapons)).await?;
-        for chunk in std::mem::take(&mut self.totals).chunks(ROUND_IDS) {
-            super::totals::add_rounds(txn, chunk).await?;
+        let totals = std::mem::take(&mut self.totals);
+        for piece in super::rows::pieces(&totals, ROUND_IDS) {
+            super::totals::add_rounds(txn, piece).await?;
         }
         let aliases = std::mem::take(&mut self.aliases)
             .into_iter()

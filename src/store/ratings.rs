@@ -266,6 +266,9 @@ async fn set_rated(
     Ok(())
 }
 
+/// History rows written at a time while rating (6 values each: one SQLite statement).
+const HISTORY_ROWS: usize = 5000;
+
 /// Rows per multi-row upsert of players' ratings (5 values each: within SQLite's 32,766
 /// parameters and PostgreSQL's 65,535), and ids per `IN (…)` list.
 const BATCH: usize = 3000;
@@ -286,6 +289,9 @@ async fn write(db: &impl ConnectionTrait, rater: &mut Rater, games: &[Game]) -> 
                 ..Default::default()
             });
             latest.insert(change.guid.clone(), (change, game.at));
+        }
+        if history.len() >= HISTORY_ROWS {
+            super::rows::insert(db, std::mem::take(&mut history)).await?;
         }
     }
     super::rows::insert(db, history).await?;
@@ -344,10 +350,10 @@ type PlayerRow = (String, i64, i64, i64, i64, i64, i64);
 /// comes back per map with its players as a JSON array (reading a row costs far more than
 /// reading its JSON: 23,000 rows instead of 155,000).
 pub async fn load_games(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::StreamTrait),
     after: Option<&(NaiveDateTime, String)>,
 ) -> Result<Vec<Game>, DbErr> {
-    let backend = db.get_database_backend();
+    let backend = ConnectionTrait::get_database_backend(db);
     let (filter, values) = match after {
         Some((at, file)) => (
             " AND (r2.round_at > $1 OR (r2.round_at = $1 AND r2.filename > $2))",
@@ -386,11 +392,13 @@ pub async fn load_games(
         seconds("r2", 1),
         seconds("r2", 2),
     );
-    let maps = MapRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
+    // Read as they come: a history's JSON would otherwise be held whole beside its games.
+    let mut maps = MapRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .stream(db)
         .await?;
-    let mut games = Vec::with_capacity(maps.len());
-    for mut map in maps {
+    let mut games = Vec::new();
+    while let Some(map) = futures_util::StreamExt::next(&mut maps).await {
+        let mut map = map?;
         let players: Vec<PlayerRow> = match map.players.take() {
             Some(text) => serde_json::from_str(&text)
                 .map_err(|e| DbErr::Custom(format!("players of round {}: {e}", map.id)))?,

@@ -75,7 +75,7 @@ pub(super) async fn insert(
     rows: Vec<unlocks::ActiveModel>,
 ) -> Result<usize, StoreError> {
     let mut added = 0;
-    for chunk in rows.chunks(500) {
+    for chunk in super::rows::pieces(&rows, 500) {
         let result = unlocks::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 sea_query::OnConflict::columns([
