@@ -248,6 +248,21 @@ async fn migrations_apply_once_and_create_every_table() {
 }
 
 #[tokio::test]
+async fn postgresql_sessions_run_without_jit() {
+    // The ratings' load took twice as long with PostgreSQL compiling its plan (docs/ratings.md).
+    let Some(t) = db::postgres().await else { return };
+    let row =
+        t.db.query_one_raw(sea_orm::Statement::from_string(
+            t.db.get_database_backend(),
+            "SELECT current_setting('jit') AS jit".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "jit").unwrap(), "off");
+}
+
+#[tokio::test]
 async fn a_file_name_is_recorded_at_most_once() {
     for t in db::all().await {
         let row = |hash: &str| processed_files::ActiveModel {
