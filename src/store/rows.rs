@@ -1,8 +1,9 @@
 //! Many new rows of one table in as few statements as the database allows: on PostgreSQL one
-//! `INSERT … SELECT … FROM UNNEST($1, $2, …)` with one typed array per column (the server
-//! reads arrays in binary instead of parsing thousands of `VALUES` placeholders), on SQLite
-//! multi-row `INSERT … VALUES` in [`pieces`]. The history import's player, weapon and file
-//! rows and the ratings' history use it.
+//! `INSERT … SELECT … FROM UNNEST($1, $2, …)` with one typed array per column (a few arrays
+//! bound instead of thousands of `VALUES` placeholders built and bound; the server's own work,
+//! inserting the rows and their index entries, is the same either way), on SQLite multi-row
+//! `INSERT … VALUES` in [`pieces`]. The history import's player, weapon and file rows and the
+//! ratings' history use it.
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityName, EntityTrait, Iden,
     Iterable, Statement, Value,
@@ -45,8 +46,7 @@ where
                 array.push(value);
             }
         }
-        let statement = unnest(db.get_database_backend(), &table, &names, arrays)?;
-        db.execute_raw(statement).await?;
+        db.execute_raw(unnest(db.get_database_backend(), &table, &names, arrays)).await?;
     }
     Ok(())
 }
@@ -59,7 +59,7 @@ fn unnest(
     table: &str,
     names: &[String],
     arrays: Vec<Vec<Value>>,
-) -> Result<Statement, DbErr> {
+) -> Statement {
     let mut params: Vec<Value> = Vec::new();
     let mut outputs = Vec::new();
     let mut selected = Vec::new();
@@ -94,7 +94,7 @@ fn unnest(
         placeholders.join(", "),
         outputs.join(", "),
     );
-    Ok(Statement::from_sql_and_values(backend, sql, params))
+    Statement::from_sql_and_values(backend, sql, params)
 }
 
 /// `items` in slices of `full`, the rest in powers of two (`full` 500, 1,234 items: 500, 500,
