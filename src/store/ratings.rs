@@ -71,7 +71,7 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<CaughtUp, DbErr> {
             guids.sort_unstable();
             guids.dedup();
             let mut known = Vec::with_capacity(guids.len());
-            for chunk in guids.chunks(BATCH) {
+            for chunk in super::rows::pieces(&guids, BATCH) {
                 known.extend(
                     player_ratings::Entity::find()
                         .filter(player_ratings::Column::Guid.is_in(chunk.to_vec()))
@@ -297,7 +297,7 @@ async fn write(db: &impl ConnectionTrait, rater: &mut Rater, games: &[Game]) -> 
     super::rows::insert(db, history).await?;
     let mut players: Vec<_> = latest.into_values().collect();
     players.sort_by(|a, b| a.0.guid.cmp(&b.0.guid));
-    for chunk in players.chunks(BATCH) {
+    for chunk in super::rows::pieces(&players, BATCH) {
         let models = chunk.iter().map(|(change, at)| player_ratings::ActiveModel {
             guid: sea_orm::Set(change.guid.clone()),
             rating: sea_orm::Set(change.after.rating),
